@@ -1,0 +1,250 @@
+//! How much memory training an MLP takes, and the largest batch that fits a budget.
+
+use super::table::{fmt_bytes, write_table};
+use crate::{Error, MlpConfig, OptimizerKind, Result};
+use serde::Serialize;
+use std::fmt;
+
+/// Bytes per stored number in 32-bit floating point, the default training precision.
+pub const F32_BYTES: usize = 4;
+
+/// Values of optimizer state kept per parameter: Adam and AdamW keep two moments, SGD with
+/// momentum and RMSprop one running average, plain SGD nothing.
+pub const OPTIMIZER_STATE_SLOTS: [(OptimizerKind, usize); 5] = [
+    (OptimizerKind::Adam, 2),
+    (OptimizerKind::AdamW, 2),
+    (OptimizerKind::Sgd, 0),
+    (OptimizerKind::SgdMomentum, 1),
+    (OptimizerKind::RmsProp, 1),
+];
+
+/// Activations are kept twice: the forward values (needed by backward) and their gradients.
+pub const ACTIVATION_COPIES: usize = 2;
+
+/// Values of state per parameter that `optimizer` keeps (see [`OPTIMIZER_STATE_SLOTS`]).
+pub fn optimizer_slots(optimizer: OptimizerKind) -> usize {
+    OPTIMIZER_STATE_SLOTS
+        .iter()
+        .find(|(kind, _)| *kind == optimizer)
+        .map_or(2, |(_, slots)| *slots)
+}
+
+/// Estimated training memory of an MLP, part by part (tensors only: the framework, the
+/// dataset and temporary buffers come on top).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MemoryEstimate {
+    /// Layer widths from input to output.
+    pub widths: Vec<usize>,
+    /// Trainable parameters.
+    pub n_params: usize,
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// Optimizer state values per parameter.
+    pub optimizer_slots: usize,
+    /// Samples per forward pass.
+    pub batch: usize,
+    /// Bytes per value (4 for f32).
+    pub bytes_per_value: usize,
+    /// Weights and biases.
+    pub parameter_bytes: u64,
+    /// One gradient per parameter.
+    pub gradient_bytes: u64,
+    /// The optimizer's per-parameter state.
+    pub optimizer_bytes: u64,
+    /// Every layer's values for the batch (input included), forward and backward:
+    /// `sum(widths) * batch * 2` values.
+    pub activation_bytes: u64,
+    /// Everything above.
+    pub total_bytes: u64,
+}
+
+impl MemoryEstimate {
+    /// Bytes that do not depend on the batch (parameters, gradients, optimizer state).
+    pub fn fixed_bytes(&self) -> u64 {
+        self.parameter_bytes
+            .saturating_add(self.gradient_bytes)
+            .saturating_add(self.optimizer_bytes)
+    }
+}
+
+/// Bytes that do not grow with the batch, and bytes per sample in the batch.
+fn cost(model: &MlpConfig, optimizer: OptimizerKind, bytes_per_value: usize) -> (u64, u64) {
+    let bpv = bytes_per_value as u64;
+    let params = model.num_params() as u64;
+    let copies = 2 + optimizer_slots(optimizer) as u64;
+    let fixed = params.saturating_mul(copies).saturating_mul(bpv);
+    let width_sum: u64 = model.widths().iter().map(|&w| w as u64).sum();
+    let per_sample = width_sum
+        .saturating_mul(ACTIVATION_COPIES as u64)
+        .saturating_mul(bpv);
+    (fixed, per_sample)
+}
+
+/// Estimates the memory of training `model` with `optimizer` at `batch` samples per forward
+/// pass, `bytes_per_value` bytes per number ([`F32_BYTES`] for f32).
+pub fn memory_estimate(
+    model: &MlpConfig,
+    optimizer: OptimizerKind,
+    batch: usize,
+    bytes_per_value: usize,
+) -> MemoryEstimate {
+    let bpv = bytes_per_value as u64;
+    let n_params = model.num_params();
+    let slots = optimizer_slots(optimizer);
+    let param_bytes = (n_params as u64).saturating_mul(bpv);
+    let (_, per_sample) = cost(model, optimizer, bytes_per_value);
+    let activation_bytes = per_sample.saturating_mul(batch as u64);
+    let optimizer_bytes = param_bytes.saturating_mul(slots as u64);
+    MemoryEstimate {
+        widths: model.widths(),
+        n_params,
+        optimizer,
+        optimizer_slots: slots,
+        batch,
+        bytes_per_value,
+        parameter_bytes: param_bytes,
+        gradient_bytes: param_bytes,
+        optimizer_bytes,
+        activation_bytes,
+        total_bytes: param_bytes
+            .saturating_mul(2)
+            .saturating_add(optimizer_bytes)
+            .saturating_add(activation_bytes),
+    }
+}
+
+/// The largest batch whose [`memory_estimate`] (in f32) fits in `budget_bytes`, or an error
+/// naming the budget and the minimum needed when not even one sample fits.
+pub fn largest_batch(
+    model: &MlpConfig,
+    optimizer: OptimizerKind,
+    budget_bytes: u64,
+) -> Result<usize> {
+    model.validate()?;
+    let (fixed, per_sample) = cost(model, optimizer, F32_BYTES);
+    let minimum = fixed.saturating_add(per_sample);
+    if budget_bytes < minimum || per_sample == 0 {
+        return Err(Error::invalid(
+            "budget",
+            format!("{budget_bytes} bytes ({})", fmt_bytes(budget_bytes)),
+            format!(
+                "training this {}-parameter model with {optimizer} needs at least {minimum} bytes ({}) \
+                 for batch 1: raise the budget, use a smaller model, or an optimizer with less state (sgd)",
+                model.num_params(),
+                fmt_bytes(minimum)
+            ),
+        ));
+    }
+    let batch = (budget_bytes - fixed) / per_sample;
+    Ok(usize::try_from(batch).unwrap_or(usize::MAX))
+}
+
+impl fmt::Display for MemoryEstimate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let widths: Vec<String> = self.widths.iter().map(|w| w.to_string()).collect();
+        writeln!(
+            f,
+            "Memory for MLP {} ({} parameters), {}, batch {}, {} bytes per value",
+            widths.join("-"),
+            self.n_params,
+            self.optimizer,
+            self.batch,
+            self.bytes_per_value
+        )?;
+        let row =
+            |part: &str, bytes: u64, how: String| vec![part.to_string(), fmt_bytes(bytes), how];
+        let rows = vec![
+            row(
+                "parameters",
+                self.parameter_bytes,
+                format!("{} values", self.n_params),
+            ),
+            row("gradients", self.gradient_bytes, "one per parameter".into()),
+            row(
+                "optimizer state",
+                self.optimizer_bytes,
+                format!("{} per parameter", self.optimizer_slots),
+            ),
+            row(
+                "activations",
+                self.activation_bytes,
+                format!("sum(widths) x batch x {ACTIVATION_COPIES}"),
+            ),
+            row(
+                "total",
+                self.total_bytes,
+                format!("{} bytes", self.total_bytes),
+            ),
+        ];
+        write_table(f, &["part", "size", "counted as"], &rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn digits_mlp() -> MlpConfig {
+        MlpConfig::new(64, 10).with_hidden(vec![128, 64])
+    }
+
+    #[test]
+    fn memory_by_hand_for_a_small_mlp() {
+        // 64*128+128 + 128*64+64 + 64*10+10 = 8320 + 8256 + 650
+        let m = memory_estimate(&digits_mlp(), OptimizerKind::Adam, 64, F32_BYTES);
+        assert_eq!(m.n_params, 17_226);
+        assert_eq!(m.parameter_bytes, 68_904);
+        assert_eq!(m.gradient_bytes, 68_904);
+        assert_eq!(m.optimizer_bytes, 137_808);
+        // (64 + 128 + 64 + 10) * 64 * 2 values * 4 bytes
+        assert_eq!(m.activation_bytes, 136_192);
+        assert_eq!(m.total_bytes, 411_808);
+        assert_eq!(m.fixed_bytes(), 275_616);
+        let sgd = memory_estimate(&digits_mlp(), OptimizerKind::Sgd, 64, 2);
+        assert_eq!(sgd.optimizer_bytes, 0);
+        assert_eq!(sgd.total_bytes, 17_226 * 2 * 2 + 266 * 64 * 2 * 2);
+        let text = m.to_string();
+        assert!(
+            text.contains("64-128-64-10") && text.contains("411808 bytes"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn every_optimizer_has_its_slots() {
+        let slots: Vec<usize> = OptimizerKind::ALL
+            .iter()
+            .map(|&o| optimizer_slots(o))
+            .collect();
+        assert_eq!(slots, vec![2, 2, 0, 1, 1]);
+    }
+
+    #[test]
+    fn largest_batch_respects_the_budget() {
+        let model = digits_mlp();
+        let budget = 1_000_000;
+        let b = largest_batch(&model, OptimizerKind::Adam, budget).unwrap();
+        // (1_000_000 - 275_616) / 2128 = 340.4
+        assert_eq!(b, 340);
+        assert!(memory_estimate(&model, OptimizerKind::Adam, b, F32_BYTES).total_bytes <= budget);
+        assert!(
+            memory_estimate(&model, OptimizerKind::Adam, b + 1, F32_BYTES).total_bytes > budget
+        );
+        let exact = memory_estimate(&model, OptimizerKind::Adam, 1, F32_BYTES).total_bytes;
+        assert_eq!(
+            largest_batch(&model, OptimizerKind::Adam, exact).unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn largest_batch_errors_when_nothing_fits() {
+        let model = digits_mlp();
+        let minimum = memory_estimate(&model, OptimizerKind::Adam, 1, F32_BYTES).total_bytes;
+        let err = largest_batch(&model, OptimizerKind::Adam, minimum - 1).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains(&minimum.to_string()), "{text}");
+        assert!(text.contains(&(minimum - 1).to_string()), "{text}");
+        assert!(largest_batch(&MlpConfig::new(0, 10), OptimizerKind::Adam, u64::MAX).is_err());
+    }
+}

@@ -1,0 +1,107 @@
+//! The command-line interface (`tunelab train`, ...). The binary calls [`main`].
+
+mod advise_cmd;
+mod args;
+mod log_cmd;
+mod lr_find_cmd;
+mod train_cmd;
+mod tune_cmd;
+
+use crate::Error;
+use clap::{Parser, Subcommand};
+
+/// tunelab: learn hyperparameter tuning by doing it.
+#[derive(Debug, Parser)]
+#[command(name = "tunelab", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Train one model and print its curves, outcome and summary.
+    Train(train_cmd::TrainArgs),
+    /// Run the learning-rate range test and print its suggestions.
+    LrFind(lr_find_cmd::LrFindArgs),
+    /// Run the whole tuning study and write its log and report.
+    Tune(tune_cmd::TuneArgs),
+    /// Print an experiment log: show, best, compare.
+    Log(log_cmd::LogArgs),
+    /// Print the tuning guide's rules of thumb: batch, memory, regularization.
+    Advise(advise_cmd::AdviseArgs),
+}
+
+/// Exit status for bad flags, values and input data.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit status for failures while running.
+pub const EXIT_FAILURE: i32 = 1;
+
+/// Parses the command line, runs the command and returns the exit status. Errors are one
+/// line on stderr.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            use clap::error::ErrorKind;
+            if matches!(
+                err.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
+                let _ = err.print();
+                return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                    EXIT_USAGE
+                } else {
+                    0
+                };
+            }
+            let text = err.to_string();
+            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: bad arguments");
+            eprintln!("{line}");
+            return EXIT_USAGE;
+        }
+    };
+    let result = match cli.command {
+        Command::Train(args) => train_cmd::run(args),
+        Command::LrFind(args) => lr_find_cmd::run(args),
+        Command::Tune(args) => tune_cmd::run(args),
+        Command::Log(args) => log_cmd::run(args),
+        Command::Advise(args) => advise_cmd::run(args),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("error: {}", one_line(&err));
+            exit_code(&err)
+        }
+    }
+}
+
+fn one_line(err: &Error) -> String {
+    let text = match err {
+        Error::InvalidHyperparameter {
+            name,
+            value,
+            expected,
+        } => format!("invalid value '{value}' for --{}: {expected}", name.replace('_', "-")),
+        other => other.to_string(),
+    };
+    text.replace('\n', " ")
+}
+
+fn exit_code(err: &Error) -> i32 {
+    match err {
+        Error::InvalidHyperparameter { .. }
+        | Error::UnknownDataset { .. }
+        | Error::Data { .. }
+        | Error::File { .. }
+        | Error::ShapeMismatch { .. }
+        | Error::DeviceUnavailable { .. } => EXIT_USAGE,
+        Error::Io { .. } => EXIT_USAGE,
+        _ => EXIT_FAILURE,
+    }
+}

@@ -1,0 +1,195 @@
+//! `tunelab train`.
+
+use super::args::{self, DataArgs};
+use crate::train::print_progress;
+use crate::{
+    DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Result, Run, Schedule, TrainConfig,
+    fit, fsutil,
+};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `tunelab train`.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// adam, adamw, sgd, sgd-momentum or rmsprop.
+    #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
+    optimizer: OptimizerKind,
+    /// Learning rate (default: the optimizer's default, 1e-3 or 1e-2).
+    #[arg(long, value_parser = args::positive_f64)]
+    lr: Option<f64>,
+    /// Samples per forward pass.
+    #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
+    batch_size: usize,
+    /// Passes over the training set.
+    #[arg(long, default_value_t = 20, value_parser = args::positive_usize)]
+    epochs: usize,
+    /// Stop after this many optimizer steps.
+    #[arg(long, value_parser = args::positive_usize)]
+    max_steps: Option<usize>,
+    /// Hidden layer widths, e.g. 128,64 ('linear' for none).
+    #[arg(long, default_value = "128,64", value_parser = args::hidden)]
+    hidden: ::std::vec::Vec<usize>,
+    /// Dropout probability in [0, 1).
+    #[arg(long, default_value_t = 0.0, value_parser = args::probability)]
+    dropout: f64,
+    /// Weight decay (default: 1e-2 for adamw, else 0).
+    #[arg(long, value_parser = args::non_negative_f64)]
+    weight_decay: Option<f64>,
+    /// Micro-batches per optimizer step (gradient accumulation).
+    #[arg(long, default_value_t = 1, value_parser = args::positive_usize)]
+    accumulate: usize,
+    /// constant, step, cosine or one-cycle.
+    #[arg(long, default_value = "constant", value_parser = args::schedule_name)]
+    schedule: String,
+    /// Epochs of linear LR warm-up.
+    #[arg(long, default_value_t = 0)]
+    warmup_epochs: usize,
+    /// Early stopping: epochs without validation improvement before stopping.
+    #[arg(long, value_parser = args::positive_usize)]
+    patience: Option<usize>,
+    /// Seed of initialisation, shuffling and dropout.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// cpu, torch-cpu, cuda or cuda:N.
+    #[arg(long, default_value = "cpu", value_parser = parse_device)]
+    device: DeviceSpec,
+    /// Print one JSON object on stdout (progress goes to stderr).
+    #[arg(long)]
+    json: bool,
+    /// Write the per-epoch history to this CSV file.
+    #[arg(long)]
+    history_csv: Option<PathBuf>,
+}
+
+pub(super) fn parse_optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
+    s.parse().map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
+}
+
+pub(super) fn parse_device(s: &str) -> std::result::Result<DeviceSpec, String> {
+    s.parse().map_err(|_| "must be one of cpu, torch-cpu, cuda, cuda:N".into())
+}
+
+impl TrainArgs {
+    /// The config these flags describe.
+    pub fn config(&self) -> Result<TrainConfig> {
+        let mut config = TrainConfig::new(self.optimizer)
+            .with_batch_size(self.batch_size)
+            .with_epochs(self.epochs)
+            .with_hidden(self.hidden.clone())
+            .with_dropout(self.dropout)
+            .with_accumulate(self.accumulate)
+            .with_schedule(Schedule::parse(&self.schedule, self.epochs)?)
+            .with_warmup_epochs(self.warmup_epochs)
+            .with_seed(self.seed)
+            .with_device(self.device);
+        config.lr = self.lr;
+        config.weight_decay = self.weight_decay;
+        config.max_steps = self.max_steps;
+        if let Some(p) = self.patience {
+            config = config.with_early_stopping(EarlyStopping::new(p));
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+pub(super) fn run(args: TrainArgs) -> Result<()> {
+    let config = args.config()?;
+    let splits = args.data.load()?;
+    let json = args.json;
+    let mut observer = |run: &Run, e: &EpochRecord| {
+        if json {
+            print_progress(run, e);
+        } else {
+            println!(
+                "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}",
+                e.epoch, run.config.epochs, e.train_loss, e.val_loss, e.train_acc, e.val_acc, e.lr
+            );
+        }
+    };
+    if !json {
+        println!("{splits}");
+        println!("config: {config}");
+    }
+    let fitted = fit(&splits, &config, &mut observer)?;
+    let run = &fitted.run;
+    if let Some(path) = &args.history_csv {
+        fsutil::write_atomic(path, run.history_csv().as_bytes())?;
+    }
+    if json {
+        println!("{}", summary_json(run));
+    } else {
+        print_summary(run);
+    }
+    Ok(())
+}
+
+/// The JSON summary of a run printed by `train --json`.
+pub fn summary_json(run: &Run) -> serde_json::Value {
+    let epochs: Vec<serde_json::Value> = run
+        .epochs
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "epoch": e.epoch,
+                "train_loss": e.train_loss,
+                "val_loss": e.val_loss,
+                "train_acc": e.train_acc,
+                "val_acc": e.val_acc,
+                "lr": e.lr,
+                "seconds": e.seconds,
+            })
+        })
+        .collect();
+    let outcome = &run.outcome;
+    let mut value = serde_json::json!({
+        "outcome": outcome.name(),
+        "epochs": epochs,
+        "final": run.final_metrics(),
+        "best_epoch": run.best_epoch,
+        "restored_best": run.restored_best,
+        "wall_s": run.wall_s,
+        "samples_per_s": run.samples_per_s,
+        "steps": run.steps.len(),
+        "n_params": run.n_params,
+        "dataset": run.dataset,
+        "config": run.config,
+    });
+    match outcome {
+        crate::Outcome::Diverged { step, value: v } => {
+            value["diverged_step"] = serde_json::json!(step);
+            value["diverged_value"] = serde_json::json!(crate::train::fmt_value(*v));
+        }
+        crate::Outcome::EarlyStopped { epoch } => {
+            value["stopped_epoch"] = serde_json::json!(epoch);
+        }
+        crate::Outcome::Completed => {}
+    }
+    value
+}
+
+fn print_summary(run: &Run) {
+    println!("outcome: {}", run.outcome);
+    if let Some(f) = run.final_metrics() {
+        println!(
+            "final: train_loss {:.4}  val_loss {:.4}  val_accuracy {:.4}{}",
+            f.train_loss,
+            f.val_loss,
+            f.val_accuracy,
+            if run.restored_best { " (best epoch restored)" } else { "" }
+        );
+    }
+    if let Some(b) = run.best_epoch {
+        println!("best epoch: {b}");
+    }
+    println!(
+        "{} steps, {} parameters, {:.2} s, {:.0} samples/s",
+        run.steps.len(),
+        run.n_params,
+        run.wall_s,
+        run.samples_per_s
+    );
+}

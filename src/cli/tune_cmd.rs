@@ -1,0 +1,59 @@
+//! `tunelab tune`: the whole study, with its files.
+
+use super::args::DataArgs;
+use crate::log::ExperimentLog;
+use crate::study::{Budget, StudyConfig, run_study};
+use crate::{Result, fsutil};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Flags of `tunelab tune`.
+#[derive(Debug, Clone, Args)]
+pub struct TuneArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// quick (a minute or so) or full.
+    #[arg(long, default_value = "quick", value_parser = parse_budget)]
+    budget: Budget,
+    /// Directory for experiments.parquet, experiments.csv, curves.parquet and report.html.
+    #[arg(long, default_value = "tunelab-out")]
+    out: PathBuf,
+    /// Seed of the split, initialisations and batch order.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Trials run at once (0: one per CPU thread).
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Print one JSON summary on stdout (progress goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_budget(s: &str) -> std::result::Result<Budget, String> {
+    s.parse().map_err(|_| "must be quick or full".into())
+}
+
+pub(super) fn run(args: TuneArgs) -> Result<()> {
+    let mut data = args.data.clone();
+    data.split_seed = args.seed;
+    let splits = data.load()?;
+    eprintln!("{splits}");
+    let config = StudyConfig::budget(args.budget)
+        .with_seed(args.seed)
+        .with_threads(args.threads);
+    let log = ExperimentLog::with_autosave(&args.out).quiet();
+    let result = run_study(&splits, &config, log)?;
+    result.log.save(&args.out)?;
+    let report = crate::display::study_report(&result);
+    fsutil::write_atomic(args.out.join("report.html"), report.as_bytes())?;
+    if args.json {
+        println!("{}", result.summary_json());
+    } else {
+        println!("{result}");
+        println!(
+            "wrote {}/experiments.parquet, experiments.csv, curves.parquet, report.html",
+            args.out.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,202 @@
+//! Datasets: the embedded real sets, seeded synthetic generators, CSV and DataFrame loaders,
+//! and the seeded stratified split with standardisation fitted on the training part only.
+
+mod csv_file;
+mod embedded;
+mod frame;
+mod split;
+mod synthetic;
+
+pub use embedded::{DATASET_NAMES, breast_cancer, digits, iris, load, wine};
+pub use split::{SplitConfig, Splits, Standardizer};
+pub use synthetic::{moons, spirals};
+
+use crate::{Error, Result};
+
+/// A classification dataset held in memory: `n_samples` rows of `n_features` numbers, each
+/// with a class label in `0..n_classes`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    /// A short name ("digits", a file path, "DataFrame").
+    pub name: String,
+    /// Row-major features, `n_samples * n_features` values.
+    pub features: Vec<f32>,
+    /// One class index per row.
+    pub labels: Vec<usize>,
+    /// Number of features per row.
+    pub n_features: usize,
+    /// One name per feature column.
+    pub feature_names: Vec<String>,
+    /// One name per class.
+    pub class_names: Vec<String>,
+}
+
+impl Dataset {
+    /// Builds a dataset after checking that it is usable: at least one row and feature, the
+    /// features a whole number of rows, every value finite, every label a known class.
+    pub fn new(
+        name: impl Into<String>,
+        features: Vec<f32>,
+        labels: Vec<usize>,
+        feature_names: Vec<String>,
+        class_names: Vec<String>,
+    ) -> Result<Self> {
+        let name = name.into();
+        let n_features = feature_names.len();
+        if labels.is_empty() || n_features == 0 {
+            return Err(Error::data(
+                &name,
+                format!(
+                    "the dataset is empty ({} rows, {} feature columns): give at least one row and one feature",
+                    labels.len(),
+                    n_features
+                ),
+            ));
+        }
+        if features.len() != labels.len() * n_features {
+            return Err(Error::ShapeMismatch {
+                context: format!("dataset '{name}'"),
+                expected: format!("{} x {} feature values", labels.len(), n_features),
+                got: format!("{} values", features.len()),
+            });
+        }
+        if let Some(pos) = features.iter().position(|v| !v.is_finite()) {
+            return Err(Error::data(
+                &name,
+                format!(
+                    "feature '{}' of row {} is {}: remove or impute missing and infinite values first",
+                    feature_names[pos % n_features],
+                    pos / n_features,
+                    features[pos]
+                ),
+            ));
+        }
+        if class_names.len() < 2 {
+            return Err(Error::data(
+                &name,
+                format!(
+                    "only {} class found: classification needs at least two classes",
+                    class_names.len()
+                ),
+            ));
+        }
+        if let Some(bad) = labels.iter().find(|&&l| l >= class_names.len()) {
+            return Err(Error::data(
+                &name,
+                format!(
+                    "label {bad} is out of range for {} classes",
+                    class_names.len()
+                ),
+            ));
+        }
+        Ok(Dataset {
+            name,
+            features,
+            labels,
+            n_features,
+            feature_names,
+            class_names,
+        })
+    }
+
+    /// Number of rows.
+    pub fn n_samples(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Number of classes.
+    pub fn n_classes(&self) -> usize {
+        self.class_names.len()
+    }
+
+    /// The features of row `i`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.features[i * self.n_features..(i + 1) * self.n_features]
+    }
+
+    /// Rows per class, in class order.
+    pub fn class_counts(&self) -> Vec<usize> {
+        let mut counts = vec![0; self.n_classes()];
+        for &l in &self.labels {
+            counts[l] += 1;
+        }
+        counts
+    }
+
+    /// A new dataset of the given rows, in the given order.
+    pub fn subset(&self, rows: &[usize]) -> Dataset {
+        let mut features = Vec::with_capacity(rows.len() * self.n_features);
+        for &r in rows {
+            features.extend_from_slice(self.row(r));
+        }
+        Dataset {
+            name: self.name.clone(),
+            features,
+            labels: rows.iter().map(|&r| self.labels[r]).collect(),
+            n_features: self.n_features,
+            feature_names: self.feature_names.clone(),
+            class_names: self.class_names.clone(),
+        }
+    }
+
+    /// Splits into train, validation and test parts (seeded, stratified by class) and
+    /// standardises all three with statistics of the training part.
+    pub fn split(&self, config: &SplitConfig) -> Result<Splits> {
+        split::split(self, config)
+    }
+
+    /// Loads a CSV file with a header row; `target` names the class column, whose values
+    /// must be integers (class ids). Every other column is a numeric feature.
+    pub fn from_csv(path: impl AsRef<std::path::Path>, target: &str) -> Result<Dataset> {
+        csv_file::load_csv(path.as_ref(), target)
+    }
+
+    /// Builds a dataset from a polars DataFrame; `target` names the integer class column and
+    /// every other column must be numeric.
+    pub fn from_dataframe(df: &polars::prelude::DataFrame, target: &str) -> Result<Dataset> {
+        frame::from_dataframe(df, target)
+    }
+}
+
+impl std::fmt::Display for Dataset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Dataset '{}': {} samples x {} features, {} classes {:?}",
+            self.name,
+            self.n_samples(),
+            self.n_features,
+            self.n_classes(),
+            self.class_counts()
+        )
+    }
+}
+
+/// Turns raw target values (already parsed as numbers) into class ids 0..k-1, checking that
+/// they are whole numbers. Class names are the distinct values in ascending order.
+pub(crate) fn encode_targets(
+    source: &str,
+    column: &str,
+    values: &[f64],
+) -> Result<(Vec<usize>, Vec<String>)> {
+    let mut distinct: Vec<i64> = Vec::new();
+    for (row, &v) in values.iter().enumerate() {
+        if !v.is_finite() || v.fract() != 0.0 {
+            return Err(Error::data(
+                source,
+                format!(
+                    "target column '{column}' has value {v} in row {row}: class labels must be whole numbers"
+                ),
+            ));
+        }
+        distinct.push(v as i64);
+    }
+    distinct.sort_unstable();
+    distinct.dedup();
+    let labels = values
+        .iter()
+        .map(|&v| distinct.binary_search(&(v as i64)).unwrap_or(0))
+        .collect();
+    let names = distinct.iter().map(|v| v.to_string()).collect();
+    Ok((labels, names))
+}

@@ -1,0 +1,260 @@
+//! Seeded stratified train/validation/test split and standardisation.
+
+use super::Dataset;
+use crate::rng::Rng;
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// How to split a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SplitConfig {
+    /// Share of each class that goes to validation (default 0.2).
+    pub val_fraction: f64,
+    /// Share of each class that goes to test (default 0.2).
+    pub test_fraction: f64,
+    /// Seed of the shuffle (default 0).
+    pub seed: u64,
+    /// Standardise features with the training part's mean and standard deviation
+    /// (default true).
+    pub standardize: bool,
+}
+
+impl Default for SplitConfig {
+    fn default() -> Self {
+        SplitConfig {
+            val_fraction: 0.2,
+            test_fraction: 0.2,
+            seed: 0,
+            standardize: true,
+        }
+    }
+}
+
+impl SplitConfig {
+    /// The default split with another seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+/// Per-feature mean and standard deviation, fitted on training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Standardizer {
+    /// Mean of each feature.
+    pub mean: Vec<f32>,
+    /// Standard deviation of each feature (1 where a feature is constant).
+    pub std: Vec<f32>,
+}
+
+impl Standardizer {
+    /// Fits on a dataset.
+    pub fn fit(data: &Dataset) -> Standardizer {
+        let d = data.n_features;
+        let n = data.n_samples() as f64;
+        let mut mean = vec![0f64; d];
+        for i in 0..data.n_samples() {
+            for (m, &v) in mean.iter_mut().zip(data.row(i)) {
+                *m += v as f64;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= n);
+        let mut var = vec![0f64; d];
+        for i in 0..data.n_samples() {
+            for ((s, &v), m) in var.iter_mut().zip(data.row(i)).zip(&mean) {
+                *s += (v as f64 - m).powi(2);
+            }
+        }
+        let std = var
+            .iter()
+            .map(|s| {
+                let sd = (s / n).sqrt();
+                if sd < 1e-8 { 1.0 } else { sd as f32 }
+            })
+            .collect();
+        Standardizer {
+            mean: mean.iter().map(|&m| m as f32).collect(),
+            std,
+        }
+    }
+
+    /// Applies to a dataset in place.
+    pub fn apply(&self, data: &mut Dataset) {
+        let d = data.n_features;
+        for (i, v) in data.features.iter_mut().enumerate() {
+            let j = i % d;
+            *v = (*v - self.mean[j]) / self.std[j];
+        }
+    }
+}
+
+/// The three parts of a split.
+#[derive(Debug, Clone)]
+pub struct Splits {
+    /// Training part: the model learns from it.
+    pub train: Dataset,
+    /// Validation part: hyperparameters are chosen on it.
+    pub val: Dataset,
+    /// Test part: looked at once, at the very end.
+    pub test: Dataset,
+    /// The standardisation fitted on `train` (when asked for).
+    pub scaler: Option<Standardizer>,
+}
+
+impl Splits {
+    /// The same splits with the training part cut to its first `n` rows (which are already
+    /// shuffled), for demonstrations of overfitting on little data.
+    pub fn with_train_size(mut self, n: usize) -> Result<Splits> {
+        if n == 0 || n > self.train.n_samples() {
+            return Err(Error::invalid(
+                "train_size",
+                n,
+                format!("must be between 1 and {}", self.train.n_samples()),
+            ));
+        }
+        let rows: Vec<usize> = (0..n).collect();
+        self.train = self.train.subset(&rows);
+        Ok(self)
+    }
+}
+
+impl std::fmt::Display for Splits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: train {} / val {} / test {} samples, {} features, {} classes",
+            self.train.name,
+            self.train.n_samples(),
+            self.val.n_samples(),
+            self.test.n_samples(),
+            self.train.n_features,
+            self.train.n_classes()
+        )
+    }
+}
+
+pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
+    for (name, v) in [
+        ("val_fraction", config.val_fraction),
+        ("test_fraction", config.test_fraction),
+    ] {
+        if !(v.is_finite() && (0.0..1.0).contains(&v)) {
+            return Err(Error::invalid(name, v, "must be in [0, 1)"));
+        }
+    }
+    if config.val_fraction <= 0.0 {
+        return Err(Error::invalid(
+            "val_fraction",
+            config.val_fraction,
+            "must be > 0: tuning needs validation data",
+        ));
+    }
+    if config.val_fraction + config.test_fraction >= 0.9 {
+        return Err(Error::invalid(
+            "val_fraction + test_fraction",
+            config.val_fraction + config.test_fraction,
+            "must be below 0.9 so that training keeps at least 10% of the data",
+        ));
+    }
+    let mut rng = Rng::derive(config.seed, 0x73706c69);
+    let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
+    for class in 0..data.n_classes() {
+        let mut rows: Vec<usize> = (0..data.n_samples())
+            .filter(|&i| data.labels[i] == class)
+            .collect();
+        rng.shuffle(&mut rows);
+        let n = rows.len();
+        let n_test = (n as f64 * config.test_fraction).round() as usize;
+        let n_val = (n as f64 * config.val_fraction).round() as usize;
+        let n_test = n_test.min(n);
+        let n_val = n_val.min(n - n_test);
+        test.extend_from_slice(&rows[..n_test]);
+        val.extend_from_slice(&rows[n_test..n_test + n_val]);
+        train.extend_from_slice(&rows[n_test + n_val..]);
+    }
+    for part in [&mut train, &mut val, &mut test] {
+        rng.shuffle(part);
+    }
+    if train.is_empty() || val.is_empty() {
+        return Err(Error::data(
+            &data.name,
+            format!(
+                "{} samples are too few to split into train ({}) and validation ({}) parts",
+                data.n_samples(),
+                train.len(),
+                val.len()
+            ),
+        ));
+    }
+    let mut splits = Splits {
+        train: data.subset(&train),
+        val: data.subset(&val),
+        test: data.subset(&test),
+        scaler: None,
+    };
+    if config.standardize {
+        let scaler = Standardizer::fit(&splits.train);
+        scaler.apply(&mut splits.train);
+        scaler.apply(&mut splits.val);
+        scaler.apply(&mut splits.test);
+        splits.scaler = Some(scaler);
+    }
+    Ok(splits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_is_stratified_seeded_and_disjoint() {
+        let data = crate::data::wine().unwrap();
+        let s = data.split(&SplitConfig::default()).unwrap();
+        assert_eq!(
+            s.train.n_samples() + s.val.n_samples() + s.test.n_samples(),
+            178
+        );
+        // Class shares match the whole set's within one sample per class.
+        for (part, frac) in [(&s.val, 0.2), (&s.test, 0.2)] {
+            for (c, &count) in part.class_counts().iter().enumerate() {
+                let expected = data.class_counts()[c] as f64 * frac;
+                assert!((count as f64 - expected).abs() <= 1.0);
+            }
+        }
+        let again = data.split(&SplitConfig::default()).unwrap();
+        assert_eq!(s.train.features, again.train.features);
+        let other = data.split(&SplitConfig::default().with_seed(1)).unwrap();
+        assert_ne!(s.train.features, other.train.features);
+    }
+
+    #[test]
+    fn standardisation_uses_train_statistics_only() {
+        let data = crate::data::wine().unwrap();
+        let s = data.split(&SplitConfig::default()).unwrap();
+        for j in 0..s.train.n_features {
+            let col: Vec<f64> = (0..s.train.n_samples())
+                .map(|i| s.train.row(i)[j] as f64)
+                .collect();
+            let mean = col.iter().sum::<f64>() / col.len() as f64;
+            let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / col.len() as f64;
+            assert!(mean.abs() < 1e-4, "train mean {mean}");
+            assert!((var - 1.0).abs() < 1e-3, "train var {var}");
+        }
+        let val_mean: f64 = (0..s.val.n_samples()).map(|i| s.val.row(i)[0] as f64).sum::<f64>()
+            / s.val.n_samples() as f64;
+        assert!(val_mean.abs() > 1e-6, "val is scaled with train statistics, not its own");
+    }
+
+    #[test]
+    fn bad_fractions_are_errors() {
+        let data = crate::data::iris().unwrap();
+        for (v, t) in [(0.0, 0.2), (0.5, 0.5), (f64::NAN, 0.1), (0.2, -0.1)] {
+            let cfg = SplitConfig {
+                val_fraction: v,
+                test_fraction: t,
+                ..SplitConfig::default()
+            };
+            assert!(data.split(&cfg).is_err(), "{v} {t}");
+        }
+    }
+}

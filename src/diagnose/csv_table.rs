@@ -1,0 +1,174 @@
+//! A small CSV table reader for the history files: columns found by name, every cell
+//! checked, and errors that name the file, the line and the column.
+
+use crate::{Error, Result};
+
+/// A column's cells as `(line number, value)`, `None` for an empty cell.
+type Cells = Vec<(u64, Option<f64>)>;
+
+/// A CSV file read into strings, with each row's line number.
+pub(super) struct Table<'a> {
+    source: &'a str,
+    expected_header: &'static str,
+    headers: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl<'a> Table<'a> {
+    pub(super) fn read(
+        text: &str,
+        source: &'a str,
+        expected_header: &'static str,
+        row_name: &str,
+    ) -> Result<Self> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| Error::data(source, format!("cannot read the header row: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        if headers.iter().all(String::is_empty) {
+            return Err(Error::data(
+                source,
+                format!(
+                    "the file is empty: expected the header `{expected_header}`, then one row per {row_name}"
+                ),
+            ));
+        }
+        for (i, h) in headers.iter().enumerate() {
+            if headers[..i].contains(h) {
+                return Err(Error::data(
+                    source,
+                    format!("column '{h}' appears twice in the header: keep one"),
+                ));
+            }
+        }
+        let mut rows = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let record = record
+                .map_err(|e| Error::data(source, format!("row {} is unreadable: {e}", i + 1)))?;
+            let line = record.position().map_or(i as u64 + 2, csv::Position::line);
+            if record.len() != headers.len() {
+                return Err(Error::data(
+                    source,
+                    format!(
+                        "line {line} has {} cells but the header has {} columns: every row needs one value per column",
+                        record.len(),
+                        headers.len()
+                    ),
+                ));
+            }
+            rows.push((line, record));
+        }
+        if rows.is_empty() {
+            return Err(Error::data(
+                source,
+                format!("the file has a header but no data rows: expected one row per {row_name}"),
+            ));
+        }
+        Ok(Table {
+            source,
+            expected_header,
+            headers,
+            rows,
+        })
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    pub(super) fn require(&self, names: &[&str]) -> Result<()> {
+        let missing: Vec<String> = names
+            .iter()
+            .filter(|n| self.column(n).is_none())
+            .map(|n| format!("'{n}'"))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        Err(Error::data(
+            self.source,
+            format!(
+                "missing column{} {} (the columns are: {}); expected the header `{}`",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", "),
+                self.headers.join(", "),
+                self.expected_header
+            ),
+        ))
+    }
+
+    /// The cells of a column as numbers, `None` for empty cells; `None` if the column is
+    /// absent.
+    fn cells(&self, name: &str) -> Result<Option<Cells>> {
+        let Some(col) = self.column(name) else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (line, record) in &self.rows {
+            let cell = record.get(col).unwrap_or("");
+            let value = if cell.is_empty() {
+                None
+            } else {
+                Some(cell.parse::<f64>().map_err(|_| {
+                    Error::data(
+                        self.source,
+                        format!(
+                            "line {line}, column '{name}': '{cell}' is not a number (write nan or inf for non-finite values)"
+                        ),
+                    )
+                })?)
+            };
+            out.push((*line, value));
+        }
+        Ok(Some(out))
+    }
+
+    /// A column that must be present with a value in every row.
+    pub(super) fn required_numbers(&self, name: &str) -> Result<Vec<f64>> {
+        let cells = self.cells(name)?.unwrap_or_default();
+        cells
+            .into_iter()
+            .map(|(line, value)| {
+                value.ok_or_else(|| {
+                    Error::data(
+                        self.source,
+                        format!(
+                            "line {line}, column '{name}': the cell is empty; every row needs a value (write nan if it was NaN)"
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    /// A column that may be absent or entirely empty (`None`), or else full.
+    pub(super) fn optional_numbers(&self, name: &str) -> Result<Option<Vec<f64>>> {
+        let Some(cells) = self.cells(name)? else {
+            return Ok(None);
+        };
+        if cells.iter().all(|(_, v)| v.is_none()) {
+            return Ok(None);
+        }
+        cells
+            .into_iter()
+            .map(|(line, value)| {
+                value.ok_or_else(|| {
+                    Error::data(
+                        self.source,
+                        format!(
+                            "line {line}, column '{name}': the cell is empty but other rows have values: fill the column or leave all of it empty"
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<Vec<f64>>>()
+            .map(Some)
+    }
+}

@@ -1,0 +1,160 @@
+//! Plain statistics of a curve (a `&[f64]`, one value per epoch or step) used by the rules.
+
+/// A denominator below this counts as zero when forming ratios.
+const TINY: f64 = 1e-12;
+
+/// `(a - b) / b`, or 0 when `b` is (nearly) zero.
+pub(super) fn rel_change(from: f64, to: f64) -> f64 {
+    if from.abs() < TINY {
+        0.0
+    } else {
+        (to - from) / from.abs()
+    }
+}
+
+/// The mean, or 0 for an empty slice.
+pub(super) fn mean(xs: &[f64]) -> f64 {
+    if xs.is_empty() {
+        0.0
+    } else {
+        xs.iter().sum::<f64>() / xs.len() as f64
+    }
+}
+
+/// Index and value of the smallest value (the first one on ties).
+pub(super) fn argmin(xs: &[f64]) -> Option<(usize, f64)> {
+    xs.iter()
+        .copied()
+        .enumerate()
+        .reduce(|best, cur| if cur.1 < best.1 { cur } else { best })
+}
+
+/// Index and value of the largest value (the first one on ties).
+pub(super) fn argmax(xs: &[f64]) -> Option<(usize, f64)> {
+    xs.iter()
+        .copied()
+        .enumerate()
+        .reduce(|best, cur| if cur.1 > best.1 { cur } else { best })
+}
+
+/// Each value replaced by the median of itself and its two neighbours (the ends are
+/// kept): removes one-epoch spikes and dips but keeps the shape.
+pub(super) fn median3(xs: &[f64]) -> Vec<f64> {
+    let n = xs.len();
+    (0..n)
+        .map(|i| {
+            if i == 0 || i + 1 == n {
+                xs[i]
+            } else {
+                let (a, b, c) = (xs[i - 1], xs[i], xs[i + 1]);
+                a.max(b).min(a.min(b).max(c))
+            }
+        })
+        .collect()
+}
+
+/// Means of consecutive blocks of `size` values (the last block may be shorter).
+pub(super) fn block_means(xs: &[f64], size: usize) -> Vec<f64> {
+    xs.chunks(size.max(1)).map(mean).collect()
+}
+
+/// Means of a sliding window of `size` values.
+pub(super) fn moving_mean(xs: &[f64], size: usize) -> Vec<f64> {
+    xs.windows(size.max(1)).map(mean).collect()
+}
+
+/// How a curve moves from point to point.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Wiggle {
+    /// Share of interior points that are a local peak or trough (0 for a monotone curve,
+    /// about 2/3 for pure noise, 1 for a perfect zig-zag).
+    pub turning: f64,
+    /// Mean absolute change between consecutive points.
+    pub mean_step: f64,
+    /// `mean_step` relative to the mean level of the curve.
+    pub rel_step: f64,
+    /// Net decrease from first to last point over the total distance travelled: 1 for a
+    /// curve that only goes down, about 0 for one that goes nowhere.
+    pub trend: f64,
+}
+
+/// The [`Wiggle`] of a curve with at least three points.
+pub(super) fn wiggle(xs: &[f64]) -> Option<Wiggle> {
+    if xs.len() < 3 {
+        return None;
+    }
+    let diffs: Vec<f64> = xs.windows(2).map(|w| w[1] - w[0]).collect();
+    let turns = diffs.windows(2).filter(|d| d[0] * d[1] < 0.0).count();
+    let travelled: f64 = diffs.iter().map(|d| d.abs()).sum();
+    let mean_step = travelled / diffs.len() as f64;
+    let level = mean(xs).abs();
+    let net_decrease = xs[0] - xs[xs.len() - 1];
+    Some(Wiggle {
+        turning: turns as f64 / (diffs.len() - 1) as f64,
+        mean_step,
+        rel_step: if level < TINY { 0.0 } else { mean_step / level },
+        trend: if travelled < TINY {
+            0.0
+        } else {
+            net_decrease / travelled
+        },
+    })
+}
+
+/// The typical size of point-to-point noise relative to the level: the mean distance from
+/// the [`median3`]-smoothed curve over the mean level.
+pub(super) fn rel_noise(xs: &[f64]) -> f64 {
+    let smooth = median3(xs);
+    let dev: Vec<f64> = xs.iter().zip(&smooth).map(|(x, s)| (x - s).abs()).collect();
+    let level = mean(xs).abs();
+    if level < TINY {
+        0.0
+    } else {
+        mean(&dev) / level
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median3_removes_a_single_spike_and_keeps_the_ends() {
+        assert_eq!(
+            median3(&[3.0, 2.0, 9.0, 1.0, 0.5]),
+            vec![3.0, 3.0, 2.0, 1.0, 0.5]
+        );
+        assert_eq!(median3(&[1.0]), vec![1.0]);
+        assert!(median3(&[]).is_empty());
+    }
+
+    #[test]
+    fn wiggle_tells_a_zig_zag_from_a_decline() {
+        let zig = [1.0, 1.5, 1.0, 1.5, 1.0, 1.5, 1.0];
+        let w = wiggle(&zig).unwrap();
+        assert_eq!(w.turning, 1.0);
+        assert!((w.mean_step - 0.5).abs() < 1e-12);
+        assert!(w.trend.abs() < 1e-12);
+        let decline = [2.0, 1.5, 1.2, 1.0, 0.9];
+        let w = wiggle(&decline).unwrap();
+        assert_eq!(w.turning, 0.0);
+        assert!((w.trend - 1.0).abs() < 1e-12);
+        assert!(wiggle(&[1.0, 2.0]).is_none());
+    }
+
+    #[test]
+    fn small_helpers() {
+        assert_eq!(argmin(&[3.0, 1.0, 2.0, 1.0]), Some((1, 1.0)));
+        assert_eq!(argmax(&[3.0, 1.0, 3.0]), Some((0, 3.0)));
+        assert_eq!(argmin(&[]), None);
+        assert_eq!(
+            block_means(&[1.0, 3.0, 5.0, 7.0, 9.0], 2),
+            vec![2.0, 6.0, 9.0]
+        );
+        assert_eq!(moving_mean(&[1.0, 3.0, 5.0], 2), vec![2.0, 4.0]);
+        assert!((rel_change(2.0, 1.5) + 0.25).abs() < 1e-12);
+        assert_eq!(rel_change(0.0, 1.0), 0.0);
+        assert_eq!(rel_noise(&[1.0, 0.9, 0.8, 0.7]), 0.0);
+        assert!(rel_noise(&[1.0, 1.5, 1.0, 1.5, 1.0]) > 0.1);
+    }
+}

@@ -1,0 +1,51 @@
+//! Healthy: none of the problems the other rules look for. The finding still quotes the
+//! numbers, so that the next run has something to beat.
+
+use super::curve::argmin;
+use super::numbers::{num, pct};
+use super::{Finding, History, Pattern, Severity};
+
+/// The healthy finding for a history of at least 2 epochs, to report when no rule fired.
+pub(super) fn healthy(h: &History) -> Finding {
+    let n = h.n_epochs();
+    let (first, last) = (h.train_loss[0], h.train_loss[n - 1]);
+    let mut evidence = format!(
+        "train loss fell {} from {} to {} in {n} epochs; val loss {}",
+        pct((first - last) / first),
+        num(first),
+        num(last),
+        num(h.val_loss[n - 1])
+    );
+    if let Some((i, min)) = argmin(&h.val_loss)
+        && i + 1 < n
+    {
+        evidence.push_str(&format!(" (lowest {} at epoch {})", num(min), i + 1));
+    }
+    if let Some(acc) = h.val_acc.as_ref().and_then(|a| a.last()) {
+        evidence.push_str(&format!("; val accuracy {}", num(*acc)));
+    }
+    Finding::new(
+        Pattern::Healthy,
+        Severity::Low,
+        evidence,
+        "keep this; try the next tuning step",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn healthy_quotes_the_final_numbers() {
+        let mut h = History::new(vec![1.0, 0.5, 0.25], vec![1.1, 0.5, 0.6]);
+        h.val_acc = Some(vec![0.5, 0.8, 0.85]);
+        let f = healthy(&h);
+        assert_eq!((f.pattern, f.severity), (Pattern::Healthy, Severity::Low));
+        assert_eq!(
+            f.evidence,
+            "train loss fell 75% from 1 to 0.25 in 3 epochs; val loss 0.6 (lowest 0.5 at epoch 2); val accuracy 0.85"
+        );
+        assert_eq!(f.action, "keep this; try the next tuning step");
+    }
+}

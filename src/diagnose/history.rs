@@ -1,0 +1,290 @@
+//! The input of a diagnosis: the curves of one run and what is known about its settings.
+
+use crate::{Error, Outcome, Result, Run};
+
+/// What is known about the run behind a [`History`]; every field is optional, and each one
+/// that is known makes the advice more concrete.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RunContext {
+    /// The base learning rate (the peak of a schedule).
+    pub lr: Option<f64>,
+    /// Dropout probability.
+    pub dropout: Option<f64>,
+    /// Weight decay.
+    pub weight_decay: Option<f64>,
+    /// Number of classes: a uniform guess has loss ln(n_classes).
+    pub n_classes: Option<usize>,
+    /// The step and loss at which training stopped because the loss blew up.
+    pub diverged_at_step: Option<(usize, f64)>,
+}
+
+/// The curves of one run, one value per epoch (epoch 1 first), plus optional per-step losses.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct History {
+    /// Training loss per epoch.
+    pub train_loss: Vec<f64>,
+    /// Validation loss per epoch (same length as `train_loss`).
+    pub val_loss: Vec<f64>,
+    /// Training accuracy per epoch, if known.
+    pub train_acc: Option<Vec<f64>>,
+    /// Validation accuracy per epoch, if known.
+    pub val_acc: Option<Vec<f64>>,
+    /// Learning rate per epoch; empty if unknown.
+    pub lr: Vec<f64>,
+    /// Loss of every optimizer step, if known.
+    pub step_loss: Option<Vec<f64>>,
+    /// What is known about the run's settings.
+    pub context: RunContext,
+}
+
+/// Where length and context errors say they came from.
+const SOURCE: &str = "history";
+
+impl History {
+    /// A history of these training and validation losses, with nothing else known.
+    pub fn new(train_loss: Vec<f64>, val_loss: Vec<f64>) -> Self {
+        History {
+            train_loss,
+            val_loss,
+            ..History::default()
+        }
+    }
+
+    /// Sets the context.
+    pub fn with_context(mut self, context: RunContext) -> Self {
+        self.context = context;
+        self
+    }
+
+    /// The history of a [`Run`], with its settings as context.
+    pub fn from_run(run: &Run) -> Self {
+        let diverged_at_step = match run.outcome {
+            Outcome::Diverged { step, value } => Some((step, value)),
+            Outcome::Completed | Outcome::EarlyStopped { .. } => None,
+        };
+        let step_loss = run.step_losses();
+        History {
+            train_loss: run.train_losses(),
+            val_loss: run.val_losses(),
+            train_acc: Some(run.epochs.iter().map(|e| e.train_acc).collect()),
+            val_acc: Some(run.epochs.iter().map(|e| e.val_acc).collect()),
+            lr: run.epochs.iter().map(|e| e.lr).collect(),
+            step_loss: (!step_loss.is_empty()).then_some(step_loss),
+            context: RunContext {
+                lr: Some(run.config.lr()),
+                dropout: Some(run.config.dropout),
+                weight_decay: Some(run.config.weight_decay()),
+                n_classes: Some(run.n_classes),
+                diverged_at_step,
+            },
+        }
+    }
+
+    /// Number of epochs.
+    pub fn n_epochs(&self) -> usize {
+        self.train_loss.len()
+    }
+
+    /// The base learning rate: the context's, else the largest per-epoch LR (the peak of a
+    /// warm-up or schedule).
+    pub fn base_lr(&self) -> Option<f64> {
+        self.context.lr.or_else(|| {
+            self.lr
+                .iter()
+                .copied()
+                .filter(|v| v.is_finite() && *v > 0.0)
+                .reduce(f64::max)
+        })
+    }
+
+    /// The loss of a uniform guess, ln(n_classes), if the number of classes is known.
+    pub fn chance_loss(&self) -> Option<f64> {
+        self.context.n_classes.map(|k| (k as f64).ln())
+    }
+
+    /// The step losses, if there are any.
+    pub(super) fn steps(&self) -> Option<&[f64]> {
+        self.step_loss.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// Checks that the curves have matching lengths and that the context makes sense.
+    /// Non-finite losses are allowed: they are evidence, not errors.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.n_epochs();
+        let per_epoch = [
+            ("val_loss", Some(&self.val_loss)),
+            ("train_acc", self.train_acc.as_ref()),
+            ("val_acc", self.val_acc.as_ref()),
+        ];
+        for (name, values) in per_epoch {
+            if let Some(values) = values
+                && values.len() != n
+            {
+                return Err(length_mismatch(name, values.len(), n));
+            }
+        }
+        if !self.lr.is_empty() && self.lr.len() != n {
+            return Err(length_mismatch("lr", self.lr.len(), n));
+        }
+        self.validate_context()
+    }
+
+    fn validate_context(&self) -> Result<()> {
+        let c = &self.context;
+        if let Some(lr) = c.lr
+            && !(lr.is_finite() && lr > 0.0)
+        {
+            return Err(Error::invalid(
+                "lr",
+                lr,
+                "must be a finite number > 0, or unknown",
+            ));
+        }
+        if let Some(d) = c.dropout
+            && !(0.0..1.0).contains(&d)
+        {
+            return Err(Error::invalid(
+                "dropout",
+                d,
+                "must be in [0, 1), or unknown",
+            ));
+        }
+        if let Some(wd) = c.weight_decay
+            && !(wd.is_finite() && wd >= 0.0)
+        {
+            return Err(Error::invalid(
+                "weight_decay",
+                wd,
+                "must be a finite number >= 0, or unknown",
+            ));
+        }
+        if let Some(k) = c.n_classes
+            && k < 2
+        {
+            return Err(Error::invalid("n_classes", k, "must be >= 2, or unknown"));
+        }
+        Ok(())
+    }
+}
+
+fn length_mismatch(name: &str, got: usize, n: usize) -> Error {
+    Error::data(
+        SOURCE,
+        format!(
+            "{name} has {got} values but train_loss has {n}: give one value per epoch{}",
+            if name == "lr" { " (or none)" } else { "" }
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{EpochRecord, StepRecord, TrainConfig};
+
+    fn epoch(epoch: usize, loss: (f64, f64), acc: (f64, f64)) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train_loss: loss.0,
+            val_loss: loss.1,
+            train_acc: acc.0,
+            val_acc: acc.1,
+            lr: 0.01,
+            seconds: 0.1,
+        }
+    }
+
+    fn hand_made_run(outcome: Outcome) -> Run {
+        Run {
+            config: TrainConfig::default().with_lr(0.01).with_dropout(0.2),
+            dataset: "hand-made".into(),
+            n_train: 100,
+            n_val: 20,
+            n_classes: 10,
+            n_params: 1000,
+            steps: (0..4)
+                .map(|step| StepRecord {
+                    step,
+                    epoch: step / 2 + 1,
+                    lr: 0.01,
+                    loss: 2.3 - step as f64 * 0.1,
+                    grad_norm: 1.0,
+                })
+                .collect(),
+            epochs: vec![
+                epoch(1, (1.5, 1.6), (0.5, 0.25)),
+                epoch(2, (1.0, 1.2), (0.75, 0.5)),
+            ],
+            outcome,
+            best_epoch: Some(2),
+            restored_best: false,
+            wall_s: 1.0,
+            samples_per_s: 100.0,
+        }
+    }
+
+    #[test]
+    fn from_run_copies_the_curves_and_the_settings() {
+        let h = History::from_run(&hand_made_run(Outcome::Completed));
+        assert_eq!(h.train_loss, vec![1.5, 1.0]);
+        assert_eq!(h.val_loss, vec![1.6, 1.2]);
+        assert_eq!(h.train_acc, Some(vec![0.5, 0.75]));
+        assert_eq!(h.val_acc, Some(vec![0.25, 0.5]));
+        assert_eq!(h.lr, vec![0.01, 0.01]);
+        assert_eq!(h.step_loss.as_ref().map(Vec::len), Some(4));
+        assert_eq!(h.context.lr, Some(0.01));
+        assert_eq!(h.context.dropout, Some(0.2));
+        assert_eq!(h.context.weight_decay, Some(0.0));
+        assert_eq!(h.context.n_classes, Some(10));
+        assert_eq!(h.context.diverged_at_step, None);
+        assert!((h.chance_loss().unwrap() - 10f64.ln()).abs() < 1e-12);
+        h.validate().unwrap();
+
+        let diverged = hand_made_run(Outcome::Diverged {
+            step: 3,
+            value: f64::INFINITY,
+        });
+        let h = History::from_run(&diverged);
+        assert_eq!(h.context.diverged_at_step, Some((3, f64::INFINITY)));
+    }
+
+    #[test]
+    fn base_lr_falls_back_to_the_peak_of_the_epoch_lrs() {
+        let mut h = History::new(vec![1.0, 0.5], vec![1.0, 0.6]);
+        assert_eq!(h.base_lr(), None);
+        h.lr = vec![0.001, 0.01];
+        assert_eq!(h.base_lr(), Some(0.01));
+        h.context.lr = Some(0.1);
+        assert_eq!(h.base_lr(), Some(0.1));
+    }
+
+    #[test]
+    fn mismatched_lengths_and_bad_context_are_errors_that_name_the_field() {
+        let ok = History::new(vec![1.0, 0.5, 0.3], vec![1.0, 0.6, 0.4]);
+        ok.validate().unwrap();
+        let mut short_val = ok.clone();
+        short_val.val_loss.pop();
+        let mut acc = ok.clone();
+        acc.train_acc = Some(vec![0.5]);
+        let mut lr = ok.clone();
+        lr.lr = vec![0.1; 4];
+        let mut bad_lr = ok.clone();
+        bad_lr.context.lr = Some(-1.0);
+        let mut one_class = ok.clone();
+        one_class.context.n_classes = Some(1);
+        let mut dropout = ok.clone();
+        dropout.context.dropout = Some(1.5);
+        let cases = [
+            (short_val, "val_loss has 2 values but train_loss has 3"),
+            (acc, "train_acc has 1 values"),
+            (lr, "lr has 4 values"),
+            (bad_lr, "invalid lr = -1"),
+            (one_class, "invalid n_classes = 1"),
+            (dropout, "invalid dropout = 1.5"),
+        ];
+        for (h, expected) in cases {
+            let err = h.validate().unwrap_err().to_string();
+            assert!(err.contains(expected), "{expected}: {err}");
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Not decreasing: the training loss ends where it started (or higher). Either nothing is
+//! learned (LR far too low, broken data or labels, a bug) or what was learned is lost again.
+
+use super::curve::argmin;
+use super::numbers::{lr, nice_lr, num, pct};
+use super::{Finding, History, Pattern, Severity};
+
+/// The last epoch's training loss must be at least this fraction below the first epoch's to
+/// count as decreasing. A real epoch of learning moves cross-entropy by more than 1%;
+/// smaller moves are noise.
+pub const NOT_DECREASING_TOLERANCE: f64 = 0.01;
+
+/// A minimum this fraction below the first epoch's loss, with the last epoch back above the
+/// first, means the loss went down and then climbed back up.
+pub const CLIMBED_BACK_DROP: f64 = 0.1;
+
+/// A learning rate below this is tiny for the optimizers tunelab offers (their defaults are
+/// 1e-3 and 1e-2).
+pub const TINY_LR: f64 = 1e-4;
+
+/// The first step's loss more than this fraction away from ln(classes) suggests a broken
+/// output layer, loss or labels: a freshly initialised classifier guesses nearly uniformly.
+pub const INITIAL_LOSS_TOLERANCE: f64 = 0.5;
+
+/// The not-decreasing finding, if the last training loss is not below the first.
+pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
+    let n = h.n_epochs();
+    let first = *h.train_loss.first()?;
+    let last = *h.train_loss.last()?;
+    if n < 2 || last < first * (1.0 - NOT_DECREASING_TOLERANCE) {
+        return None;
+    }
+    let mut evidence = format!(
+        "train loss went from {} at epoch 1 to {} at epoch {n} ({}{})",
+        num(first),
+        num(last),
+        if last >= first { "+" } else { "" },
+        pct((last - first) / first)
+    );
+    let mut action = String::from("not decreasing: ");
+    if let Some((i, min)) = argmin(&h.train_loss)
+        && min < first * (1.0 - CLIMBED_BACK_DROP)
+    {
+        evidence.push_str(&format!(
+            "; it reached {} at epoch {} and climbed back",
+            num(min),
+            i + 1
+        ));
+        action.push_str(
+            "it learned and then lost it, so the LR may be too high late in training: lower it or add a decaying schedule (cosine / step); otherwise ",
+        );
+    }
+    match h.base_lr() {
+        Some(base) if base < TINY_LR => action.push_str(&format!(
+            "the LR {} is tiny: raise it 10x, try {}",
+            lr(base),
+            nice_lr(base * 10.0)
+        )),
+        Some(base) => action.push_str(&format!(
+            "check the LR {} (raise it 10x if it is tiny for this optimizer)",
+            lr(base)
+        )),
+        None => action.push_str("check the LR (raise it 10x if it is tiny)"),
+    }
+    action.push_str("; check the data and labels (features and labels shuffled together, the right target column)");
+    let (initial_evidence, sanity) = initial_loss_check(h);
+    evidence.push_str(&initial_evidence);
+    action.push_str(&sanity);
+    Some(Finding::new(
+        Pattern::NotDecreasing,
+        Severity::High,
+        evidence,
+        action,
+    ))
+}
+
+/// Evidence and advice about the first step's loss against ln(classes).
+fn initial_loss_check(h: &History) -> (String, String) {
+    let (Some(k), Some(chance)) = (h.context.n_classes, h.chance_loss()) else {
+        return (
+            String::new(),
+            "; sanity check: the initial loss should be ≈ ln(number of classes)".into(),
+        );
+    };
+    let sanity = format!(
+        "; sanity check: the initial loss should be ≈ ln({k}) = {}",
+        num(chance)
+    );
+    let Some(initial) = h.steps().and_then(|s| s.first().copied()) else {
+        return (String::new(), sanity);
+    };
+    let off = (initial - chance).abs() / chance > INITIAL_LOSS_TOLERANCE;
+    let evidence = format!(
+        "; the first step's loss was {} vs ln({k}) = {}{}",
+        num(initial),
+        num(chance),
+        if off { " (far off)" } else { "" }
+    );
+    let sanity = if off {
+        format!(
+            "{sanity}, but it was {}: check the output layer, the loss and the labels",
+            num(initial)
+        )
+    } else {
+        sanity
+    };
+    (evidence, sanity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::RunContext;
+
+    fn context(lr: f64) -> RunContext {
+        RunContext {
+            lr: Some(lr),
+            n_classes: Some(10),
+            ..RunContext::default()
+        }
+    }
+
+    #[test]
+    fn a_flat_curve_at_chance_level_is_not_decreasing() {
+        let train = vec![2.302, 2.303, 2.301, 2.304, 2.303, 2.302];
+        let mut h = History::new(train.clone(), train).with_context(context(1e-5));
+        h.step_loss = Some(vec![2.31, 2.30]);
+        let f = not_decreasing(&h).unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert!(
+            f.evidence
+                .contains("from 2.302 at epoch 1 to 2.302 at epoch 6"),
+            "{}",
+            f.evidence
+        );
+        assert!(
+            f.evidence
+                .contains("first step's loss was 2.31 vs ln(10) = 2.303"),
+            "{}",
+            f.evidence
+        );
+        assert!(
+            f.action
+                .contains("the LR 1e-5 is tiny: raise it 10x, try 0.0001"),
+            "{}",
+            f.action
+        );
+        assert!(f.action.contains("labels"), "{}", f.action);
+        assert!(f.action.contains("≈ ln(10) = 2.303"), "{}", f.action);
+    }
+
+    #[test]
+    fn a_far_off_initial_loss_is_called_out() {
+        let train = vec![5.0, 5.0, 5.1];
+        let mut h = History::new(train.clone(), train).with_context(context(1e-3));
+        h.step_loss = Some(vec![9.0]);
+        let f = not_decreasing(&h).unwrap();
+        assert!(f.evidence.contains("(far off)"), "{}", f.evidence);
+        assert!(f.action.contains("but it was 9"), "{}", f.action);
+        assert!(f.action.contains("check the LR 0.001"), "{}", f.action);
+    }
+
+    #[test]
+    fn a_loss_that_fell_and_climbed_back_says_so() {
+        let train = vec![1.0, 0.5, 0.4, 0.7, 1.05];
+        let h = History::new(train.clone(), train);
+        let f = not_decreasing(&h).unwrap();
+        assert!(
+            f.evidence
+                .contains("reached 0.4 at epoch 3 and climbed back"),
+            "{}",
+            f.evidence
+        );
+        assert!(f.action.contains("decaying schedule"), "{}", f.action);
+        assert!(f.action.contains("ln(number of classes)"), "{}", f.action);
+    }
+
+    #[test]
+    fn a_decreasing_curve_is_not_flagged() {
+        let h = History::new(vec![2.3, 2.2, 2.0], vec![2.3, 2.2, 2.0]);
+        assert!(not_decreasing(&h).is_none());
+    }
+}

@@ -1,0 +1,242 @@
+//! Overfitting: the model fits the training set much better than new data, seen as a
+//! validation loss that rises from its minimum while the training loss keeps falling, or a
+//! validation loss many times the training loss.
+
+use super::numbers::{lr, num, pct};
+use super::val_rise::{ValRise, val_rise};
+use super::{Finding, History, Pattern, Severity};
+
+/// The validation loss rising this fraction above its minimum (while the training loss
+/// falls) is overfitting; smaller rises are within the epoch-to-epoch wobble of a
+/// validation set of a few hundred samples.
+pub const OVERFIT_VAL_RISE: f64 = 0.1;
+
+/// A rise of this fraction or more is severe: the final weights are much worse than the
+/// best epoch's.
+pub const OVERFIT_SEVERE_VAL_RISE: f64 = 0.5;
+
+/// The rise must also be this many times the validation curve's own epoch-to-epoch noise
+/// (its mean distance from the median-smoothed curve, relative to its level); a smaller rise
+/// is reported as "uncertain" instead of overfitting.
+pub const OVERFIT_NOISE_MULTIPLE: f64 = 2.0;
+
+/// A final validation loss this many times the training loss is a generalisation gap.
+pub const OVERFIT_GAP_RATIO: f64 = 3.0;
+
+/// A gap ratio this large is a strong gap.
+pub const OVERFIT_STRONG_GAP_RATIO: f64 = 10.0;
+
+/// The gap must also be at least this large in absolute terms (nats), so that 0.001
+/// against 0.004, both excellent, is no gap.
+pub const OVERFIT_MIN_GAP: f64 = 0.05;
+
+/// Dropout suggested to a model without any (the guide's usual range).
+const ADVISED_DROPOUT: &str = "0.2-0.3";
+/// How much to raise dropout that is already on.
+const DROPOUT_STEP: f64 = 0.2;
+/// No dropout beyond this is suggested: more than half the units off rarely helps an MLP.
+const MAX_ADVISED_DROPOUT: f64 = 0.5;
+/// Weight decay suggested to a model without any.
+const ADVISED_WEIGHT_DECAY: &str = "1e-4";
+/// How much to raise weight decay that is already on.
+const WEIGHT_DECAY_RAISE: f64 = 10.0;
+
+/// The overfitting finding, if the validation loss rose clearly or the gap is large.
+pub(super) fn overfitting(h: &History) -> Option<Finding> {
+    let n = h.n_epochs();
+    let rise = val_rise(h).filter(ValRise::is_clear);
+    let gap = gap(h);
+    let mut parts = Vec::new();
+    let mut severity = None;
+    if let Some(r) = &rise {
+        parts.push(format!(
+            "val loss rose {} from its minimum {} at epoch {} to {} at epoch {n}; train loss kept falling ({} to {})",
+            pct(r.rise),
+            num(r.min),
+            r.min_index + 1,
+            num(r.last),
+            num(r.train_at_min),
+            num(r.train_last)
+        ));
+        severity = Some(if r.rise >= OVERFIT_SEVERE_VAL_RISE {
+            Severity::High
+        } else {
+            Severity::Medium
+        });
+    }
+    if let Some((ratio, val, train)) = gap {
+        parts.push(format!(
+            "val loss is {}x the train loss ({} vs {})",
+            num(ratio),
+            num(val),
+            num(train)
+        ));
+        let by_gap = if ratio >= OVERFIT_STRONG_GAP_RATIO {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        severity = Some(severity.map_or(by_gap, |s: Severity| s.max(by_gap)));
+    }
+    let severity = severity?;
+    let action = action(h, rise.as_ref().map(|r| r.min_index + 1));
+    Some(Finding::new(
+        Pattern::Overfitting,
+        severity,
+        parts.join("; "),
+        action,
+    ))
+}
+
+/// `(val / train, val, train)` at the last epoch, if the gap is large.
+fn gap(h: &History) -> Option<(f64, f64, f64)> {
+    let train = *h.train_loss.last()?;
+    let val = *h.val_loss.last()?;
+    if train <= 0.0 {
+        return None;
+    }
+    let ratio = val / train;
+    (ratio >= OVERFIT_GAP_RATIO && val - train >= OVERFIT_MIN_GAP).then_some((ratio, val, train))
+}
+
+fn action(h: &History, stop_epoch: Option<usize>) -> String {
+    let dropout = h.context.dropout.unwrap_or(0.0);
+    let decay = h.context.weight_decay.unwrap_or(0.0);
+    let regularise = if dropout <= 0.0 && decay <= 0.0 {
+        format!("add dropout {ADVISED_DROPOUT} or weight decay {ADVISED_WEIGHT_DECAY}")
+    } else {
+        let mut options = Vec::new();
+        if dropout <= 0.0 {
+            options.push(format!("add dropout {ADVISED_DROPOUT}"));
+        } else if dropout < MAX_ADVISED_DROPOUT {
+            let raised = (dropout + DROPOUT_STEP).min(MAX_ADVISED_DROPOUT);
+            options.push(format!("raise dropout to {}", num(raised)));
+        }
+        if decay <= 0.0 {
+            options.push(format!("add weight decay {ADVISED_WEIGHT_DECAY}"));
+        } else {
+            options.push(format!(
+                "raise weight decay to {}",
+                lr(decay * WEIGHT_DECAY_RAISE)
+            ));
+        }
+        options.join(" or ")
+    };
+    let mut text = format!("overfitting: {regularise}");
+    match stop_epoch {
+        Some(epoch) => text.push_str(&format!(", or stop early at epoch {epoch}")),
+        None => text.push_str(", or get more training data"),
+    }
+    let known: Vec<String> = [
+        h.context.dropout.map(|d| format!("dropout {}", num(d))),
+        h.context
+            .weight_decay
+            .map(|w| format!("weight decay {}", lr(w))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !known.is_empty() {
+        text.push_str(&format!(" (now {})", known.join(", ")));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::RunContext;
+
+    /// Val loss falls to its minimum at epoch 7, then rises steadily to epoch 20.
+    fn rising_after_epoch_7() -> History {
+        let train: Vec<f64> = (0..20).map(|i| 1.0 * (-0.25 * i as f64).exp()).collect();
+        let val: Vec<f64> = (0..20)
+            .map(|i| {
+                if i <= 6 {
+                    0.081 + 0.05 * (6 - i) as f64
+                } else {
+                    0.081 + 0.0015 * (i - 6) as f64
+                }
+            })
+            .collect();
+        History::new(train, val)
+    }
+
+    #[test]
+    fn a_val_loss_rising_after_epoch_7_is_overfitting_stop_at_7() {
+        let h = rising_after_epoch_7().with_context(RunContext {
+            dropout: Some(0.0),
+            weight_decay: Some(0.0),
+            ..RunContext::default()
+        });
+        let f = overfitting(&h).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.evidence.contains(
+                "val loss rose 24% from its minimum 0.081 at epoch 7 to 0.1005 at epoch 20"
+            ),
+            "{}",
+            f.evidence
+        );
+        assert_eq!(
+            f.action,
+            "overfitting: add dropout 0.2-0.3 or weight decay 1e-4, or stop early at epoch 7 (now dropout 0, weight decay 0)"
+        );
+    }
+
+    #[test]
+    fn current_regularisation_is_raised_not_added() {
+        let h = rising_after_epoch_7().with_context(RunContext {
+            dropout: Some(0.2),
+            weight_decay: Some(1e-4),
+            ..RunContext::default()
+        });
+        let f = overfitting(&h).unwrap();
+        assert!(
+            f.action
+                .contains("raise dropout to 0.4 or raise weight decay to 0.001"),
+            "{}",
+            f.action
+        );
+        assert!(
+            f.action.contains("(now dropout 0.2, weight decay 0.0001)"),
+            "{}",
+            f.action
+        );
+    }
+
+    #[test]
+    fn a_large_rise_is_high_and_a_gap_alone_is_low() {
+        let train = vec![1.0, 0.5, 0.2, 0.1, 0.05, 0.02];
+        let val = vec![1.0, 0.6, 0.4, 0.5, 0.7, 0.9];
+        let f = overfitting(&History::new(train, val)).unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert!(
+            f.evidence.contains("val loss is 45x the train loss"),
+            "{}",
+            f.evidence
+        );
+        let train = vec![1.0, 0.5, 0.2, 0.1, 0.05, 0.02];
+        let val = vec![1.0, 0.6, 0.3, 0.2, 0.1, 0.08];
+        let f = overfitting(&History::new(train, val)).unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert!(
+            f.action.ends_with("or get more training data"),
+            "{}",
+            f.action
+        );
+    }
+
+    #[test]
+    fn a_noisy_or_small_rise_or_a_small_gap_is_not_overfitting() {
+        let train: Vec<f64> = (0..10).map(|i| 1.0 - 0.05 * i as f64).collect();
+        let noisy = vec![1.0, 0.9, 0.7, 0.9, 0.65, 0.85, 0.7, 0.9, 0.7, 0.8];
+        let h = History::new(train.clone(), noisy);
+        assert!(val_rise(&h).unwrap().is_candidate());
+        assert!(overfitting(&h).is_none(), "the rise is within the noise");
+        let flat = vec![1.0, 0.9, 0.8, 0.75, 0.72, 0.7, 0.7, 0.71, 0.71, 0.72];
+        assert!(overfitting(&History::new(train, flat)).is_none());
+        let tiny = History::new(vec![0.01, 0.001], vec![0.02, 0.004]);
+        assert!(overfitting(&tiny).is_none());
+    }
+}

@@ -1,0 +1,133 @@
+//! Early plateau: the training loss improves at first, then stops improving early in the
+//! run while it is still high. The usual causes: an LR too low to get out of a flat region,
+//! or a constant LR where a schedule would help.
+
+use super::curve::{median3, rel_change};
+use super::loss_level::train_level;
+use super::numbers::{lr, nice_lr, num, pct};
+use super::{Finding, History, Pattern, Severity};
+
+/// Fewest epochs to tell an early plateau: the first third must have at least two epochs.
+pub const PLATEAU_MIN_EPOCHS: usize = 6;
+
+/// The loss must have dropped at least this fraction in the first third of the run; a
+/// loss that never dropped is "not decreasing" instead.
+pub const PLATEAU_MIN_EARLY_DROP: f64 = 0.1;
+
+/// Over the last two thirds the loss improves by less than this fraction: flat. A healthy
+/// run still improves its training loss by far more than 5% after the first third.
+pub const PLATEAU_MAX_LATE_GAIN: f64 = 0.05;
+
+/// The LR raise suggested with a plateau: the middle of the guide's 2-5x.
+pub const PLATEAU_LR_RAISE: f64 = 3.0;
+
+/// The plateau finding, if the loss went flat in the first third while still high.
+pub(super) fn plateau(h: &History) -> Option<Finding> {
+    let n = h.n_epochs();
+    if n < PLATEAU_MIN_EPOCHS {
+        return None;
+    }
+    let raw = &h.train_loss;
+    let smooth = median3(raw);
+    let third = n.div_ceil(3) - 1;
+    let last = smooth[n - 1];
+    let early_drop = -rel_change(smooth[0], smooth[third]);
+    let late_gain = -rel_change(smooth[third], last);
+    if early_drop < PLATEAU_MIN_EARLY_DROP || late_gain >= PLATEAU_MAX_LATE_GAIN {
+        return None;
+    }
+    let level = train_level(h, n - 1, raw[n - 1]);
+    if !level.high {
+        return None;
+    }
+    let flat_from = smooth
+        .iter()
+        .position(|&v| v <= last * (1.0 + PLATEAU_MAX_LATE_GAIN))
+        .unwrap_or(third);
+    let evidence = format!(
+        "train loss fell from {} to {} by epoch {}, then changed only {} over the next {} epochs (to {}); {} is still high ({})",
+        num(raw[0]),
+        num(raw[flat_from]),
+        flat_from + 1,
+        pct(rel_change(raw[flat_from], raw[n - 1]).abs()),
+        n - 1 - flat_from,
+        num(raw[n - 1]),
+        num(raw[n - 1]),
+        level.reason
+    );
+    let mut action = String::from("early plateau: raise LR or add a schedule (cosine / step)");
+    if let Some(base) = h.base_lr() {
+        action.push_str(&format!(
+            "; e.g. try LR {} (now {})",
+            nice_lr(base * PLATEAU_LR_RAISE),
+            lr(base)
+        ));
+    }
+    Some(Finding::new(
+        Pattern::Plateau,
+        Severity::Medium,
+        evidence,
+        action,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::RunContext;
+
+    fn ten_classes(lr: Option<f64>) -> RunContext {
+        RunContext {
+            lr,
+            n_classes: Some(10),
+            ..RunContext::default()
+        }
+    }
+
+    #[test]
+    fn an_early_flat_plateau_while_high_is_a_plateau() {
+        let train = vec![
+            2.2, 1.6, 1.21, 1.2, 1.19, 1.2, 1.19, 1.2, 1.19, 1.19, 1.2, 1.19,
+        ];
+        let h = History::new(train.clone(), train).with_context(ten_classes(Some(1e-3)));
+        let f = plateau(&h).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.evidence.contains("fell from 2.2 to 1.21 by epoch 3"),
+            "{}",
+            f.evidence
+        );
+        assert!(
+            f.evidence.contains("over the next 9 epochs (to 1.19)"),
+            "{}",
+            f.evidence
+        );
+        assert!(f.evidence.contains("ln(10) = 2.303"), "{}", f.evidence);
+        assert!(
+            f.action
+                .starts_with("early plateau: raise LR or add a schedule (cosine / step)")
+        );
+        assert!(
+            f.action.contains("try LR 0.003 (now 0.001)"),
+            "{}",
+            f.action
+        );
+    }
+
+    #[test]
+    fn a_plateau_at_a_low_loss_is_convergence_not_a_plateau() {
+        let train = vec![1.0, 0.1, 0.05, 0.05, 0.049, 0.05, 0.049, 0.049];
+        let h = History::new(train.clone(), train).with_context(ten_classes(None));
+        assert!(plateau(&h).is_none());
+    }
+
+    #[test]
+    fn steady_progress_or_no_early_drop_is_not_a_plateau() {
+        let steady: Vec<f64> = (0..12).map(|i| 2.0 - 0.1 * i as f64).collect();
+        let h = History::new(steady.clone(), steady).with_context(ten_classes(None));
+        assert!(plateau(&h).is_none());
+        let flat = vec![2.3; 12];
+        let h = History::new(flat.clone(), flat).with_context(ten_classes(None));
+        assert!(plateau(&h).is_none());
+    }
+}

@@ -1,0 +1,119 @@
+//! Slow: the training loss goes down steadily, but only a little over the whole run, and is
+//! still high. The usual cause is a learning rate that is too low.
+
+use super::curve::{median3, rel_change};
+use super::loss_level::train_level;
+use super::not_decreasing::NOT_DECREASING_TOLERANCE;
+use super::numbers::{lr, nice_lr, num, pct};
+use super::{Finding, History, Pattern, Severity};
+
+/// Fewest epochs to tell slow progress from a slow start.
+pub const SLOW_MIN_EPOCHS: usize = 5;
+
+/// Over the whole run the training loss fell by less than this fraction: with a good LR the
+/// loss after the last epoch is well under half the loss after the first.
+pub const SLOW_MAX_DECREASE: f64 = 0.5;
+
+/// At least this share of the drop came in the second half of the run: still falling
+/// steadily (a straight line gives 50%, a curve that flattened out early gives nearly 0).
+pub const SLOW_MIN_LATE_SHARE: f64 = 0.3;
+
+/// The LR raise suggested for slow progress: the middle of the guide's 2-5x.
+pub const SLOW_LR_RAISE: f64 = 3.0;
+
+/// The slow finding, if the loss falls steadily but little and is still high.
+pub(super) fn slow(h: &History) -> Option<Finding> {
+    let n = h.n_epochs();
+    if n < SLOW_MIN_EPOCHS {
+        return None;
+    }
+    let raw = &h.train_loss;
+    let (first, last) = (raw[0], raw[n - 1]);
+    let total = -rel_change(first, last);
+    if !(NOT_DECREASING_TOLERANCE..SLOW_MAX_DECREASE).contains(&total) {
+        return None;
+    }
+    let smooth = median3(raw);
+    let late_share = (smooth[n / 2] - last) / (first - last);
+    if late_share < SLOW_MIN_LATE_SHARE {
+        return None;
+    }
+    let level = train_level(h, n - 1, last);
+    if !level.high {
+        return None;
+    }
+    let evidence = format!(
+        "train loss fell only {} in {n} epochs (from {} to {}) and is still falling steadily ({} of the drop came in the second half); {} is still high ({})",
+        pct(total),
+        num(first),
+        num(last),
+        pct(late_share),
+        num(last),
+        level.reason
+    );
+    let action = match h.base_lr() {
+        Some(base) => format!(
+            "slow: raise LR 2-5x, try {} (now {})",
+            nice_lr(base * SLOW_LR_RAISE),
+            lr(base)
+        ),
+        None => "slow: raise the LR 2-5x (try 3x)".to_string(),
+    };
+    Some(Finding::new(
+        Pattern::Slow,
+        Severity::Medium,
+        evidence,
+        action,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::RunContext;
+
+    fn ten_classes(lr: Option<f64>) -> RunContext {
+        RunContext {
+            lr,
+            n_classes: Some(10),
+            ..RunContext::default()
+        }
+    }
+
+    #[test]
+    fn a_slow_linear_decline_is_slow_with_a_threefold_raise() {
+        let train: Vec<f64> = (0..20).map(|i| 2.2 - 0.03 * i as f64).collect();
+        let h = History::new(train.clone(), train).with_context(ten_classes(Some(1e-3)));
+        let f = slow(&h).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.evidence
+                .contains("fell only 26% in 20 epochs (from 2.2 to 1.63)"),
+            "{}",
+            f.evidence
+        );
+        assert!(
+            f.evidence
+                .contains("47% of the drop came in the second half"),
+            "{}",
+            f.evidence
+        );
+        assert_eq!(f.action, "slow: raise LR 2-5x, try 0.003 (now 0.001)");
+    }
+
+    #[test]
+    fn fast_progress_a_flattened_curve_or_a_low_loss_is_not_slow() {
+        let fast: Vec<f64> = (0..20).map(|i| 2.2 * (-0.3 * i as f64).exp()).collect();
+        let h = History::new(fast.clone(), fast).with_context(ten_classes(None));
+        assert!(slow(&h).is_none());
+        let flattened = vec![2.2, 1.7, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6, 1.6];
+        let h = History::new(flattened.clone(), flattened).with_context(ten_classes(None));
+        assert!(slow(&h).is_none());
+        let low: Vec<f64> = (0..20).map(|i| 0.1 - 0.002 * i as f64).collect();
+        let h = History::new(low.clone(), low).with_context(ten_classes(None));
+        assert!(
+            slow(&h).is_none(),
+            "a slow decline at a low loss is fine-tuning, not slow"
+        );
+    }
+}

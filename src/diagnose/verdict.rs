@@ -1,0 +1,289 @@
+//! [`diagnose`]: every rule applied to a history, and "healthy" when none fires.
+
+use super::exploding::exploding;
+use super::healthy::healthy;
+use super::not_decreasing::not_decreasing;
+use super::oscillating::oscillating;
+use super::overfitting::overfitting;
+use super::plateau::plateau;
+use super::slow::slow;
+use super::uncertain::{MIN_EPOCHS_TO_JUDGE, noisy_val_rise, too_few_epochs};
+use super::underfitting::underfitting;
+use super::{Diagnosis, Finding, History, Pattern, Severity};
+use crate::{Error, Result};
+
+/// Reads the curves of a run and says what they show, with the evidence in numbers and the
+/// next thing to try.
+///
+/// - An exploding loss (NaN, infinite, far above its start, or a recorded divergence) is
+///   reported alone: everything else about the curve follows from it. It is found even in a
+///   history of 0 or 1 epochs.
+/// - Otherwise the history needs at least 2 epochs; with fewer than
+///   [`MIN_EPOCHS_TO_JUDGE`] only "not decreasing" is judged, plus an "uncertain" finding.
+/// - An oscillating loss is not also judged slow, plateaued or not decreasing: its trend
+///   is unreliable.
+/// - Underfitting found together with an optimisation problem (oscillating, not
+///   decreasing, plateau, slow) is capped at medium: fix the LR first.
+/// - "Healthy" is reported when no other rule fires.
+///
+/// Errors: mismatched curve lengths or an impossible context ([`History::validate`]), and a
+/// history with fewer than 2 epochs and no sign of divergence.
+pub fn diagnose(history: &History) -> Result<Diagnosis> {
+    history.validate()?;
+    if let Some(finding) = exploding(history) {
+        return Ok(Diagnosis::new(vec![finding]));
+    }
+    match history.n_epochs() {
+        0 => {
+            return Err(Error::data(
+                "history",
+                "no epochs: need at least 2 epochs to judge a curve",
+            ));
+        }
+        1 => {
+            return Err(Error::data(
+                "history",
+                "only 1 epoch: need at least 2 epochs to judge a curve",
+            ));
+        }
+        _ => {}
+    }
+    let mut findings = Vec::new();
+    if history.n_epochs() < MIN_EPOCHS_TO_JUDGE {
+        findings.extend(not_decreasing(history));
+        findings.extend(too_few_epochs(history));
+        return Ok(Diagnosis::new(findings));
+    }
+    match oscillating(history) {
+        Some(finding) => findings.push(finding),
+        None => {
+            findings.extend(not_decreasing(history));
+            findings.extend(plateau(history));
+            findings.extend(slow(history));
+        }
+    }
+    let optimisation_problem = findings.first().map(|f| f.pattern);
+    findings.extend(overfitting(history));
+    findings.extend(underfitting(history).map(|f| defer_to(optimisation_problem, f)));
+    findings.extend(noisy_val_rise(history));
+    if findings.is_empty() {
+        findings.push(healthy(history));
+    }
+    Ok(Diagnosis::new(findings))
+}
+
+/// Underfitting that comes with an optimisation problem (oscillating, not decreasing,
+/// plateau, slow) is probably caused by it: it is capped at medium so that the LR advice comes
+/// first, and its action says so.
+fn defer_to(problem: Option<Pattern>, mut underfit: Finding) -> Finding {
+    if let Some(problem) = problem {
+        underfit.severity = underfit.severity.min(Severity::Medium);
+        underfit
+            .action
+            .push_str(&format!("; but first fix the {problem} finding"));
+    }
+    underfit
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::RunContext;
+
+    fn ten_classes(lr: f64) -> RunContext {
+        RunContext {
+            lr: Some(lr),
+            dropout: Some(0.0),
+            weight_decay: Some(0.0),
+            n_classes: Some(10),
+            diverged_at_step: None,
+        }
+    }
+
+    fn curves(train: Vec<f64>, val: Vec<f64>) -> History {
+        History::new(train, val).with_context(ten_classes(1e-3))
+    }
+
+    #[test]
+    fn an_exponential_decay_is_healthy() {
+        let train: Vec<f64> = (0..20).map(|i| 1.2 * (-0.2 * i as f64).exp()).collect();
+        let val: Vec<f64> = train.iter().map(|t| t * 1.2 + 0.01).collect();
+        let mut h = curves(train, val);
+        h.val_acc = Some((0..20).map(|i| 0.8 + 0.009 * i as f64).collect());
+        let d = diagnose(&h).unwrap();
+        assert_eq!(d.patterns(), vec![Pattern::Healthy], "{d}");
+        let f = d.primary().unwrap();
+        assert_eq!(f.severity, Severity::Low);
+        assert!(
+            f.evidence.contains("from 1.2 to 0.02684 in 20 epochs"),
+            "{}",
+            f.evidence
+        );
+        assert!(f.evidence.contains("val accuracy 0.971"), "{}", f.evidence);
+        assert_eq!(f.action, "keep this; try the next tuning step");
+    }
+
+    #[test]
+    fn a_nan_is_exploding_and_nothing_else() {
+        let mut train = vec![2.0, 1.0, 0.8, 0.7, 0.6];
+        train.push(f64::NAN);
+        let val = train.clone();
+        let d = diagnose(&curves(train, val)).unwrap();
+        assert_eq!(d.patterns(), vec![Pattern::Exploding], "{d}");
+        assert!(d.findings[0].action.contains("try 0.0001"), "{d}");
+    }
+
+    #[test]
+    fn a_divergence_in_the_first_epoch_is_diagnosed_not_an_error() {
+        let mut h = curves(vec![7.5], vec![8.0]);
+        h.context.diverged_at_step = Some((3, f64::NAN));
+        assert_eq!(diagnose(&h).unwrap().patterns(), vec![Pattern::Exploding]);
+        let mut empty = curves(vec![], vec![]);
+        empty.context.diverged_at_step = Some((0, f64::INFINITY));
+        assert!(diagnose(&empty).unwrap().has(Pattern::Exploding));
+    }
+
+    #[test]
+    fn too_short_histories_are_errors_or_uncertain() {
+        let err = diagnose(&curves(vec![], vec![])).unwrap_err().to_string();
+        assert!(err.contains("no epochs"), "{err}");
+        let err = diagnose(&curves(vec![1.0], vec![1.1]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("need at least 2 epochs to judge a curve"),
+            "{err}"
+        );
+        let d = diagnose(&curves(vec![2.0, 1.0, 0.5], vec![2.0, 1.1, 0.6])).unwrap();
+        assert_eq!(d.patterns(), vec![Pattern::Uncertain], "{d}");
+        let d = diagnose(&curves(vec![2.3, 2.31], vec![2.3, 2.31])).unwrap();
+        assert_eq!(
+            d.patterns(),
+            vec![Pattern::NotDecreasing, Pattern::Uncertain],
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn mismatched_lengths_are_an_error() {
+        let err = diagnose(&curves(vec![1.0, 0.5, 0.3], vec![1.0, 0.5])).unwrap_err();
+        assert!(err.to_string().contains("val_loss has 2 values"), "{err}");
+    }
+
+    #[test]
+    fn flat_curves_near_chance_are_not_decreasing_then_underfitting() {
+        let train = vec![2.30, 2.31, 2.30, 2.305, 2.30, 2.31, 2.30, 2.305];
+        let val: Vec<f64> = train.iter().map(|t| t + 0.01).collect();
+        let d = diagnose(&curves(train, val)).unwrap();
+        assert_eq!(
+            d.patterns(),
+            vec![Pattern::NotDecreasing, Pattern::Underfitting],
+            "{d}"
+        );
+        assert_eq!(d.findings[0].severity, Severity::High);
+        let underfit = &d.findings[1];
+        assert_eq!(
+            underfit.severity,
+            Severity::Medium,
+            "capped: fix the LR first"
+        );
+        assert!(
+            underfit
+                .action
+                .ends_with("but first fix the not_decreasing finding"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn close_high_curves_that_improve_well_are_high_underfitting() {
+        // Falls 70% (not slow, no plateau) but ends at 86% of ln(100).
+        let train: Vec<f64> = (0..10)
+            .map(|i| 10.0 * (-0.3 * i as f64).exp() + 3.3)
+            .collect();
+        let val: Vec<f64> = train.iter().map(|t| t + 0.01).collect();
+        let mut h = curves(train, val);
+        h.context.n_classes = Some(100);
+        let d = diagnose(&h).unwrap();
+        assert_eq!(
+            d.primary().map(|f| (f.pattern, f.severity)),
+            Some((Pattern::Underfitting, Severity::High)),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn rising_val_loss_after_epoch_7_is_overfitting() {
+        let train: Vec<f64> = (0..20).map(|i| 1.0 * (-0.25 * i as f64).exp()).collect();
+        let val: Vec<f64> = (0..20)
+            .map(|i| {
+                0.081
+                    + if i <= 6 {
+                        0.05 * (6 - i) as f64
+                    } else {
+                        0.0015 * (i - 6) as f64
+                    }
+            })
+            .collect();
+        let d = diagnose(&curves(train, val)).unwrap();
+        assert_eq!(d.patterns(), vec![Pattern::Overfitting], "{d}");
+        assert!(
+            d.findings[0].action.contains("stop early at epoch 7"),
+            "{d}"
+        );
+    }
+
+    #[test]
+    fn zig_zag_slow_and_plateau_histories_get_their_pattern_first() {
+        let zig: Vec<f64> = (0..12)
+            .map(|i| if i % 2 == 0 { 1.4 } else { 0.9 })
+            .collect();
+        let d = diagnose(&curves(zig.clone(), zig)).unwrap();
+        assert_eq!(
+            d.primary().map(|f| f.pattern),
+            Some(Pattern::Oscillating),
+            "{d}"
+        );
+        assert!(
+            !d.has(Pattern::NotDecreasing) && !d.has(Pattern::Healthy),
+            "{d}"
+        );
+
+        let slow: Vec<f64> = (0..20).map(|i| 2.2 - 0.03 * i as f64).collect();
+        let val: Vec<f64> = slow.iter().map(|t| t + 0.02).collect();
+        let d = diagnose(&curves(slow, val)).unwrap();
+        assert!(d.has(Pattern::Slow) && d.has(Pattern::Underfitting), "{d}");
+        assert!(!d.has(Pattern::Plateau), "{d}");
+
+        let flat = vec![
+            2.2, 1.6, 1.21, 1.2, 1.19, 1.2, 1.19, 1.2, 1.19, 1.19, 1.2, 1.19,
+        ];
+        let val: Vec<f64> = flat.iter().map(|t| t + 0.05).collect();
+        let d = diagnose(&curves(flat, val)).unwrap();
+        assert!(d.has(Pattern::Plateau) && !d.has(Pattern::Slow), "{d}");
+    }
+
+    #[test]
+    fn findings_come_most_severe_first() {
+        // Slow training (medium, found first) whose val loss rises 60% (high).
+        let train: Vec<f64> = (0..20).map(|i| 2.2 - 0.03 * i as f64).collect();
+        let val: Vec<f64> = (0..20)
+            .map(|i| {
+                if i <= 4 {
+                    2.4 - 0.1 * i as f64
+                } else {
+                    2.0 + 0.08 * (i - 4) as f64
+                }
+            })
+            .collect();
+        let d = diagnose(&curves(train, val)).unwrap();
+        assert_eq!(
+            d.patterns(),
+            vec![Pattern::Overfitting, Pattern::Slow],
+            "{d}"
+        );
+        let severities: Vec<Severity> = d.findings.iter().map(|f| f.severity).collect();
+        assert_eq!(severities, vec![Severity::High, Severity::Medium]);
+        assert_eq!(d.to_string().lines().count(), 2, "{d}");
+    }
+}

@@ -1,0 +1,83 @@
+//! Charts with the plotly crate, and the HTML that draws them without internet.
+
+use plotly::Plot;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+static CHART_COUNTER: AtomicU64 = AtomicU64::new(0);
+static PLOTLY_SENT: AtomicBool = AtomicBool::new(false);
+
+/// The plotly.js library as one inline `<script>` (about 4.6 MB; embedded in the crate, so
+/// nothing is fetched from a CDN).
+pub fn plotly_script() -> String {
+    let sources = Plot::offline_js_sources();
+    // The embedded sources are plotly.js then MathJax; tunelab needs only plotly.js.
+    match sources.find("</script>") {
+        Some(end) => sources[..end + "</script>".len()].to_string(),
+        None => sources,
+    }
+}
+
+/// The plotly.js script the first time it is asked for in this process (a notebook kernel),
+/// an empty string afterwards: later outputs in the same notebook reuse it.
+pub fn plotly_script_once() -> String {
+    if PLOTLY_SENT.swap(true, Ordering::SeqCst) {
+        String::new()
+    } else {
+        plotly_script()
+    }
+}
+
+/// Forgets that plotly.js was sent (for a notebook whose outputs were cleared).
+pub fn reset_plotly_script() {
+    PLOTLY_SENT.store(false, Ordering::SeqCst);
+}
+
+fn next_id() -> String {
+    let n = CHART_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    format!("tunelab-chart-{:x}-{n}", stamp ^ (std::process::id() as u64) << 32)
+}
+
+/// A `<div>` and the script that draws `plot` into it once plotly.js is on the page. The
+/// figure JSON is escaped for a script context (`</` cannot end the script early).
+pub fn chart_html(plot: &Plot) -> String {
+    let id = next_id();
+    let json = plot.to_json().replace("</", "<\\/");
+    format!(
+        "<div id=\"{id}\" class=\"plotly-graph-div tunelab-chart\" style=\"height:380px;width:100%;max-width:900px\"></div>\
+<script type=\"text/javascript\">(function(){{var fig={json};var el=document.getElementById(\"{id}\");\
+function draw(){{window.Plotly.newPlot(el,fig.data,fig.layout,{{responsive:true}});}}\
+if(window.Plotly){{draw();}}else{{var n=0;var t=setInterval(function(){{if(window.Plotly){{clearInterval(t);draw();}}\
+else if(++n>100){{clearInterval(t);el.textContent=\"plotly.js is not loaded on this page: run tunelab::display::reset_plotly_script() and re-run this cell\";}}}},50);}}}})();</script>"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use plotly::Scatter;
+
+    #[test]
+    fn chart_html_escapes_script_breakers_and_ids_are_unique() {
+        let mut plot = Plot::new();
+        plot.add_trace(Scatter::new(vec![1, 2], vec![3, 4]).name("</script><b>"));
+        let a = chart_html(&plot);
+        let b = chart_html(&plot);
+        assert!(!a.contains("</script><b>"));
+        assert!(a.contains("<\\/script>"));
+        let id = |s: &str| s.split('"').nth(1).unwrap().to_string();
+        assert_ne!(id(&a), id(&b));
+    }
+
+    #[test]
+    fn plotly_script_is_inline_and_offline() {
+        let s = plotly_script();
+        // One inline script element with the library in it, no `src` to fetch.
+        assert!(s.starts_with("<script type=\"text/javascript\">"));
+        assert!(s.len() > 1_000_000);
+        assert!(s.contains("plotly"));
+        assert_eq!(s.matches("</script>").count(), 1);
+    }
+}

@@ -1,0 +1,209 @@
+//! Small HTML building blocks: escaping, tables, severity colours, the page shell.
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The style shared by every tunelab output (scoped by the `tunelab` class).
+pub const STYLE: &str = "<style>\
+.tunelab{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:13px;color:#222}\
+.tunelab table{border-collapse:collapse;margin:6px 0}\
+.tunelab th,.tunelab td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}\
+.tunelab th{background:#f4f6f8}\
+.tunelab td.num{text-align:right;font-variant-numeric:tabular-nums}\
+.tunelab tr.high td{background:#fdecea}.tunelab tr.medium td{background:#fff4e5}.tunelab tr.low td{background:#edf7ed}\
+.tunelab .sev-high{color:#b71c1c;font-weight:600}.tunelab .sev-medium{color:#8a5300;font-weight:600}.tunelab .sev-low{color:#1e6b24;font-weight:600}\
+.tunelab .warn{color:#8a5300}.tunelab caption{text-align:left;font-weight:600;padding:4px 0}\
+.tunelab h3{margin:10px 0 4px 0;font-size:15px}.tunelab .muted{color:#666}\
+</style>";
+
+/// Wraps a fragment in the tunelab container with its style.
+pub fn fragment(body: &str) -> String {
+    format!("<div class=\"tunelab\">{STYLE}{body}</div>")
+}
+
+/// A table cell: text (escaped) or a number (right-aligned).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// Text, escaped when rendered.
+    Text(String),
+    /// A number with a fixed count of decimals (`nan`/`inf` shown as such).
+    Num(f64, usize),
+    /// HTML already built by tunelab (never user text).
+    Html(String),
+}
+
+impl Cell {
+    fn render(&self) -> String {
+        match self {
+            Cell::Text(t) => format!("<td>{}</td>", escape(t)),
+            Cell::Num(v, d) => format!("<td class=\"num\">{}</td>", fmt_num(*v, *d)),
+            Cell::Html(h) => format!("<td>{h}</td>"),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+/// Formats a number for a table.
+pub fn fmt_num(v: f64, decimals: usize) -> String {
+    if v.is_nan() {
+        "nan".into()
+    } else if v.is_infinite() {
+        if v > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
+/// An HTML table with a caption, headers and rows (each row may carry a CSS class).
+pub fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<Cell>)]) -> String {
+    let mut out = String::from("<table>");
+    if !caption.is_empty() {
+        out.push_str(&format!("<caption>{}</caption>", escape(caption)));
+    }
+    out.push_str("<thead><tr>");
+    for h in headers {
+        out.push_str(&format!("<th>{}</th>", escape(h)));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for (class, cells) in rows {
+        match class {
+            Some(c) => out.push_str(&format!("<tr class=\"{}\">", escape(c))),
+            None => out.push_str("<tr>"),
+        }
+        for c in cells {
+            out.push_str(&c.render());
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    out
+}
+
+/// A two-column key/value table from a JSON object (nested values shown as JSON text).
+pub fn json_table(caption: &str, value: &serde_json::Value) -> String {
+    let rows: Vec<(Option<&str>, Vec<Cell>)> = match value {
+        serde_json::Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| (None, vec![Cell::Text(k.clone()), json_cell(v)]))
+            .collect(),
+        other => vec![(None, vec![Cell::Text("value".into()), json_cell(other)])],
+    };
+    table(caption, &["", "value"], &rows)
+}
+
+fn json_cell(v: &serde_json::Value) -> Cell {
+    match v {
+        serde_json::Value::Number(n) => Cell::Num(n.as_f64().unwrap_or(f64::NAN), 4),
+        serde_json::Value::String(s) => Cell::Text(s.clone()),
+        serde_json::Value::Null => Cell::Text("-".into()),
+        serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            Cell::Text(
+                items
+                    .iter()
+                    .map(|i| match i {
+                        serde_json::Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        }
+        serde_json::Value::Array(items) if items.iter().all(|i| i.is_object()) => {
+            let mut headers: Vec<String> = Vec::new();
+            for i in items {
+                if let serde_json::Value::Object(m) = i {
+                    for k in m.keys() {
+                        if !headers.contains(k) {
+                            headers.push(k.clone());
+                        }
+                    }
+                }
+            }
+            let rows: Vec<(Option<&str>, Vec<Cell>)> = items
+                .iter()
+                .map(|i| {
+                    (
+                        None,
+                        headers
+                            .iter()
+                            .map(|h| json_cell(i.get(h).unwrap_or(&serde_json::Value::Null)))
+                            .collect(),
+                    )
+                })
+                .collect();
+            let refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+            Cell::Html(table("", &refs, &rows))
+        }
+        other => Cell::Text(other.to_string()),
+    }
+}
+
+/// A whole standalone page: plotly.js inlined once in the head, nothing fetched from the
+/// network.
+pub fn page(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n{}\n{STYLE}</head>\n<body class=\"tunelab\" style=\"max-width:1100px;margin:20px auto\">\n{body}\n</body></html>\n",
+        escape(title),
+        super::chart::plotly_script()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_everything_that_matters() {
+        assert_eq!(escape("<b>\"a\" & 'b'</b>"), "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn tables_escape_text_cells_and_format_numbers() {
+        let t = table(
+            "runs <1>",
+            &["name", "x"],
+            &[(Some("high"), vec![Cell::from("<script>"), Cell::Num(0.12345, 3)])],
+        );
+        assert!(t.contains("<caption>runs &lt;1&gt;</caption>"));
+        assert!(t.contains("<td>&lt;script&gt;</td>"));
+        assert!(!t.contains("<script>"));
+        assert!(t.contains("<td class=\"num\">0.123</td>"));
+        assert!(t.contains("<tr class=\"high\">"));
+        assert_eq!(fmt_num(f64::NAN, 2), "nan");
+        assert_eq!(fmt_num(1e-5, 2), "1.00e-5");
+    }
+
+    #[test]
+    fn json_tables_escape_keys_and_values() {
+        let v = serde_json::json!({"note": "<img src=x>", "n": 3, "list": [1, 2]});
+        let t = json_table("advice", &v);
+        assert!(t.contains("&lt;img src=x&gt;"));
+        assert!(t.contains("1, 2"));
+    }
+}

@@ -1,0 +1,149 @@
+//! The charts: loss curves, LR finder, overlays of runs, and parameter sweeps.
+
+use crate::lr_finder::LrFinderResult;
+use crate::study::StepResult;
+use crate::{EpochRecord, Outcome, Run};
+use plotly::common::{Marker, MarkerSymbol, Mode, Title};
+use plotly::layout::{Axis, AxisType, Layout};
+use plotly::{Plot, Scatter};
+
+fn layout(title: &str, x: &str, y: &str, log_x: bool, log_y: bool) -> Layout {
+    let mut x_axis = Axis::new().title(Title::with_text(x));
+    if log_x {
+        x_axis = x_axis.type_(AxisType::Log);
+    }
+    let mut y_axis = Axis::new().title(Title::with_text(y));
+    if log_y {
+        y_axis = y_axis.type_(AxisType::Log);
+    }
+    Layout::new()
+        .title(Title::with_text(title))
+        .x_axis(x_axis)
+        .y_axis(y_axis)
+        .height(380)
+}
+
+/// Training and validation loss per epoch; a diverged run gets a red cross where it blew up.
+pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
+    let epochs: Vec<usize> = run.epochs.iter().map(|e| e.epoch).collect();
+    let mut plot = Plot::new();
+    plot.add_trace(
+        Scatter::new(epochs.clone(), run.train_losses())
+            .name("train loss")
+            .mode(Mode::LinesMarkers),
+    );
+    plot.add_trace(
+        Scatter::new(epochs, run.val_losses())
+            .name("val loss")
+            .mode(Mode::LinesMarkers),
+    );
+    if let Outcome::Diverged { step, value } = run.outcome {
+        let epoch = run.steps.last().map_or(1, |s| s.epoch);
+        let shown = run
+            .epochs
+            .iter()
+            .rev()
+            .map(|e| e.train_loss)
+            .find(|v| v.is_finite())
+            .unwrap_or(0.0);
+        plot.add_trace(
+            Scatter::new(vec![epoch], vec![shown])
+                .name(format!("diverged at step {step} (loss {value:.3e})"))
+                .mode(Mode::Markers)
+                .marker(Marker::new().symbol(MarkerSymbol::X).size(16).color("red")),
+        );
+    }
+    if let Some(best) = run.best() {
+        plot.add_trace(
+            Scatter::new(vec![best.epoch], vec![best.val_loss])
+                .name(format!("best epoch {}", best.epoch))
+                .mode(Mode::Markers)
+                .marker(Marker::new().symbol(MarkerSymbol::Star).size(14).color("green")),
+        );
+    }
+    let title = format!("{} lr={:.1e} batch={} ({})", run.config.optimizer, run.config.lr(), run.config.batch_size, run.outcome);
+    plot.set_layout(layout(&title, "epoch", "cross-entropy loss", false, log_y));
+    plot
+}
+
+/// The LR range test: raw and smoothed loss against a log-scale LR, each suggestion marked.
+pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
+    let mut plot = Plot::new();
+    plot.add_trace(
+        Scatter::new(r.lrs.clone(), r.losses.clone())
+            .name("loss")
+            .mode(Mode::Lines)
+            .opacity(0.35),
+    );
+    plot.add_trace(
+        Scatter::new(r.lrs.clone(), r.smoothed.clone())
+            .name("smoothed loss")
+            .mode(Mode::Lines),
+    );
+    for s in &r.suggestions {
+        let y = r.smoothed.get(s.index).copied().unwrap_or(f64::NAN);
+        let recommended = r.recommendation.lr == Some(s.lr) && r.recommendation.name == s.name;
+        plot.add_trace(
+            Scatter::new(vec![s.lr], vec![y])
+                .name(format!("{} {:.1e}{}", s.name, s.lr, if recommended { " (recommended)" } else { "" }))
+                .mode(Mode::Markers)
+                .marker(
+                    Marker::new()
+                        .size(if recommended { 16 } else { 11 })
+                        .symbol(if recommended { MarkerSymbol::Star } else { MarkerSymbol::Circle }),
+                ),
+        );
+    }
+    let title = match r.recommendation.lr {
+        Some(lr) => format!("LR range test ({}): recommended {lr:.1e}", r.optimizer),
+        None => format!("LR range test ({}): uncertain", r.optimizer),
+    };
+    plot.set_layout(layout(&title, "learning rate", "loss", true, false));
+    plot
+}
+
+/// One metric of several runs on one chart (`val_loss`, `train_loss`, `val_acc`,
+/// `train_acc`).
+pub fn overlay_chart(runs: &[(String, Vec<EpochRecord>)], metric: &str, log_y: bool) -> Plot {
+    let mut plot = Plot::new();
+    for (label, epochs) in runs {
+        let y: Vec<f64> = epochs
+            .iter()
+            .map(|e| match metric {
+                "train_loss" => e.train_loss,
+                "val_acc" => e.val_acc,
+                "train_acc" => e.train_acc,
+                _ => e.val_loss,
+            })
+            .collect();
+        let x: Vec<usize> = epochs.iter().map(|e| e.epoch).collect();
+        plot.add_trace(Scatter::new(x, y).name(label.as_str()).mode(Mode::Lines));
+    }
+    plot.set_layout(layout(&format!("{metric} by run"), "epoch", metric, false, log_y));
+    plot
+}
+
+/// Validation accuracy and loss of each value tried in a study step.
+pub fn sweep_chart(step: &StepResult) -> Plot {
+    let mut plot = Plot::new();
+    plot.add_trace(
+        Scatter::new(step.values.clone(), step.val_accuracy.clone())
+            .name("val accuracy")
+            .mode(Mode::LinesMarkers),
+    );
+    plot.add_trace(
+        Scatter::new(step.values.clone(), step.val_loss.clone())
+            .name("val loss")
+            .mode(Mode::LinesMarkers)
+            .y_axis("y2"),
+    );
+    let l = layout(&format!("{}: {} vs validation", step.name, step.varied), &step.varied, "val accuracy", false, false)
+        .y_axis2(
+            Axis::new()
+                .title(Title::with_text("val loss"))
+                .overlaying("y")
+                .side(plotly::common::AxisSide::Right),
+        );
+    plot.set_layout(l);
+    plot
+}

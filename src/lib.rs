@@ -1,0 +1,44 @@
+//! # tunelab
+//!
+//! Learn manual hyperparameter tuning of neural networks by doing it for real: train a
+//! baseline with the tuning guide's optimizer defaults, read the loss curves, and change one
+//! thing at a time, keeping a record of every experiment.
+//!
+//! The training core is [burn](https://burn.dev) (the CPU ndarray backend by default,
+//! libtorch behind the `tch` feature). Everything downstream of a [`Run`] is plain data.
+//!
+//! ```no_run
+//! use tunelab::{data, OptimizerKind, SplitConfig, TrainConfig};
+//!
+//! let splits = data::digits()?.split(&SplitConfig::default())?;
+//! let config = TrainConfig::new(OptimizerKind::Adam).with_epochs(10);
+//! let run = tunelab::train(&splits, &config)?;
+//! println!("{run}");
+//! # Ok::<(), tunelab::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod advise;
+pub mod cli;
+pub mod data;
+pub mod diagnose;
+pub mod display;
+mod error;
+pub mod fsutil;
+pub mod log;
+pub mod lr_finder;
+pub mod model;
+pub mod parallel;
+pub mod rng;
+pub mod study;
+pub mod train;
+
+pub use data::{Dataset, SplitConfig, Splits};
+pub use error::{Error, Result};
+pub use log::{Entry, ExperimentLog, Metric, RunRecord};
+pub use lr_finder::{LrFinderConfig, LrFinderResult, lr_find, lr_find_with};
+pub use model::{Activation, Mlp, MlpConfig};
+pub use train::{
+    DeviceSpec, EarlyStopping, EpochRecord, FinalMetrics, Fitted, OptimizerKind, Outcome, Run,
+    Schedule, StepRecord, TrainConfig, fit, train, train_verbose,
+};

@@ -1,0 +1,132 @@
+//! Means with 95% t-intervals, for comparing configurations across seeds.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Two-sided 95% critical values of Student's t for 1 to 30 degrees of freedom.
+const T95: [f64; 30] = [
+    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+    2.052, 2.048, 2.045, 2.042,
+];
+
+/// The two-sided 95% critical value of Student's t. Fractional degrees of freedom (from
+/// Welch's formula) are rounded down, which widens the interval: the conservative side.
+pub fn t_critical_95(df: f64) -> f64 {
+    if !(df >= 1.0) {
+        return f64::NAN;
+    }
+    let d = df.floor() as usize;
+    match d {
+        1..=30 => T95[d - 1],
+        31..=40 => 2.021,
+        41..=60 => 2.000,
+        61..=120 => 1.980,
+        _ => 1.960,
+    }
+}
+
+/// A sample mean with its 95% t-interval.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanInterval {
+    /// Number of values.
+    pub n: usize,
+    /// Sample mean.
+    pub mean: f64,
+    /// Sample standard deviation (n - 1 in the denominator).
+    pub std: f64,
+    /// Half-width of the 95% interval: t * std / sqrt(n).
+    pub half_width: f64,
+    /// Lower end.
+    pub lo: f64,
+    /// Upper end.
+    pub hi: f64,
+}
+
+impl MeanInterval {
+    /// Mean and 95% t-interval of at least two finite values.
+    pub fn from_values(values: &[f64]) -> Result<MeanInterval> {
+        if values.len() < 2 {
+            return Err(Error::invalid(
+                "seeds",
+                values.len(),
+                "need at least 2 values (seeds) for an interval",
+            ));
+        }
+        if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+            return Err(Error::data("seed repeats", format!("value {v} is not finite: a run diverged; compare runs that train")));
+        }
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        let std = var.sqrt();
+        let half_width = t_critical_95(n - 1.0) * std / n.sqrt();
+        Ok(MeanInterval {
+            n: values.len(),
+            mean,
+            std,
+            half_width,
+            lo: mean - half_width,
+            hi: mean + half_width,
+        })
+    }
+}
+
+impl std::fmt::Display for MeanInterval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:.4} ± {:.4} (95% CI {:.4} to {:.4}, n={})",
+            self.mean, self.half_width, self.lo, self.hi, self.n
+        )
+    }
+}
+
+/// Welch's 95% interval for the difference of two means (a - b): `(diff, half_width)`.
+pub(crate) fn welch_difference(a: &MeanInterval, b: &MeanInterval) -> (f64, f64) {
+    let (va, vb) = (a.std.powi(2) / a.n as f64, b.std.powi(2) / b.n as f64);
+    let se = (va + vb).sqrt();
+    let diff = a.mean - b.mean;
+    if se == 0.0 {
+        return (diff, 0.0);
+    }
+    let df = (va + vb).powi(2)
+        / (va.powi(2) / (a.n as f64 - 1.0) + vb.powi(2) / (b.n as f64 - 1.0));
+    (diff, t_critical_95(df) * se)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_matches_a_hand_computation() {
+        // values 0.90, 0.92, 0.94: mean 0.92, sample sd 0.02, t(2) = 4.303,
+        // half-width = 4.303 * 0.02 / sqrt(3) = 0.049687...
+        let m = MeanInterval::from_values(&[0.90, 0.92, 0.94]).unwrap();
+        assert!((m.mean - 0.92).abs() < 1e-12);
+        assert!((m.std - 0.02).abs() < 1e-12);
+        assert!((m.half_width - 0.049_687_3).abs() < 1e-6, "{}", m.half_width);
+        assert!((m.lo - (0.92 - m.half_width)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn critical_values_and_errors() {
+        assert_eq!(t_critical_95(1.0), 12.706);
+        assert_eq!(t_critical_95(4.7), 2.776);
+        assert_eq!(t_critical_95(1000.0), 1.960);
+        assert!(MeanInterval::from_values(&[1.0]).is_err());
+        assert!(MeanInterval::from_values(&[1.0, f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn welch_difference_by_hand() {
+        // a: 0.95, 0.96, 0.97 (mean 0.96, sd 0.01); b: 0.90, 0.91, 0.92 (mean 0.91, sd 0.01).
+        // se = sqrt(2 * 0.0001 / 3) = 0.0081650; df = 4; t = 2.776; half = 0.022666.
+        let a = MeanInterval::from_values(&[0.95, 0.96, 0.97]).unwrap();
+        let b = MeanInterval::from_values(&[0.90, 0.91, 0.92]).unwrap();
+        let (d, h) = welch_difference(&a, &b);
+        assert!((d - 0.05).abs() < 1e-12);
+        assert!((h - 0.022_666).abs() < 1e-5, "{h}");
+    }
+}

@@ -1,0 +1,121 @@
+//! Settings of the learning-rate range test.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Settings of the LR range test. Defaults: from 1e-7 to 10 in 100 exponentially spaced
+/// steps, loss smoothed with an exponential moving average (beta 0.98, bias corrected),
+/// stopping when the smoothed loss exceeds 4x the best so far, one seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LrFinderConfig {
+    /// First learning rate tried.
+    pub start_lr: f64,
+    /// Last learning rate tried.
+    pub end_lr: f64,
+    /// Number of steps (learning rates) in the sweep.
+    pub steps: usize,
+    /// Smoothing factor of the moving average, in [0, 1).
+    pub beta: f64,
+    /// Stop when the smoothed loss exceeds this multiple of its best value.
+    pub stop_factor: f64,
+    /// Repeat the sweep over this many seeds (the run's seed, seed+1, ...) and report the
+    /// spread of each suggestion.
+    pub seeds: usize,
+}
+
+impl Default for LrFinderConfig {
+    fn default() -> Self {
+        LrFinderConfig {
+            start_lr: 1e-7,
+            end_lr: 10.0,
+            steps: 100,
+            beta: 0.98,
+            stop_factor: 4.0,
+            seeds: 1,
+        }
+    }
+}
+
+impl LrFinderConfig {
+    /// Sets the LR range.
+    pub fn with_range(mut self, start_lr: f64, end_lr: f64) -> Self {
+        self.start_lr = start_lr;
+        self.end_lr = end_lr;
+        self
+    }
+
+    /// Sets the number of steps.
+    pub fn with_steps(mut self, steps: usize) -> Self {
+        self.steps = steps;
+        self
+    }
+
+    /// Sets the number of seeds.
+    pub fn with_seeds(mut self, seeds: usize) -> Self {
+        self.seeds = seeds;
+        self
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        for (name, v) in [("start_lr", self.start_lr), ("end_lr", self.end_lr)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::invalid(name, v, "must be a finite number > 0"));
+            }
+        }
+        if self.start_lr >= self.end_lr {
+            return Err(Error::invalid(
+                "start_lr",
+                self.start_lr,
+                format!("must be below end_lr ({}), e.g. 1e-7 to 10", self.end_lr),
+            ));
+        }
+        if self.steps < 5 {
+            return Err(Error::invalid("steps", self.steps, "must be >= 5 (100 is usual)"));
+        }
+        if !(0.0..1.0).contains(&self.beta) {
+            return Err(Error::invalid("beta", self.beta, "must be in [0, 1), e.g. 0.98"));
+        }
+        if !(self.stop_factor.is_finite() && self.stop_factor > 1.0) {
+            return Err(Error::invalid("stop_factor", self.stop_factor, "must be > 1, e.g. 4"));
+        }
+        if !(1..=20).contains(&self.seeds) {
+            return Err(Error::invalid("seeds", self.seeds, "must be between 1 and 20"));
+        }
+        Ok(())
+    }
+
+    /// The learning rates of the sweep, exponentially spaced from start to end.
+    pub fn lrs(&self) -> Vec<f64> {
+        let ratio = self.end_lr / self.start_lr;
+        let n = self.steps;
+        (0..n)
+            .map(|i| self.start_lr * ratio.powf(i as f64 / (n - 1) as f64))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_sweep_is_exponential_from_1e_7_to_10() {
+        let lrs = LrFinderConfig::default().lrs();
+        assert_eq!(lrs.len(), 100);
+        assert!((lrs[0] - 1e-7).abs() < 1e-20);
+        assert!((lrs[99] - 10.0).abs() < 1e-9);
+        let ratio = lrs[1] / lrs[0];
+        assert!(lrs.windows(2).all(|w| (w[1] / w[0] - ratio).abs() < 1e-9));
+    }
+
+    #[test]
+    fn bad_ranges_are_errors() {
+        let d = LrFinderConfig::default();
+        assert!(d.clone().with_range(1.0, 1e-3).validate().is_err());
+        assert!(d.clone().with_range(0.0, 1.0).validate().is_err());
+        assert!(d.clone().with_steps(0).validate().is_err());
+        assert!(d.clone().with_seeds(0).validate().is_err());
+        assert!(d.validate().is_ok());
+    }
+}

@@ -1,0 +1,19 @@
+//! The learning-rate range test (LR finder): train for a few steps while the LR grows
+//! exponentially, watch the smoothed loss, and read good learning rates off the curve.
+//!
+//! Unlike the finders students meet elsewhere, this one runs on copies (the model and the
+//! optimizer state are untouched), can repeat over seeds to show how stable its suggestions
+//! are, and says "uncertain" rather than pretend when the curve is flat or noisy.
+
+mod config;
+mod result;
+mod suggest;
+mod sweep;
+
+pub use config::LrFinderConfig;
+pub use result::{LrFinderResult, SuggestionSpread};
+pub use suggest::{
+    FLAT_RELATIVE_DROP, MAX_DISAGREEMENT_DECADES, MIN_POINTS, NOISE_RATIO, Recommendation,
+    Suggestion, log_slope, recommend, smooth, suggest,
+};
+pub use sweep::{MAX_SEED_SPREAD_DECADES, lr_find, lr_find_with};

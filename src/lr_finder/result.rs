@@ -1,0 +1,117 @@
+//! The result of a range test.
+
+use super::{Recommendation, Suggestion};
+use crate::OptimizerKind;
+use serde::{Deserialize, Serialize};
+
+/// How one suggestion varied over seeds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SuggestionSpread {
+    /// The suggestion's name.
+    pub name: String,
+    /// Its value for each seed.
+    pub lrs: Vec<f64>,
+    /// Median over seeds.
+    pub median: f64,
+    /// Smallest value.
+    pub min: f64,
+    /// Largest value.
+    pub max: f64,
+    /// log10(max / min): how many powers of ten the suggestion moves.
+    pub decades: f64,
+}
+
+impl SuggestionSpread {
+    /// Summarises the values of one suggestion over seeds.
+    pub fn new(name: &str, lrs: Vec<f64>) -> Self {
+        let mut sorted = lrs.clone();
+        sorted.sort_by(f64::total_cmp);
+        let min = sorted.first().copied().unwrap_or(f64::NAN);
+        let max = sorted.last().copied().unwrap_or(f64::NAN);
+        let median = if sorted.is_empty() {
+            f64::NAN
+        } else if sorted.len() % 2 == 1 {
+            sorted[sorted.len() / 2]
+        } else {
+            let (a, b) = (sorted[sorted.len() / 2 - 1], sorted[sorted.len() / 2]);
+            (a * b).sqrt()
+        };
+        SuggestionSpread {
+            name: name.to_string(),
+            lrs,
+            median,
+            min,
+            max,
+            decades: (max / min).log10(),
+        }
+    }
+}
+
+/// Everything a range test found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LrFinderResult {
+    /// Learning rates tried, in order (up to where the sweep stopped).
+    pub lrs: Vec<f64>,
+    /// Raw loss at each.
+    pub losses: Vec<f64>,
+    /// Smoothed (bias-corrected EMA) loss at each.
+    pub smoothed: Vec<f64>,
+    /// The four suggestions, each with its reason.
+    pub suggestions: Vec<Suggestion>,
+    /// The recommendation (or "uncertain" with why).
+    pub recommendation: Recommendation,
+    /// Whether the sweep stopped before its last LR because the loss blew up.
+    pub stopped_early: bool,
+    /// Wall-clock seconds of all sweeps.
+    pub seconds: f64,
+    /// The optimizer swept.
+    pub optimizer: OptimizerKind,
+    /// Micro-batch size.
+    pub batch_size: usize,
+    /// Micro-batches per step.
+    pub accumulate: usize,
+    /// Number of seeds swept.
+    pub seeds: usize,
+    /// Spread of each suggestion over seeds (empty for one seed).
+    pub repeats: Vec<SuggestionSpread>,
+}
+
+impl LrFinderResult {
+    /// The recommended learning rate, `None` when uncertain.
+    pub fn recommended(&self) -> Option<f64> {
+        self.recommendation.lr
+    }
+
+    /// The suggestion with this name.
+    pub fn suggestion(&self, name: &str) -> Option<&Suggestion> {
+        self.suggestions.iter().find(|s| s.name == name)
+    }
+}
+
+impl std::fmt::Display for LrFinderResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(
+            f,
+            "LR range test: {}, batch {}{}, {} lrs from {:.1e} to {:.1e}{} in {:.2} s",
+            self.optimizer,
+            self.batch_size,
+            if self.accumulate > 1 { format!("x{}", self.accumulate) } else { String::new() },
+            self.lrs.len(),
+            self.lrs.first().copied().unwrap_or(f64::NAN),
+            self.lrs.last().copied().unwrap_or(f64::NAN),
+            if self.stopped_early { " (stopped: loss blew up)" } else { "" },
+            self.seconds
+        )?;
+        for s in &self.suggestions {
+            write!(f, "  {:<11} {:>9.2e}  {}", s.name, s.lr, s.reason)?;
+            if let Some(r) = self.repeats.iter().find(|r| r.name == s.name) {
+                write!(f, "  [seeds: {:.2e}..{:.2e}, {:.2} decades]", r.min, r.max, r.decades)?;
+            }
+            writeln!(f)?;
+        }
+        match self.recommendation.lr {
+            Some(lr) => write!(f, "recommended: {lr:.2e} ({})", self.recommendation.reason),
+            None => write!(f, "recommended: uncertain ({})", self.recommendation.reason),
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! Running the range test on copies of the model and optimizer.
+
+use super::suggest::{Recommendation, Suggestion, recommend, suggest};
+use super::{LrFinderConfig, LrFinderResult, SuggestionSpread};
+use crate::data::Splits;
+use crate::model::Mlp;
+use crate::rng::Rng;
+use crate::train::tensors::{DeviceData, group_gradients, read_f64};
+use crate::{Error, Result, TrainConfig};
+use burn::optim::ModuleOptimizer;
+use std::time::Instant;
+
+/// Runs the LR range test for a fresh model built from `config` (its optimizer, batch size,
+/// gradient accumulation, architecture and seed). Nothing outside the sweep changes: a
+/// training run afterwards is identical to one without the sweep.
+pub fn lr_find(splits: &Splits, config: &TrainConfig, finder: &LrFinderConfig) -> Result<LrFinderResult> {
+    finder.validate()?;
+    config.validate()?;
+    check_batch(splits, config)?;
+    let device = config.device.to_device()?.autodiff();
+    let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
+    let train = DeviceData::upload(&splits.train, &device);
+    let started = Instant::now();
+    let mut curves = Vec::with_capacity(finder.seeds);
+    for k in 0..finder.seeds as u64 {
+        let seed = config.seed.wrapping_add(k);
+        let model = mlp.init(&device, seed)?;
+        let optim = config.optimizer.build(config.weight_decay());
+        curves.push(sweep(model, optim, &train, config, finder, seed)?);
+    }
+    Ok(combine(curves, config, finder, started.elapsed().as_secs_f64()))
+}
+
+/// Runs the range test starting from an existing model and optimizer (for example halfway
+/// through training). Both are cloned: the caller's model weights and optimizer state are
+/// exactly as before afterwards.
+pub fn lr_find_with(
+    model: &Mlp,
+    optim: &ModuleOptimizer,
+    splits: &Splits,
+    config: &TrainConfig,
+    finder: &LrFinderConfig,
+) -> Result<LrFinderResult> {
+    finder.validate()?;
+    config.validate()?;
+    check_batch(splits, config)?;
+    let device = model
+        .layers
+        .first()
+        .map(|l| l.weight.val().device())
+        .ok_or_else(|| Error::invalid("model", "no layers", "build the model with MlpConfig::init"))?;
+    let train = DeviceData::upload(&splits.train, &device);
+    let started = Instant::now();
+    let mut curves = Vec::with_capacity(finder.seeds);
+    for k in 0..finder.seeds as u64 {
+        let seed = config.seed.wrapping_add(k);
+        curves.push(sweep(model.clone(), optim.clone(), &train, config, finder, seed)?);
+    }
+    Ok(combine(curves, config, finder, started.elapsed().as_secs_f64()))
+}
+
+fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {
+    let n = splits.train.n_samples();
+    if config.batch_size > n {
+        return Err(Error::invalid(
+            "batch_size",
+            config.batch_size,
+            format!("must not exceed the {n} training samples"),
+        ));
+    }
+    Ok(())
+}
+
+/// One sweep's raw curve.
+struct Curve {
+    lrs: Vec<f64>,
+    losses: Vec<f64>,
+    smoothed: Vec<f64>,
+    stopped_early: bool,
+}
+
+fn sweep(
+    mut model: Mlp,
+    mut optim: ModuleOptimizer,
+    train: &DeviceData,
+    config: &TrainConfig,
+    finder: &LrFinderConfig,
+    seed: u64,
+) -> Result<Curve> {
+    let schedule = finder.lrs();
+    let mut shuffle = Rng::derive(seed, 0x6c72_6673);
+    let mut dropout = Rng::derive(seed, 0x6c72_6664);
+    let per_step = config.batch_size * config.accumulate;
+    let mut order: Vec<usize> = Vec::new();
+    let mut cursor = 0;
+    let (mut lrs, mut losses, mut smoothed) = (Vec::new(), Vec::new(), Vec::new());
+    let mut avg = 0.0;
+    let mut best = f64::INFINITY;
+    let mut stopped_early = false;
+    for (i, &lr) in schedule.iter().enumerate() {
+        if cursor + per_step > order.len() {
+            order = (0..train.n).collect();
+            shuffle.shuffle(&mut order);
+            cursor = 0;
+        }
+        let rows = &order[cursor..(cursor + per_step).min(order.len())];
+        cursor += per_step;
+        let group: Vec<&[usize]> = rows.chunks(config.batch_size).collect();
+        let (loss, grads) = group_gradients(&model, train, &group, &mut dropout);
+        let loss = read_f64(loss)?.first().copied().unwrap_or(f64::NAN);
+        avg = finder.beta * avg + (1.0 - finder.beta) * loss;
+        let sm = avg / (1.0 - finder.beta.powi(i as i32 + 1));
+        lrs.push(lr);
+        losses.push(loss);
+        smoothed.push(sm);
+        if !sm.is_finite() || (i > 0 && sm > finder.stop_factor * best) {
+            stopped_early = i + 1 < schedule.len();
+            break;
+        }
+        best = best.min(sm);
+        model = optim.step(lr, model, grads);
+    }
+    Ok(Curve {
+        lrs,
+        losses,
+        smoothed,
+        stopped_early,
+    })
+}
+
+fn combine(
+    mut curves: Vec<Curve>,
+    config: &TrainConfig,
+    finder: &LrFinderConfig,
+    seconds: f64,
+) -> LrFinderResult {
+    let per_seed: Vec<(Vec<Suggestion>, Recommendation)> = curves
+        .iter()
+        .map(|c| {
+            let s = suggest(&c.lrs, &c.smoothed);
+            let r = recommend(&c.losses, &c.smoothed, &s);
+            (s, r)
+        })
+        .collect();
+    let first = curves.remove(0);
+    let (suggestions, mut recommendation) = per_seed[0].clone();
+    let mut repeats = Vec::new();
+    if per_seed.len() > 1 {
+        for s in &suggestions {
+            let lrs: Vec<f64> = per_seed
+                .iter()
+                .filter_map(|(ss, _)| ss.iter().find(|x| x.name == s.name).map(|x| x.lr))
+                .collect();
+            repeats.push(SuggestionSpread::new(&s.name, lrs));
+        }
+        recommendation = recommend_over_seeds(&per_seed);
+    }
+    LrFinderResult {
+        lrs: first.lrs,
+        losses: first.losses,
+        smoothed: first.smoothed,
+        suggestions,
+        recommendation,
+        stopped_early: first.stopped_early,
+        seconds,
+        optimizer: config.optimizer,
+        batch_size: config.batch_size,
+        accumulate: config.accumulate,
+        seeds: finder.seeds,
+        repeats,
+    }
+}
+
+/// Over several seeds, a suggestion that moves by more than this many decades is not a
+/// property of the model but of the noise in one sweep.
+pub const MAX_SEED_SPREAD_DECADES: f64 = 1.0;
+
+fn recommend_over_seeds(per_seed: &[(Vec<Suggestion>, Recommendation)]) -> Recommendation {
+    let trusted: Vec<f64> = per_seed.iter().filter_map(|(_, r)| r.lr).collect();
+    let k = per_seed.len();
+    if trusted.len() * 2 <= k {
+        let why = per_seed
+            .iter()
+            .find(|(_, r)| r.lr.is_none())
+            .map(|(_, r)| r.reason.clone())
+            .unwrap_or_default();
+        return Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: format!(
+                "only {} of {k} seeds gave a trustworthy curve; for example: {why}",
+                trusted.len()
+            ),
+        };
+    }
+    let spread = SuggestionSpread::new("valley", trusted);
+    if spread.decades > MAX_SEED_SPREAD_DECADES {
+        return Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: format!(
+                "the valley moves by {:.1} decades across {k} seeds ({:.2e} to {:.2e}): the curve is unstable; use a larger batch or more steps",
+                spread.decades, spread.min, spread.max
+            ),
+        };
+    }
+    Recommendation {
+        lr: Some(spread.median),
+        name: "valley".into(),
+        reason: format!(
+            "{:.2e}: median valley over {k} seeds (range {:.2e} to {:.2e}, {:.2} decades)",
+            spread.median, spread.min, spread.max, spread.decades
+        ),
+    }
+}

@@ -1,0 +1,5 @@
+//! The `tunelab` command-line tool.
+
+fn main() {
+    std::process::exit(tunelab::cli::main());
+}

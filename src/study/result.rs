@@ -1,0 +1,122 @@
+//! What a study found.
+
+use crate::diagnose::Diagnosis;
+use crate::log::ExperimentLog;
+use crate::{Run, TrainConfig};
+use serde::{Deserialize, Serialize};
+
+/// One step of the study: the hyperparameter varied, the trials, and the winner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepResult {
+    /// `baseline`, `learning_rate`, `architecture`, `batch_size`, `dropout`,
+    /// `weight_decay` or `fine_tune`.
+    pub name: String,
+    /// The hyperparameter varied (`-` for the baseline).
+    pub varied: String,
+    /// The values tried, as text, in the order tried.
+    pub values: Vec<String>,
+    /// Log ids of the trials (the current best is reused, not retrained).
+    pub trial_ids: Vec<i64>,
+    /// Validation accuracy of each trial.
+    pub val_accuracy: Vec<f64>,
+    /// Validation loss of each trial.
+    pub val_loss: Vec<f64>,
+    /// The winning value.
+    pub winner: String,
+    /// Log id of the winning run.
+    pub winner_id: i64,
+    /// Why it won (or why the step was skipped).
+    pub why: String,
+    /// Warnings, for example a winner at the edge of the values tried.
+    pub warnings: Vec<String>,
+    /// Set when the step did not run, with the reason.
+    pub skipped: Option<String>,
+}
+
+/// The whole study.
+#[derive(Debug, Clone)]
+pub struct StudyResult {
+    /// Dataset name.
+    pub dataset: String,
+    /// The steps in order.
+    pub steps: Vec<StepResult>,
+    /// Every trial, with parents and steps.
+    pub log: ExperimentLog,
+    /// Log id of the final winner.
+    pub best_run_id: i64,
+    /// Its configuration.
+    pub best_config: TrainConfig,
+    /// Its run.
+    pub best_run: Run,
+    /// Diagnosis of the winner's curves.
+    pub diagnosis: Diagnosis,
+    /// Accuracy on the test split, evaluated once, at the end.
+    pub test_accuracy: f64,
+    /// Loss on the test split.
+    pub test_loss: f64,
+    /// Wall-clock seconds of the whole study.
+    pub wall_s: f64,
+    /// Trials run at once.
+    pub threads: usize,
+}
+
+impl StudyResult {
+    /// The JSON summary printed by `tunelab tune --json`.
+    pub fn summary_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "dataset": self.dataset,
+            "test_accuracy": self.test_accuracy,
+            "test_loss": self.test_loss,
+            "runs": self.log.len(),
+            "wall_s": self.wall_s,
+            "threads": self.threads,
+            "best_run_id": self.best_run_id,
+            "best_config": self.best_config,
+            "best_val_accuracy": self.best_run.final_metrics().map(|m| m.val_accuracy),
+            "diagnosis": self.diagnosis,
+            "steps": self.steps.iter().map(|s| serde_json::json!({
+                "name": s.name,
+                "varied": s.varied,
+                "values": s.values,
+                "val_accuracy": s.val_accuracy,
+                "winner": s.winner,
+                "why": s.why,
+                "warnings": s.warnings,
+                "skipped": s.skipped,
+            })).collect::<Vec<_>>(),
+        })
+    }
+}
+
+impl std::fmt::Display for StepResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Some(why) = &self.skipped {
+            return write!(f, "{:<14} skipped: {why}", self.name);
+        }
+        write!(
+            f,
+            "{:<14} {:<12} tried [{}] -> {} ({})",
+            self.name,
+            self.varied,
+            self.values.join(", "),
+            self.winner,
+            self.why
+        )?;
+        for w in &self.warnings {
+            write!(f, "\n{:<14} warning: {w}", "")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::fmt::Display for StudyResult {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Tuning study on {}: {} runs in {:.1} s ({} at once)", self.dataset, self.log.len(), self.wall_s, self.threads)?;
+        for s in &self.steps {
+            writeln!(f, "{s}")?;
+        }
+        writeln!(f, "best config (run {}): {}", self.best_run_id, self.best_config)?;
+        writeln!(f, "diagnosis of the winner:\n{}", self.diagnosis)?;
+        write!(f, "test accuracy (evaluated once): {:.4}, test loss {:.4}", self.test_accuracy, self.test_loss)
+    }
+}

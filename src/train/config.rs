@@ -1,0 +1,323 @@
+//! The complete set of hyperparameters of one training run.
+
+use super::{DeviceSpec, OptimizerKind, Schedule};
+use crate::model::{Activation, MlpConfig};
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+/// Early stopping on the validation loss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EarlyStopping {
+    /// Epochs without improvement before stopping (default 5).
+    pub patience: usize,
+    /// Improvement smaller than this does not count (default 0).
+    pub min_delta: f64,
+    /// Put back the weights of the best epoch at the end (default true).
+    pub restore_best: bool,
+}
+
+impl EarlyStopping {
+    /// Stop after `patience` epochs without improvement, restoring the best weights.
+    pub fn new(patience: usize) -> Self {
+        EarlyStopping {
+            patience,
+            min_delta: 0.0,
+            restore_best: true,
+        }
+    }
+}
+
+/// Every hyperparameter of a run, with the tuning guide's defaults: Adam at its default LR,
+/// batch 64, 20 epochs, hidden layers `[128, 64]`, ReLU, no dropout, constant LR, seed 0,
+/// the CPU.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// The optimizer.
+    pub optimizer: OptimizerKind,
+    /// Learning rate; `None` means the optimizer's default ([`OptimizerKind::default_lr`]).
+    pub lr: Option<f64>,
+    /// Samples per forward pass (the micro-batch).
+    pub batch_size: usize,
+    /// Passes over the training data.
+    pub epochs: usize,
+    /// Stop after this many optimizer steps, if set.
+    pub max_steps: Option<usize>,
+    /// Micro-batches whose gradients are summed before each optimizer step: the effective
+    /// batch is `batch_size * accumulate`.
+    pub accumulate: usize,
+    /// Weight decay; `None` means the optimizer's default (1e-2 for AdamW, else 0).
+    pub weight_decay: Option<f64>,
+    /// Hidden layer widths; empty for a linear model.
+    pub hidden: Vec<usize>,
+    /// Activation between layers.
+    pub activation: Activation,
+    /// Dropout probability after each hidden layer.
+    pub dropout: f64,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Epochs of linear LR warm-up at the start.
+    pub warmup_epochs: usize,
+    /// Early stopping on validation loss, if set.
+    pub early_stopping: Option<EarlyStopping>,
+    /// Seed of initialisation, shuffling and dropout.
+    pub seed: u64,
+    /// Where to train.
+    pub device: DeviceSpec,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig::new(OptimizerKind::Adam)
+    }
+}
+
+impl TrainConfig {
+    /// The defaults, with the given optimizer (at its default learning rate).
+    pub fn new(optimizer: OptimizerKind) -> Self {
+        TrainConfig {
+            optimizer,
+            lr: None,
+            batch_size: 64,
+            epochs: 20,
+            max_steps: None,
+            accumulate: 1,
+            weight_decay: None,
+            hidden: vec![128, 64],
+            activation: Activation::Relu,
+            dropout: 0.0,
+            schedule: Schedule::Constant,
+            warmup_epochs: 0,
+            early_stopping: None,
+            seed: 0,
+            device: DeviceSpec::Cpu,
+        }
+    }
+
+    /// The learning rate used: the one set, or the optimizer's default.
+    pub fn lr(&self) -> f64 {
+        self.lr.unwrap_or_else(|| self.optimizer.default_lr())
+    }
+
+    /// The weight decay used: the one set, or the optimizer's default.
+    pub fn weight_decay(&self) -> f64 {
+        self.weight_decay
+            .unwrap_or_else(|| self.optimizer.default_weight_decay())
+    }
+
+    /// Samples per optimizer step.
+    pub fn effective_batch(&self) -> usize {
+        self.batch_size * self.accumulate
+    }
+
+    /// Sets the optimizer (the LR stays unset or as set).
+    pub fn with_optimizer(mut self, optimizer: OptimizerKind) -> Self {
+        self.optimizer = optimizer;
+        self
+    }
+    /// Sets the learning rate.
+    pub fn with_lr(mut self, lr: f64) -> Self {
+        self.lr = Some(lr);
+        self
+    }
+    /// Sets the micro-batch size.
+    pub fn with_batch_size(mut self, batch_size: usize) -> Self {
+        self.batch_size = batch_size;
+        self
+    }
+    /// Sets the number of epochs.
+    pub fn with_epochs(mut self, epochs: usize) -> Self {
+        self.epochs = epochs;
+        self
+    }
+    /// Caps the number of optimizer steps.
+    pub fn with_max_steps(mut self, max_steps: usize) -> Self {
+        self.max_steps = Some(max_steps);
+        self
+    }
+    /// Sets gradient accumulation.
+    pub fn with_accumulate(mut self, accumulate: usize) -> Self {
+        self.accumulate = accumulate;
+        self
+    }
+    /// Sets weight decay.
+    pub fn with_weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = Some(weight_decay);
+        self
+    }
+    /// Sets the hidden layer widths.
+    pub fn with_hidden(mut self, hidden: impl Into<Vec<usize>>) -> Self {
+        self.hidden = hidden.into();
+        self
+    }
+    /// Sets the activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+    /// Sets dropout.
+    pub fn with_dropout(mut self, dropout: f64) -> Self {
+        self.dropout = dropout;
+        self
+    }
+    /// Sets the LR schedule.
+    pub fn with_schedule(mut self, schedule: Schedule) -> Self {
+        self.schedule = schedule;
+        self
+    }
+    /// Sets the warm-up epochs.
+    pub fn with_warmup_epochs(mut self, warmup_epochs: usize) -> Self {
+        self.warmup_epochs = warmup_epochs;
+        self
+    }
+    /// Turns on early stopping.
+    pub fn with_early_stopping(mut self, early_stopping: EarlyStopping) -> Self {
+        self.early_stopping = Some(early_stopping);
+        self
+    }
+    /// Sets the seed.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+    /// Sets the device.
+    pub fn with_device(mut self, device: DeviceSpec) -> Self {
+        self.device = device;
+        self
+    }
+
+    /// The model config for data with `input` features and `output` classes.
+    pub fn mlp(&self, input: usize, output: usize) -> MlpConfig {
+        MlpConfig {
+            input,
+            hidden: self.hidden.clone(),
+            output,
+            activation: self.activation,
+            dropout: self.dropout,
+        }
+    }
+
+    /// Checks every hyperparameter that does not depend on the data.
+    pub fn validate(&self) -> Result<()> {
+        let lr = self.lr();
+        if !(lr.is_finite() && lr > 0.0) {
+            return Err(Error::invalid(
+                "lr",
+                lr,
+                "must be a finite number > 0 (typical: 1e-4 to 1e-1)",
+            ));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::invalid("batch_size", 0, "must be >= 1 (typical: 16 to 256)"));
+        }
+        if self.epochs == 0 {
+            return Err(Error::invalid("epochs", 0, "must be >= 1"));
+        }
+        if self.max_steps == Some(0) {
+            return Err(Error::invalid("max_steps", 0, "must be >= 1, or unset"));
+        }
+        if self.accumulate == 0 {
+            return Err(Error::invalid("accumulate", 0, "must be >= 1 (1 means no accumulation)"));
+        }
+        let wd = self.weight_decay();
+        if !(wd.is_finite() && wd >= 0.0) {
+            return Err(Error::invalid(
+                "weight_decay",
+                wd,
+                "must be a finite number >= 0 (typical: 1e-5 to 1e-3)",
+            ));
+        }
+        if self.warmup_epochs >= self.epochs {
+            return Err(Error::invalid(
+                "warmup_epochs",
+                self.warmup_epochs,
+                format!("must be less than epochs ({})", self.epochs),
+            ));
+        }
+        if let Some(es) = &self.early_stopping {
+            if es.patience == 0 {
+                return Err(Error::invalid("patience", 0, "must be >= 1 epoch"));
+            }
+            if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
+                return Err(Error::invalid("min_delta", es.min_delta, "must be a finite number >= 0"));
+            }
+        }
+        self.schedule.validate()?;
+        self.mlp(1, 2).validate()
+    }
+}
+
+impl std::fmt::Display for TrainConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} lr={} batch={}{} epochs={} hidden={} dropout={} wd={} schedule={} seed={} device={}",
+            self.optimizer,
+            self.lr(),
+            self.batch_size,
+            if self.accumulate > 1 {
+                format!("x{}", self.accumulate)
+            } else {
+                String::new()
+            },
+            self.epochs,
+            crate::model::hidden_label(&self.hidden),
+            self.dropout,
+            self.weight_decay(),
+            self.schedule.name(),
+            self.seed,
+            self.device
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_guide_and_validate() {
+        let c = TrainConfig::default();
+        assert_eq!(c.lr(), 1e-3);
+        assert_eq!(TrainConfig::new(OptimizerKind::Sgd).lr(), 1e-2);
+        assert_eq!(TrainConfig::new(OptimizerKind::AdamW).weight_decay(), 1e-2);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn bad_hyperparameters_name_the_field() {
+        let base = TrainConfig::default();
+        let cases = [
+            (base.clone().with_lr(0.0), "lr"),
+            (base.clone().with_lr(-1.0), "lr"),
+            (base.clone().with_lr(f64::NAN), "lr"),
+            (base.clone().with_batch_size(0), "batch_size"),
+            (base.clone().with_epochs(0), "epochs"),
+            (base.clone().with_accumulate(0), "accumulate"),
+            (base.clone().with_dropout(1.0), "dropout"),
+            (base.clone().with_dropout(-0.1), "dropout"),
+            (base.clone().with_weight_decay(-1e-4), "weight_decay"),
+            (base.clone().with_warmup_epochs(20), "warmup_epochs"),
+            (base.clone().with_hidden(vec![0]), "hidden"),
+            (base.clone().with_early_stopping(EarlyStopping::new(0)), "patience"),
+        ];
+        for (cfg, field) in cases {
+            let err = cfg.validate().unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidHyperparameter { name, .. } if *name == field),
+                "{field}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn config_round_trips_through_json() {
+        let c = TrainConfig::default()
+            .with_schedule(Schedule::one_cycle())
+            .with_early_stopping(EarlyStopping::new(3))
+            .with_device(DeviceSpec::Cuda(1));
+        let json = serde_json::to_string(&c).unwrap();
+        assert!(json.contains("\"cuda:1\""), "{json}");
+        let back: TrainConfig = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, c);
+    }
+}

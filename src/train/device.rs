@@ -1,0 +1,123 @@
+//! Which backend and device a run trains on.
+
+use crate::{Error, Result};
+use burn::tensor::Device;
+use serde::{Deserialize, Serialize};
+
+/// The compute device of a run, chosen at run time. `Cpu` (burn's ndarray backend) needs
+/// no native library; the libtorch devices need the crate's `tch` feature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(into = "String", try_from = "String")]
+pub enum DeviceSpec {
+    /// burn's ndarray backend on the CPU (the default).
+    #[default]
+    Cpu,
+    /// libtorch on the CPU (feature `tch`).
+    TorchCpu,
+    /// libtorch on CUDA GPU number N (feature `tch` and a visible NVIDIA GPU).
+    Cuda(usize),
+}
+
+impl DeviceSpec {
+    /// The name used in configs and the CLI: `cpu`, `torch-cpu`, `cuda:N`.
+    pub fn name(&self) -> String {
+        match self {
+            DeviceSpec::Cpu => "cpu".into(),
+            DeviceSpec::TorchCpu => "torch-cpu".into(),
+            DeviceSpec::Cuda(n) => format!("cuda:{n}"),
+        }
+    }
+
+    /// The burn device, or an error that says how to make it available.
+    pub fn to_device(&self) -> Result<Device> {
+        match self {
+            DeviceSpec::Cpu => cpu_device(),
+            DeviceSpec::TorchCpu | DeviceSpec::Cuda(_) => Err(Error::DeviceUnavailable {
+                device: self.name(),
+                reason: "this build of tunelab has no libtorch backend: build with `--features tch` \
+                         after running scripts/setup-libtorch.sh (see README, 'Backends'), or use --device cpu"
+                    .into(),
+            }),
+        }
+    }
+}
+
+#[cfg(feature = "ndarray")]
+fn cpu_device() -> Result<Device> {
+    #[allow(deprecated)]
+    Ok(Device::ndarray())
+}
+
+#[cfg(not(feature = "ndarray"))]
+fn cpu_device() -> Result<Device> {
+    Err(Error::DeviceUnavailable {
+        device: "cpu".into(),
+        reason: "this build has no ndarray backend: enable the crate's default `ndarray` feature".into(),
+    })
+}
+
+impl std::fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name())
+    }
+}
+
+impl From<DeviceSpec> for String {
+    fn from(d: DeviceSpec) -> String {
+        d.name()
+    }
+}
+
+impl TryFrom<String> for DeviceSpec {
+    type Error = Error;
+    fn try_from(s: String) -> Result<Self> {
+        s.parse()
+    }
+}
+
+impl std::str::FromStr for DeviceSpec {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let lower = s.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "cpu" | "ndarray" => Ok(DeviceSpec::Cpu),
+            "torch-cpu" | "tch" | "libtorch" => Ok(DeviceSpec::TorchCpu),
+            "cuda" | "gpu" => Ok(DeviceSpec::Cuda(0)),
+            _ => {
+                if let Some(n) = lower.strip_prefix("cuda:")
+                    && let Ok(n) = n.parse::<usize>()
+                {
+                    return Ok(DeviceSpec::Cuda(n));
+                }
+                Err(Error::invalid("device", s, "use cpu, torch-cpu, cuda or cuda:N"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_names_devices() {
+        for (text, spec) in [
+            ("cpu", DeviceSpec::Cpu),
+            ("torch-cpu", DeviceSpec::TorchCpu),
+            ("cuda", DeviceSpec::Cuda(0)),
+            ("cuda:1", DeviceSpec::Cuda(1)),
+        ] {
+            assert_eq!(text.parse::<DeviceSpec>().unwrap(), spec);
+        }
+        assert_eq!(DeviceSpec::Cuda(2).name(), "cuda:2");
+        assert!("tpu".parse::<DeviceSpec>().is_err());
+        assert!("cuda:x".parse::<DeviceSpec>().is_err());
+    }
+
+    #[cfg(not(feature = "tch"))]
+    #[test]
+    fn libtorch_without_the_feature_says_how_to_fix_it() {
+        let err = DeviceSpec::TorchCpu.to_device().unwrap_err().to_string();
+        assert!(err.contains("--features tch"), "{err}");
+    }
+}

@@ -1,0 +1,134 @@
+//! The optimizers of the tuning guide, with its default learning rates.
+
+use crate::{Error, Result};
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use serde::{Deserialize, Serialize};
+
+/// Which optimizer to train with.
+///
+/// Hyperparameters other than the learning rate and weight decay follow PyTorch's defaults,
+/// so that results compare with a PyTorch notebook: Adam/AdamW betas (0.9, 0.999) and eps
+/// 1e-8; SGD momentum 0.9 without dampening; RMSprop alpha 0.99, eps 1e-8, no momentum.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum OptimizerKind {
+    /// Adam; default learning rate 1e-3. Weight decay is an L2 penalty on the gradient.
+    Adam,
+    /// AdamW (decoupled weight decay); default learning rate 1e-3, weight decay 1e-2.
+    #[serde(rename = "adamw")]
+    AdamW,
+    /// Plain stochastic gradient descent; default learning rate 1e-2.
+    Sgd,
+    /// SGD with momentum 0.9; default learning rate 1e-2.
+    SgdMomentum,
+    /// RMSprop; default learning rate 1e-3.
+    #[serde(rename = "rmsprop")]
+    RmsProp,
+}
+
+impl OptimizerKind {
+    /// Every optimizer, in the guide's order.
+    pub const ALL: [OptimizerKind; 5] = [
+        OptimizerKind::Adam,
+        OptimizerKind::AdamW,
+        OptimizerKind::Sgd,
+        OptimizerKind::SgdMomentum,
+        OptimizerKind::RmsProp,
+    ];
+
+    /// The guide's starting learning rate: 1e-3 for the adaptive methods, 1e-2 for SGD.
+    pub fn default_lr(self) -> f64 {
+        match self {
+            OptimizerKind::Adam | OptimizerKind::AdamW | OptimizerKind::RmsProp => 1e-3,
+            OptimizerKind::Sgd | OptimizerKind::SgdMomentum => 1e-2,
+        }
+    }
+
+    /// The weight decay used when none is given: 1e-2 for AdamW (PyTorch's default), 0 for
+    /// the others.
+    pub fn default_weight_decay(self) -> f64 {
+        match self {
+            OptimizerKind::AdamW => 1e-2,
+            _ => 0.0,
+        }
+    }
+
+    /// The name used in configs, logs and the CLI.
+    pub fn name(self) -> &'static str {
+        match self {
+            OptimizerKind::Adam => "adam",
+            OptimizerKind::AdamW => "adamw",
+            OptimizerKind::Sgd => "sgd",
+            OptimizerKind::SgdMomentum => "sgd-momentum",
+            OptimizerKind::RmsProp => "rmsprop",
+        }
+    }
+
+    /// Builds the burn optimizer.
+    pub fn build(self, weight_decay: f64) -> ModuleOptimizer {
+        let wd = weight_decay as f32;
+        let penalty = (weight_decay > 0.0).then(|| WeightDecayConfig::new(wd));
+        match self {
+            OptimizerKind::Adam => AdamConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(penalty)
+                .init(),
+            OptimizerKind::AdamW => AdamWConfig::new()
+                .with_epsilon(1e-8)
+                .with_weight_decay(wd)
+                .init(),
+            OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(penalty).init(),
+            OptimizerKind::SgdMomentum => SgdConfig::new()
+                .with_weight_decay(penalty)
+                .with_momentum(Some(MomentumConfig::new().with_momentum(0.9).with_dampening(0.0)))
+                .init(),
+            OptimizerKind::RmsProp => RmsPropConfig::new()
+                .with_alpha(0.99)
+                .with_momentum(0.0)
+                .with_epsilon(1e-8)
+                .with_weight_decay(penalty)
+                .init(),
+        }
+    }
+}
+
+impl std::fmt::Display for OptimizerKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for OptimizerKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().replace('_', "-").as_str() {
+            "adam" => Ok(OptimizerKind::Adam),
+            "adamw" => Ok(OptimizerKind::AdamW),
+            "sgd" => Ok(OptimizerKind::Sgd),
+            "sgd-momentum" | "momentum" => Ok(OptimizerKind::SgdMomentum),
+            "rmsprop" => Ok(OptimizerKind::RmsProp),
+            _ => Err(Error::invalid(
+                "optimizer",
+                s,
+                "use adam, adamw, sgd, sgd-momentum or rmsprop",
+            )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_learning_rates_follow_the_guide() {
+        let lrs: Vec<f64> = OptimizerKind::ALL.iter().map(|o| o.default_lr()).collect();
+        assert_eq!(lrs, vec![1e-3, 1e-3, 1e-2, 1e-2, 1e-3]);
+        for o in OptimizerKind::ALL {
+            assert_eq!(o.name().parse::<OptimizerKind>().unwrap(), o);
+        }
+        assert!("lbfgs".parse::<OptimizerKind>().is_err());
+    }
+}

@@ -1,0 +1,108 @@
+//! The LR range test on real data: sensible recommendation, untouched state, accumulation,
+//! seed repeats and bad input.
+
+use tunelab::{
+    LrFinderConfig, OptimizerKind, SplitConfig, Splits, TrainConfig, data, fit, lr_find,
+    lr_find_with, train,
+};
+
+fn digits() -> Splits {
+    data::digits().unwrap().split(&SplitConfig::default()).unwrap()
+}
+
+#[test]
+fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {
+    let splits = digits();
+    let config = TrainConfig::new(OptimizerKind::Adam);
+    let result = lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
+    let lr = result.recommended().unwrap_or_else(|| panic!("uncertain: {}", result.recommendation.reason));
+    assert!((1e-4..=3e-2).contains(&lr), "recommended {lr}");
+    assert_eq!(result.suggestions.len(), 4);
+    assert_eq!(result.lrs.len(), result.losses.len());
+    // Past the minimum the loss climbs again: the range covered both sides of the valley.
+    let min = result.smoothed.iter().cloned().fold(f64::INFINITY, f64::min);
+    assert!(*result.smoothed.last().unwrap() > 1.5 * min);
+    let run = train(&splits, &config.with_lr(lr).with_epochs(8)).unwrap();
+    let acc = run.final_metrics().unwrap().val_accuracy;
+    assert!(acc >= 0.95, "val accuracy {acc} at lr {lr}");
+}
+
+#[test]
+fn finder_leaves_model_and_optimizer_exactly_as_they_were() {
+    let splits = digits();
+    let config = TrainConfig::default().with_epochs(1);
+    let fitted = fit(&splits, &config, &mut |_, _| {}).unwrap();
+    let params_before = fitted.model.flat_params().unwrap();
+    let optim_before = fitted.optim.into_bytes().unwrap();
+    let result = lr_find_with(
+        &fitted.model,
+        &fitted.optim,
+        &splits,
+        &config,
+        &LrFinderConfig::default().with_steps(30),
+    )
+    .unwrap();
+    assert!(!result.lrs.is_empty() && result.lrs.len() <= 30);
+    assert_eq!(fitted.model.flat_params().unwrap(), params_before);
+    assert_eq!(fitted.optim.into_bytes().unwrap().to_vec(), optim_before.to_vec());
+}
+
+#[test]
+fn training_after_the_finder_is_identical_to_training_without_it() {
+    let splits = digits();
+    let config = TrainConfig::default().with_epochs(2);
+    let before = train(&splits, &config).unwrap();
+    lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
+    let after = train(&splits, &config).unwrap();
+    assert_eq!(before.steps, after.steps);
+    assert_eq!(before.val_losses(), after.val_losses());
+}
+
+#[test]
+fn accumulation_sees_the_same_rows_and_gives_the_same_first_losses() {
+    let splits = digits();
+    let finder = LrFinderConfig::default().with_steps(20);
+    let plain = lr_find(&splits, &TrainConfig::default().with_batch_size(64), &finder).unwrap();
+    let accumulated = lr_find(
+        &splits,
+        &TrainConfig::default().with_batch_size(16).with_accumulate(4),
+        &finder,
+    )
+    .unwrap();
+    assert_eq!(accumulated.accumulate, 4);
+    for (a, b) in plain.losses.iter().zip(&accumulated.losses).take(10) {
+        assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn repeating_over_seeds_reports_the_spread() {
+    let splits = digits();
+    let result = lr_find(
+        &splits,
+        &TrainConfig::default(),
+        &LrFinderConfig::default().with_seeds(3),
+    )
+    .unwrap();
+    assert_eq!(result.repeats.len(), 4);
+    for r in &result.repeats {
+        assert_eq!(r.lrs.len(), 3);
+        assert!(r.min <= r.median && r.median <= r.max);
+        assert!(r.decades >= 0.0);
+    }
+    let text = result.to_string();
+    assert!(text.contains("seeds"), "{text}");
+}
+
+#[test]
+fn bad_settings_are_errors() {
+    let splits = digits();
+    let config = TrainConfig::default();
+    let bad_range = LrFinderConfig::default().with_range(1.0, 1e-3);
+    let err = lr_find(&splits, &config, &bad_range).unwrap_err().to_string();
+    assert!(err.contains("start_lr"), "{err}");
+    assert!(lr_find(&splits, &config, &LrFinderConfig::default().with_steps(0)).is_err());
+    let too_big = config.with_batch_size(100_000);
+    assert!(lr_find(&splits, &too_big, &LrFinderConfig::default()).is_err());
+    let _ = OptimizerKind::ALL;
+}
