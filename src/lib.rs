@@ -34,10 +34,14 @@ pub mod study;
 pub mod train;
 
 pub use data::{Dataset, SplitConfig, Splits};
+pub use diagnose::{Diagnosis, Pattern, diagnose};
 pub use error::{Error, Result};
 pub use log::{Entry, ExperimentLog, Metric, RunRecord};
 pub use lr_finder::{LrFinderConfig, LrFinderResult, lr_find, lr_find_with};
 pub use model::{Activation, Mlp, MlpConfig};
+/// The polars version tunelab's experiment logs use, for filtering and sorting them.
+pub use polars;
+pub use study::{Budget, StudyConfig, StudyResult, run_study};
 pub use train::{
     DeviceSpec, EarlyStopping, EpochRecord, FinalMetrics, Fitted, OptimizerKind, Outcome, Run,
     Schedule, StepRecord, TrainConfig, fit, train, train_verbose,

@@ -9,7 +9,11 @@ where
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    let threads = if threads == 0 { available_threads() } else { threads };
+    let threads = if threads == 0 {
+        available_threads()
+    } else {
+        threads
+    };
     let n = items.len();
     if threads <= 1 || n <= 1 {
         return items.into_iter().map(f).collect();

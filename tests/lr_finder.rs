@@ -7,7 +7,10 @@ use tunelab::{
 };
 
 fn digits() -> Splits {
-    data::digits().unwrap().split(&SplitConfig::default()).unwrap()
+    data::digits()
+        .unwrap()
+        .split(&SplitConfig::default())
+        .unwrap()
 }
 
 #[test]
@@ -15,12 +18,18 @@ fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {
     let splits = digits();
     let config = TrainConfig::new(OptimizerKind::Adam);
     let result = lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
-    let lr = result.recommended().unwrap_or_else(|| panic!("uncertain: {}", result.recommendation.reason));
+    let lr = result
+        .recommended()
+        .unwrap_or_else(|| panic!("uncertain: {}", result.recommendation.reason));
     assert!((1e-4..=3e-2).contains(&lr), "recommended {lr}");
     assert_eq!(result.suggestions.len(), 4);
     assert_eq!(result.lrs.len(), result.losses.len());
     // Past the minimum the loss climbs again: the range covered both sides of the valley.
-    let min = result.smoothed.iter().cloned().fold(f64::INFINITY, f64::min);
+    let min = result
+        .smoothed
+        .iter()
+        .cloned()
+        .fold(f64::INFINITY, f64::min);
     assert!(*result.smoothed.last().unwrap() > 1.5 * min);
     let run = train(&splits, &config.with_lr(lr).with_epochs(8)).unwrap();
     let acc = run.final_metrics().unwrap().val_accuracy;
@@ -44,7 +53,10 @@ fn finder_leaves_model_and_optimizer_exactly_as_they_were() {
     .unwrap();
     assert!(!result.lrs.is_empty() && result.lrs.len() <= 30);
     assert_eq!(fitted.model.flat_params().unwrap(), params_before);
-    assert_eq!(fitted.optim.into_bytes().unwrap().to_vec(), optim_before.to_vec());
+    assert_eq!(
+        fitted.optim.into_bytes().unwrap().to_vec(),
+        optim_before.to_vec()
+    );
 }
 
 #[test]
@@ -62,10 +74,17 @@ fn training_after_the_finder_is_identical_to_training_without_it() {
 fn accumulation_sees_the_same_rows_and_gives_the_same_first_losses() {
     let splits = digits();
     let finder = LrFinderConfig::default().with_steps(20);
-    let plain = lr_find(&splits, &TrainConfig::default().with_batch_size(64), &finder).unwrap();
+    let plain = lr_find(
+        &splits,
+        &TrainConfig::default().with_batch_size(64),
+        &finder,
+    )
+    .unwrap();
     let accumulated = lr_find(
         &splits,
-        &TrainConfig::default().with_batch_size(16).with_accumulate(4),
+        &TrainConfig::default()
+            .with_batch_size(16)
+            .with_accumulate(4),
         &finder,
     )
     .unwrap();
@@ -99,7 +118,9 @@ fn bad_settings_are_errors() {
     let splits = digits();
     let config = TrainConfig::default();
     let bad_range = LrFinderConfig::default().with_range(1.0, 1e-3);
-    let err = lr_find(&splits, &config, &bad_range).unwrap_err().to_string();
+    let err = lr_find(&splits, &config, &bad_range)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("start_lr"), "{err}");
     assert!(lr_find(&splits, &config, &LrFinderConfig::default().with_steps(0)).is_err());
     let too_big = config.with_batch_size(100_000);

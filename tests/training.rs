@@ -7,14 +7,21 @@ use tunelab::{
 };
 
 fn digits() -> Splits {
-    data::digits().unwrap().split(&SplitConfig::default()).unwrap()
+    data::digits()
+        .unwrap()
+        .split(&SplitConfig::default())
+        .unwrap()
 }
 
 #[test]
 fn adam_defaults_reach_95_percent_on_digits() {
     let splits = digits();
     let n_train = splits.train.n_samples();
-    let run = train(&splits, &TrainConfig::new(OptimizerKind::Adam).with_epochs(8)).unwrap();
+    let run = train(
+        &splits,
+        &TrainConfig::new(OptimizerKind::Adam).with_epochs(8),
+    )
+    .unwrap();
     assert_eq!(run.outcome, Outcome::Completed);
     let acc = run.final_metrics().unwrap().val_accuracy;
     assert!(acc >= 0.95, "val accuracy {acc}");
@@ -23,13 +30,19 @@ fn adam_defaults_reach_95_percent_on_digits() {
     assert!(run.epochs[7].train_loss < run.epochs[0].train_loss);
     // Every step recorded its LR, loss and gradient norm.
     assert_eq!(run.steps.len(), 8 * n_train.div_ceil(64));
-    assert!(run.steps.iter().all(|s| s.loss.is_finite() && s.grad_norm > 0.0 && s.lr == 1e-3));
+    assert!(
+        run.steps
+            .iter()
+            .all(|s| s.loss.is_finite() && s.grad_norm > 0.0 && s.lr == 1e-3)
+    );
     assert!(run.samples_per_s > 0.0);
 }
 
 #[test]
 fn sgd_at_lr_10_diverges_and_records_the_step() {
-    let config = TrainConfig::new(OptimizerKind::Sgd).with_lr(10.0).with_epochs(5);
+    let config = TrainConfig::new(OptimizerKind::Sgd)
+        .with_lr(10.0)
+        .with_epochs(5);
     let run = train(&digits(), &config).unwrap();
     match run.outcome {
         Outcome::Diverged { step, value } => {
@@ -48,8 +61,16 @@ fn same_seed_is_bit_identical_and_other_seeds_differ() {
     let a = train(&splits, &config).unwrap();
     let b = train(&splits, &config).unwrap();
     assert_eq!(a.steps, b.steps);
-    let a_epochs: Vec<_> = a.epochs.iter().map(|e| (e.train_loss, e.val_loss, e.val_acc)).collect();
-    let b_epochs: Vec<_> = b.epochs.iter().map(|e| (e.train_loss, e.val_loss, e.val_acc)).collect();
+    let a_epochs: Vec<_> = a
+        .epochs
+        .iter()
+        .map(|e| (e.train_loss, e.val_loss, e.val_acc))
+        .collect();
+    let b_epochs: Vec<_> = b
+        .epochs
+        .iter()
+        .map(|e| (e.train_loss, e.val_loss, e.val_acc))
+        .collect();
     assert_eq!(a_epochs, b_epochs);
     let c = train(&splits, &config.clone().with_seed(1)).unwrap();
     assert_ne!(a.steps[0].loss, c.steps[0].loss);
@@ -58,7 +79,10 @@ fn same_seed_is_bit_identical_and_other_seeds_differ() {
 #[test]
 fn accumulating_k_micro_batches_equals_one_big_batch() {
     let splits = digits();
-    let base = TrainConfig::new(OptimizerKind::Sgd).with_lr(0.1).with_max_steps(1).with_epochs(1);
+    let base = TrainConfig::new(OptimizerKind::Sgd)
+        .with_lr(0.1)
+        .with_max_steps(1)
+        .with_epochs(1);
     let big = fit(&splits, &base.clone().with_batch_size(64), &mut |_, _| {}).unwrap();
     let small = fit(
         &splits,
@@ -66,12 +90,22 @@ fn accumulating_k_micro_batches_equals_one_big_batch() {
         &mut |_, _| {},
     )
     .unwrap();
-    let (pa, pb) = (big.model.flat_params().unwrap(), small.model.flat_params().unwrap());
-    let max_diff = pa.iter().zip(&pb).map(|(a, b)| (a - b).abs()).fold(0f32, f32::max);
+    let (pa, pb) = (
+        big.model.flat_params().unwrap(),
+        small.model.flat_params().unwrap(),
+    );
+    let max_diff = pa
+        .iter()
+        .zip(&pb)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
     assert!(max_diff < 1e-5, "max parameter difference {max_diff}");
     assert!((big.run.steps[0].loss - small.run.steps[0].loss).abs() < 1e-5);
     // And the update did change the weights, so the comparison means something.
-    let init = TrainConfig::default().mlp(64, 10).init(&tunelab::DeviceSpec::Cpu.to_device().unwrap(), 0).unwrap();
+    let init = TrainConfig::default()
+        .mlp(64, 10)
+        .init(&tunelab::DeviceSpec::Cpu.to_device().unwrap(), 0)
+        .unwrap();
     let p0 = init.flat_params().unwrap();
     assert!(p0.iter().zip(&pa).any(|(a, b)| (a - b).abs() > 1e-4));
 }
@@ -97,7 +131,12 @@ fn early_stopping_stops_and_restores_the_best_weights() {
     // The returned model is the best epoch's: its validation loss is the best one recorded.
     let val = fitted.evaluate(&splits.val).unwrap();
     let best_rec = run.best().unwrap();
-    assert!((val.val_loss - best_rec.val_loss).abs() < 1e-6, "{} vs {}", val.val_loss, best_rec.val_loss);
+    assert!(
+        (val.val_loss - best_rec.val_loss).abs() < 1e-6,
+        "{} vs {}",
+        val.val_loss,
+        best_rec.val_loss
+    );
     assert!((run.epochs.last().unwrap().val_loss - best_rec.val_loss).abs() > 1e-6);
 }
 
@@ -119,7 +158,11 @@ fn bad_inputs_are_errors_not_panics() {
     let splits = digits();
     let too_big = TrainConfig::default().with_batch_size(5000);
     let err = train(&splits, &too_big).unwrap_err();
-    assert!(err.to_string().contains("must not exceed the 1079 training samples"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("must not exceed the 1079 training samples"),
+        "{err}"
+    );
     for cfg in [
         TrainConfig::default().with_lr(0.0),
         TrainConfig::default().with_lr(f64::NAN),
@@ -127,10 +170,19 @@ fn bad_inputs_are_errors_not_panics() {
         TrainConfig::default().with_epochs(0),
         TrainConfig::default().with_dropout(1.0),
     ] {
-        assert!(matches!(train(&splits, &cfg), Err(Error::InvalidHyperparameter { .. })));
+        assert!(matches!(
+            train(&splits, &cfg),
+            Err(Error::InvalidHyperparameter { .. })
+        ));
     }
-    assert!(matches!(data::load("mnist"), Err(Error::UnknownDataset { .. })));
-    let err = train(&splits, &TrainConfig::default().with_device(tunelab::DeviceSpec::Cuda(0)));
+    assert!(matches!(
+        data::load("mnist"),
+        Err(Error::UnknownDataset { .. })
+    ));
+    let err = train(
+        &splits,
+        &TrainConfig::default().with_device(tunelab::DeviceSpec::Cuda(0)),
+    );
     #[cfg(not(feature = "tch"))]
     assert!(matches!(err, Err(Error::DeviceUnavailable { .. })));
     let _ = err;

@@ -20,6 +20,7 @@ pub struct DiagnoseArgs {
     json: bool,
 }
 
+/// Runs `tunelab diagnose`: prints the diagnosis as text (one finding per line) or JSON.
 pub(super) fn run(args: DiagnoseArgs) -> Result<()> {
     println!("{}", render(&args)?);
     Ok(())
@@ -103,6 +104,7 @@ mod tests {
             plain.starts_with("[high] not_decreasing: train loss went from 2.3"),
             "{plain}"
         );
+        let _ = std::fs::remove_file(&history);
     }
 
     #[test]
@@ -115,5 +117,6 @@ mod tests {
         assert!(err.to_string().contains("need at least 2 epochs"), "{err}");
         let missing = parse(&["--history", "/nonexistent/EPOCHS.csv"]).unwrap();
         assert!(matches!(render(&missing), Err(Error::Io { .. })));
+        let _ = std::fs::remove_file(&one);
     }
 }

@@ -71,7 +71,10 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
     let splits = args.data.load()?;
     if !args.json {
         eprintln!("{splits}");
-        eprintln!("sweeping {} learning rates over {} seed(s)...", finder.steps, finder.seeds);
+        eprintln!(
+            "sweeping {} learning rates over {} seed(s)...",
+            finder.steps, finder.seeds
+        );
     }
     let result = lr_find(&splits, &config, &finder)?;
     if args.json {

@@ -2,6 +2,7 @@
 
 mod advise_cmd;
 mod args;
+mod diagnose_cmd;
 mod log_cmd;
 mod lr_find_cmd;
 mod train_cmd;
@@ -28,6 +29,8 @@ pub enum Command {
     LrFind(lr_find_cmd::LrFindArgs),
     /// Run the whole tuning study and write its log and report.
     Tune(tune_cmd::TuneArgs),
+    /// Diagnose a training history (the CSV of `train --history-csv`).
+    Diagnose(diagnose_cmd::DiagnoseArgs),
     /// Print an experiment log: show, best, compare.
     Log(log_cmd::LogArgs),
     /// Print the tuning guide's rules of thumb: batch, memory, regularization.
@@ -60,7 +63,10 @@ pub fn main() -> i32 {
                 };
             }
             let text = err.to_string();
-            let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("error: bad arguments");
+            let line = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: bad arguments");
             eprintln!("{line}");
             return EXIT_USAGE;
         }
@@ -69,6 +75,7 @@ pub fn main() -> i32 {
         Command::Train(args) => train_cmd::run(args),
         Command::LrFind(args) => lr_find_cmd::run(args),
         Command::Tune(args) => tune_cmd::run(args),
+        Command::Diagnose(args) => diagnose_cmd::run(args),
         Command::Log(args) => log_cmd::run(args),
         Command::Advise(args) => advise_cmd::run(args),
     };
@@ -87,7 +94,10 @@ fn one_line(err: &Error) -> String {
             name,
             value,
             expected,
-        } => format!("invalid value '{value}' for --{}: {expected}", name.replace('_', "-")),
+        } => format!(
+            "invalid value '{value}' for --{}: {expected}",
+            name.replace('_', "-")
+        ),
         other => other.to_string(),
     };
     text.replace('\n', " ")

@@ -3,8 +3,8 @@
 use super::args::{self, DataArgs};
 use crate::train::print_progress;
 use crate::{
-    DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Result, Run, Schedule, TrainConfig,
-    fit, fsutil,
+    DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Result, Run, Schedule, TrainConfig, fit,
+    fsutil,
 };
 use clap::Args;
 use std::path::PathBuf;
@@ -65,11 +65,13 @@ pub struct TrainArgs {
 }
 
 pub(super) fn parse_optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
-    s.parse().map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
+    s.parse()
+        .map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
 }
 
 pub(super) fn parse_device(s: &str) -> std::result::Result<DeviceSpec, String> {
-    s.parse().map_err(|_| "must be one of cpu, torch-cpu, cuda, cuda:N".into())
+    s.parse()
+        .map_err(|_| "must be one of cpu, torch-cpu, cuda, cuda:N".into())
 }
 
 impl TrainArgs {
@@ -119,10 +121,16 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
     if let Some(path) = &args.history_csv {
         fsutil::write_atomic(path, run.history_csv().as_bytes())?;
     }
+    let diagnosis = run.diagnose().ok();
     if json {
-        println!("{}", summary_json(run));
+        let mut value = summary_json(run);
+        value["diagnosis"] = serde_json::to_value(&diagnosis).unwrap_or(serde_json::Value::Null);
+        println!("{value}");
     } else {
         print_summary(run);
+        if let Some(d) = diagnosis {
+            println!("diagnosis:\n{d}");
+        }
     }
     Ok(())
 }
@@ -179,7 +187,11 @@ fn print_summary(run: &Run) {
             f.train_loss,
             f.val_loss,
             f.val_accuracy,
-            if run.restored_best { " (best epoch restored)" } else { "" }
+            if run.restored_best {
+                " (best epoch restored)"
+            } else {
+                ""
+            }
         );
     }
     if let Some(b) = run.best_epoch {

@@ -57,7 +57,11 @@ pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {
         }
         for (col, cell) in record.iter().enumerate() {
             let value = parse_cell(cell).ok_or_else(|| {
-                let what = if col == target_col { "target" } else { "feature" };
+                let what = if col == target_col {
+                    "target"
+                } else {
+                    "feature"
+                };
                 Error::data(
                     &source,
                     format!(
@@ -125,15 +129,29 @@ mod tests {
             ("empty.csv", "", "empty"),
             ("header_only.csv", "a,label\n", "no data rows"),
             ("ragged.csv", "a,label\n1,0\n2\n", "line 3 has 1 cells"),
-            ("missing_target.csv", "a,b\n1,0\n", "no target column 'label'"),
-            ("text_target.csv", "a,label\n1,cat\n", "'cat' is not a number"),
+            (
+                "missing_target.csv",
+                "a,b\n1,0\n",
+                "no target column 'label'",
+            ),
+            (
+                "text_target.csv",
+                "a,label\n1,cat\n",
+                "'cat' is not a number",
+            ),
             ("text_feature.csv", "a,label\nx,1\n", "'x' is not a number"),
             ("nan_feature.csv", "a,label\nnan,1\n2,0\n", "is NaN"),
             ("float_target.csv", "a,label\n1,0.5\n2,1\n", "whole numbers"),
-            ("one_class.csv", "a,label\n1,0\n2,0\n", "at least two classes"),
+            (
+                "one_class.csv",
+                "a,label\n1,0\n2,0\n",
+                "at least two classes",
+            ),
         ];
         for (name, text, expected) in cases {
-            let err = load_csv(&write(name, text), "label").unwrap_err().to_string();
+            let err = load_csv(&write(name, text), "label")
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{name}: {err}");
         }
         let err = load_csv(Path::new("/nonexistent/x.csv"), "label").unwrap_err();

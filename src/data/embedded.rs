@@ -11,7 +11,14 @@ const BREAST_CANCER_CSV: &str = include_str!("../../data/breast_cancer.csv");
 const IRIS_CSV: &str = include_str!("../../data/iris.csv");
 
 /// The names accepted by [`load`].
-pub const DATASET_NAMES: &[&str] = &["digits", "wine", "breast_cancer", "iris", "moons", "spirals"];
+pub const DATASET_NAMES: &[&str] = &[
+    "digits",
+    "wine",
+    "breast_cancer",
+    "iris",
+    "moons",
+    "spirals",
+];
 
 /// Loads an embedded or generated dataset by name (`moons` and `spirals` with their
 /// default size and noise, seed 0).
@@ -60,7 +67,11 @@ pub fn wine() -> Result<Dataset> {
         "od280/od315_of_diluted_wines",
         "proline",
     ];
-    parse_sklearn("wine", WINE_CSV, names.iter().map(|s| s.to_string()).collect())
+    parse_sklearn(
+        "wine",
+        WINE_CSV,
+        names.iter().map(|s| s.to_string()).collect(),
+    )
 }
 
 /// The Wisconsin diagnostic breast cancer set: 569 samples, 30 features, 2 classes.
@@ -98,7 +109,11 @@ pub fn iris() -> Result<Dataset> {
         "petal length (cm)",
         "petal width (cm)",
     ];
-    parse_sklearn("iris", IRIS_CSV, names.iter().map(|s| s.to_string()).collect())
+    parse_sklearn(
+        "iris",
+        IRIS_CSV,
+        names.iter().map(|s| s.to_string()).collect(),
+    )
 }
 
 /// scikit-learn's layout: a first line `n_samples,n_features,class names...`, then rows of
@@ -108,7 +123,11 @@ fn parse_sklearn(name: &str, text: &str, feature_names: Vec<String>) -> Result<D
         .lines()
         .next()
         .ok_or_else(|| Error::data(name, "embedded file is empty"))?;
-    let class_names = header.split(',').skip(2).map(|s| s.trim().to_string()).collect();
+    let class_names = header
+        .split(',')
+        .skip(2)
+        .map(|s| s.trim().to_string())
+        .collect();
     parse_rows(name, text, 1, feature_names, class_names)
 }
 
@@ -130,7 +149,12 @@ fn parse_rows(
         if cells.len() != d + 1 {
             return Err(Error::data(
                 name,
-                format!("line {} has {} cells, expected {}", i + 1, cells.len(), d + 1),
+                format!(
+                    "line {} has {} cells, expected {}",
+                    i + 1,
+                    cells.len(),
+                    d + 1
+                ),
             ));
         }
         for c in &cells[..d] {
@@ -171,6 +195,9 @@ mod tests {
     #[test]
     fn unknown_name_lists_the_known_ones() {
         let err = load("mnist").unwrap_err().to_string();
-        assert!(err.contains("mnist") && err.contains("digits") && err.contains("wine"), "{err}");
+        assert!(
+            err.contains("mnist") && err.contains("digits") && err.contains("wine"),
+            "{err}"
+        );
     }
 }

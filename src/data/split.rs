@@ -240,9 +240,14 @@ mod tests {
             assert!(mean.abs() < 1e-4, "train mean {mean}");
             assert!((var - 1.0).abs() < 1e-3, "train var {var}");
         }
-        let val_mean: f64 = (0..s.val.n_samples()).map(|i| s.val.row(i)[0] as f64).sum::<f64>()
+        let val_mean: f64 = (0..s.val.n_samples())
+            .map(|i| s.val.row(i)[0] as f64)
+            .sum::<f64>()
             / s.val.n_samples() as f64;
-        assert!(val_mean.abs() > 1e-6, "val is scaled with train statistics, not its own");
+        assert!(
+            val_mean.abs() > 1e-6,
+            "val is scaled with train statistics, not its own"
+        );
     }
 
     #[test]

@@ -10,7 +10,11 @@ fn check(n: usize, noise: f64) -> Result<()> {
         return Err(Error::invalid("n_samples", n, "must be at least 4"));
     }
     if !noise.is_finite() || noise < 0.0 {
-        return Err(Error::invalid("noise", noise, "must be a finite number >= 0"));
+        return Err(Error::invalid(
+            "noise",
+            noise,
+            "must be a finite number >= 0",
+        ));
     }
     Ok(())
 }
@@ -47,7 +51,11 @@ pub fn moons(n: usize, noise: f64, seed: u64) -> Result<Dataset> {
 pub fn spirals(n: usize, classes: usize, noise: f64, seed: u64) -> Result<Dataset> {
     check(n, noise)?;
     if !(2..=10).contains(&classes) {
-        return Err(Error::invalid("classes", classes, "must be between 2 and 10"));
+        return Err(Error::invalid(
+            "classes",
+            classes,
+            "must be between 2 and 10",
+        ));
     }
     let mut rng = Rng::derive(seed, 0x7370_6972);
     let mut features = Vec::with_capacity(2 * n);

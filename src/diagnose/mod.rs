@@ -63,11 +63,5 @@ pub use uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};
 pub use underfitting::UNDERFIT_MAX_GAP;
 pub use verdict::diagnose;
 
-// TEMPORARY: compile the CLI file's tests until src/cli/mod.rs declares it.
 #[cfg(test)]
-#[path = "../cli/diagnose_cmd.rs"]
-#[allow(dead_code)]
-mod cli_check_tmp;
-
-// TEMPORARY: calibration on real runs.
-mod calibration;
+mod real_runs;

@@ -11,10 +11,15 @@ static PLOTLY_SENT: AtomicBool = AtomicBool::new(false);
 pub fn plotly_script() -> String {
     let sources = Plot::offline_js_sources();
     // The embedded sources are plotly.js then MathJax; tunelab needs only plotly.js.
-    match sources.find("</script>") {
-        Some(end) => sources[..end + "</script>".len()].to_string(),
-        None => sources,
-    }
+    let plotly = match sources.find("</script>") {
+        Some(end) => &sources[..end + "</script>".len()],
+        None => sources.as_str(),
+    };
+    // Hide an AMD loader (classic notebook pages have require.js) while plotly.js loads, so
+    // that it always defines the global `Plotly` the charts call.
+    format!(
+        "<script type=\"text/javascript\">window.__tunelabDefine=window.define;window.define=undefined;</script>\n{plotly}\n<script type=\"text/javascript\">window.define=window.__tunelabDefine;</script>"
+    )
 }
 
 /// The plotly.js script the first time it is asked for in this process (a notebook kernel),
@@ -37,7 +42,10 @@ fn next_id() -> String {
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
-    format!("tunelab-chart-{:x}-{n}", stamp ^ (std::process::id() as u64) << 32)
+    format!(
+        "tunelab-chart-{:x}-{n}",
+        stamp ^ (std::process::id() as u64) << 32
+    )
 }
 
 /// A `<div>` and the script that draws `plot` into it once plotly.js is on the page. The
@@ -78,6 +86,7 @@ mod tests {
         assert!(s.starts_with("<script type=\"text/javascript\">"));
         assert!(s.len() > 1_000_000);
         assert!(s.contains("plotly"));
-        assert_eq!(s.matches("</script>").count(), 1);
+        assert!(!s.contains("<script src"));
+        assert_eq!(s.matches("</script>").count(), 3);
     }
 }

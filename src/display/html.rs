@@ -122,7 +122,9 @@ fn json_cell(v: &serde_json::Value) -> Cell {
         serde_json::Value::Number(n) => Cell::Num(n.as_f64().unwrap_or(f64::NAN), 4),
         serde_json::Value::String(s) => Cell::Text(s.clone()),
         serde_json::Value::Null => Cell::Text("-".into()),
-        serde_json::Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+        serde_json::Value::Array(items)
+            if items.iter().all(|i| !i.is_object() && !i.is_array()) =>
+        {
             Cell::Text(
                 items
                     .iter()
@@ -180,7 +182,10 @@ mod tests {
 
     #[test]
     fn escapes_everything_that_matters() {
-        assert_eq!(escape("<b>\"a\" & 'b'</b>"), "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;");
+        assert_eq!(
+            escape("<b>\"a\" & 'b'</b>"),
+            "&lt;b&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/b&gt;"
+        );
     }
 
     #[test]
@@ -188,7 +193,10 @@ mod tests {
         let t = table(
             "runs <1>",
             &["name", "x"],
-            &[(Some("high"), vec![Cell::from("<script>"), Cell::Num(0.12345, 3)])],
+            &[(
+                Some("high"),
+                vec![Cell::from("<script>"), Cell::Num(0.12345, 3)],
+            )],
         );
         assert!(t.contains("<caption>runs &lt;1&gt;</caption>"));
         assert!(t.contains("<td>&lt;script&gt;</td>"));

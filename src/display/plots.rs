@@ -58,10 +58,21 @@ pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
             Scatter::new(vec![best.epoch], vec![best.val_loss])
                 .name(format!("best epoch {}", best.epoch))
                 .mode(Mode::Markers)
-                .marker(Marker::new().symbol(MarkerSymbol::Star).size(14).color("green")),
+                .marker(
+                    Marker::new()
+                        .symbol(MarkerSymbol::Star)
+                        .size(14)
+                        .color("green"),
+                ),
         );
     }
-    let title = format!("{} lr={:.1e} batch={} ({})", run.config.optimizer, run.config.lr(), run.config.batch_size, run.outcome);
+    let title = format!(
+        "{} lr={:.1e} batch={} ({})",
+        run.config.optimizer,
+        run.config.lr(),
+        run.config.batch_size,
+        run.outcome
+    );
     plot.set_layout(layout(&title, "epoch", "cross-entropy loss", false, log_y));
     plot
 }
@@ -85,12 +96,21 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
         let recommended = r.recommendation.lr == Some(s.lr) && r.recommendation.name == s.name;
         plot.add_trace(
             Scatter::new(vec![s.lr], vec![y])
-                .name(format!("{} {:.1e}{}", s.name, s.lr, if recommended { " (recommended)" } else { "" }))
+                .name(format!(
+                    "{} {:.1e}{}",
+                    s.name,
+                    s.lr,
+                    if recommended { " (recommended)" } else { "" }
+                ))
                 .mode(Mode::Markers)
                 .marker(
                     Marker::new()
                         .size(if recommended { 16 } else { 11 })
-                        .symbol(if recommended { MarkerSymbol::Star } else { MarkerSymbol::Circle }),
+                        .symbol(if recommended {
+                            MarkerSymbol::Star
+                        } else {
+                            MarkerSymbol::Circle
+                        }),
                 ),
         );
     }
@@ -119,7 +139,13 @@ pub fn overlay_chart(runs: &[(String, Vec<EpochRecord>)], metric: &str, log_y: b
         let x: Vec<usize> = epochs.iter().map(|e| e.epoch).collect();
         plot.add_trace(Scatter::new(x, y).name(label.as_str()).mode(Mode::Lines));
     }
-    plot.set_layout(layout(&format!("{metric} by run"), "epoch", metric, false, log_y));
+    plot.set_layout(layout(
+        &format!("{metric} by run"),
+        "epoch",
+        metric,
+        false,
+        log_y,
+    ));
     plot
 }
 
@@ -137,13 +163,19 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
             .mode(Mode::LinesMarkers)
             .y_axis("y2"),
     );
-    let l = layout(&format!("{}: {} vs validation", step.name, step.varied), &step.varied, "val accuracy", false, false)
-        .y_axis2(
-            Axis::new()
-                .title(Title::with_text("val loss"))
-                .overlaying("y")
-                .side(plotly::common::AxisSide::Right),
-        );
+    let l = layout(
+        &format!("{}: {} vs validation", step.name, step.varied),
+        &step.varied,
+        "val accuracy",
+        false,
+        false,
+    )
+    .y_axis2(
+        Axis::new()
+            .title(Title::with_text("val loss"))
+            .overlaying("y")
+            .side(plotly::common::AxisSide::Right),
+    );
     plot.set_layout(l);
     plot
 }

@@ -25,8 +25,12 @@ pub fn emit(plot: Option<&Plot>, html: &str, text: &str) {
     } else {
         String::new()
     };
-    out.push_str(&format!("EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"));
-    out.push_str(&format!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"));
+    out.push_str(&format!(
+        "EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"
+    ));
+    out.push_str(&format!(
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
+    ));
     println!("{out}");
 }
 
@@ -47,14 +51,46 @@ macro_rules! rich {
     };
 }
 
-rich!(Run, "run (loss curves and summary)", run_html, |r: &Run| Some(loss_chart(r, false)));
-rich!(LrFinderResult, "LR range test", lr_finder_html, |r: &LrFinderResult| Some(lr_finder_chart(r)));
+rich!(Run, "run (loss curves and summary)", run_html, |r: &Run| {
+    Some(loss_chart(r, false))
+});
+rich!(
+    LrFinderResult,
+    "LR range test",
+    lr_finder_html,
+    |r: &LrFinderResult| Some(lr_finder_chart(r))
+);
 rich!(Diagnosis, "diagnosis", diagnosis_html, |_: &Diagnosis| None);
-rich!(ExperimentLog, "experiment log", log_html, |l: &ExperimentLog| log_chart(l));
-rich!(Comparison, "comparison of runs", comparison_html, |_: &Comparison| None);
-rich!(SeedSummary, "seed repeats", seeds_html, |s: &SeedSummary| Some(seeds_chart(s)));
-rich!(ConfigComparison, "comparison of two configurations", config_comparison_html, |_: &ConfigComparison| None);
-rich!(StudyResult, "tuning study", study_html, |s: &StudyResult| Some(loss_chart(&s.best_run, false)));
+rich!(
+    ExperimentLog,
+    "experiment log",
+    log_html,
+    |l: &ExperimentLog| log_chart(l)
+);
+rich!(
+    Comparison,
+    "comparison of runs",
+    comparison_html,
+    |_: &Comparison| None
+);
+rich!(
+    SeedSummary,
+    "seed repeats",
+    seeds_html,
+    |s: &SeedSummary| Some(seeds_chart(s))
+);
+rich!(
+    ConfigComparison,
+    "comparison of two configurations",
+    config_comparison_html,
+    |_: &ConfigComparison| None
+);
+rich!(
+    StudyResult,
+    "tuning study",
+    study_html,
+    |s: &StudyResult| Some(loss_chart(&s.best_run, false))
+);
 
 fn num(v: f64) -> Cell {
     Cell::Num(v, 4)
@@ -64,18 +100,58 @@ fn run_html(run: &Run) -> String {
     let mut out = chart_html(&loss_chart(run, false));
     let fin = run.final_metrics();
     let rows = vec![
-        (None, vec![Cell::from("dataset"), Cell::Text(run.dataset.clone())]),
-        (None, vec![Cell::from("config"), Cell::Text(run.config.to_string())]),
         (
-            if run.outcome.is_diverged() { Some("high") } else { None },
+            None,
+            vec![Cell::from("dataset"), Cell::Text(run.dataset.clone())],
+        ),
+        (
+            None,
+            vec![Cell::from("config"), Cell::Text(run.config.to_string())],
+        ),
+        (
+            if run.outcome.is_diverged() {
+                Some("high")
+            } else {
+                None
+            },
             vec![Cell::from("outcome"), Cell::Text(run.outcome.to_string())],
         ),
-        (None, vec![Cell::from("best epoch"), Cell::Text(run.best_epoch.map_or("-".into(), |e| e.to_string()))]),
-        (None, vec![Cell::from("final train loss"), num(fin.map_or(f64::NAN, |f| f.train_loss))]),
-        (None, vec![Cell::from("final val loss"), num(fin.map_or(f64::NAN, |f| f.val_loss))]),
-        (None, vec![Cell::from("final val accuracy"), num(fin.map_or(f64::NAN, |f| f.val_accuracy))]),
-        (None, vec![Cell::from("wall time (s)"), Cell::Num(run.wall_s, 2)]),
-        (None, vec![Cell::from("samples/s"), Cell::Num(run.samples_per_s, 0)]),
+        (
+            None,
+            vec![
+                Cell::from("best epoch"),
+                Cell::Text(run.best_epoch.map_or("-".into(), |e| e.to_string())),
+            ],
+        ),
+        (
+            None,
+            vec![
+                Cell::from("final train loss"),
+                num(fin.map_or(f64::NAN, |f| f.train_loss)),
+            ],
+        ),
+        (
+            None,
+            vec![
+                Cell::from("final val loss"),
+                num(fin.map_or(f64::NAN, |f| f.val_loss)),
+            ],
+        ),
+        (
+            None,
+            vec![
+                Cell::from("final val accuracy"),
+                num(fin.map_or(f64::NAN, |f| f.val_accuracy)),
+            ],
+        ),
+        (
+            None,
+            vec![Cell::from("wall time (s)"), Cell::Num(run.wall_s, 2)],
+        ),
+        (
+            None,
+            vec![Cell::from("samples/s"), Cell::Num(run.samples_per_s, 0)],
+        ),
     ];
     out.push_str(&table("Run", &["", "value"], &rows));
     out.push_str(&format!(
@@ -103,7 +179,18 @@ fn epochs_table(epochs: &[EpochRecord]) -> String {
             )
         })
         .collect();
-    table("", &["epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr"], &rows)
+    table(
+        "",
+        &[
+            "epoch",
+            "train_loss",
+            "val_loss",
+            "train_acc",
+            "val_acc",
+            "lr",
+        ],
+        &rows,
+    )
 }
 
 fn lr_finder_html(r: &LrFinderResult) -> String {
@@ -116,25 +203,46 @@ fn lr_finder_html(r: &LrFinderResult) -> String {
                 .repeats
                 .iter()
                 .find(|x| x.name == s.name)
-                .map_or("-".to_string(), |x| format!("{:.1e} to {:.1e} ({:.2} decades)", x.min, x.max, x.decades));
+                .map_or("-".to_string(), |x| {
+                    format!("{:.1e} to {:.1e} ({:.2} decades)", x.min, x.max, x.decades)
+                });
             let recommended = r.recommendation.name == s.name && r.recommendation.lr.is_some();
             (
                 recommended.then_some("low"),
-                vec![Cell::Text(s.name.clone()), Cell::Num(s.lr, 6), Cell::Text(s.reason.clone()), Cell::Text(spread)],
+                vec![
+                    Cell::Text(s.name.clone()),
+                    Cell::Num(s.lr, 6),
+                    Cell::Text(s.reason.clone()),
+                    Cell::Text(spread),
+                ],
             )
         })
         .collect();
-    out.push_str(&table("Suggestions", &["suggestion", "lr", "how", "over seeds"], &rows));
+    out.push_str(&table(
+        "Suggestions",
+        &["suggestion", "lr", "how", "over seeds"],
+        &rows,
+    ));
     let rec = match r.recommendation.lr {
-        Some(lr) => format!("<p><b>Recommended: {lr:.2e}</b> — {}</p>", escape(&r.recommendation.reason)),
-        None => format!("<p class=\"warn\"><b>Uncertain</b> — {}</p>", escape(&r.recommendation.reason)),
+        Some(lr) => format!(
+            "<p><b>Recommended: {lr:.2e}</b> — {}</p>",
+            escape(&r.recommendation.reason)
+        ),
+        None => format!(
+            "<p class=\"warn\"><b>Uncertain</b> — {}</p>",
+            escape(&r.recommendation.reason)
+        ),
     };
     out.push_str(&rec);
     out.push_str(&format!(
         "<p class=\"muted\">{} learning rates, {:.2} s{}; model and optimizer state untouched.</p>",
         r.lrs.len(),
         r.seconds,
-        if r.stopped_early { ", stopped when the loss blew up" } else { "" }
+        if r.stopped_early {
+            ", stopped when the loss blew up"
+        } else {
+            ""
+        }
     ));
     out
 }
@@ -156,14 +264,24 @@ fn diagnosis_html(d: &Diagnosis) -> String {
             )
         })
         .collect();
-    table("Diagnosis", &["pattern", "severity", "evidence", "action"], &rows)
+    table(
+        "Diagnosis",
+        &["pattern", "severity", "evidence", "action"],
+        &rows,
+    )
 }
 
 fn record_rows(rows: &[RunRecord]) -> Vec<(Option<&'static str>, Vec<Cell>)> {
     rows.iter()
         .map(|r| {
             (
-                if r.outcome == "diverged" { Some("high") } else if !r.warnings.is_empty() { Some("medium") } else { None },
+                if r.outcome == "diverged" {
+                    Some("high")
+                } else if !r.warnings.is_empty() {
+                    Some("medium")
+                } else {
+                    None
+                },
                 vec![
                     Cell::Num(r.run_id as f64, 0),
                     Cell::Text(r.parent_id.map_or("-".into(), |p| p.to_string())),
@@ -189,8 +307,23 @@ fn record_rows(rows: &[RunRecord]) -> Vec<(Option<&'static str>, Vec<Cell>)> {
 }
 
 const RECORD_HEADERS: &[&str] = &[
-    "id", "parent", "step", "optimizer", "lr", "batch", "hidden", "dropout", "wd", "epochs",
-    "schedule", "outcome", "val_loss", "val_acc", "changed", "notes", "warnings",
+    "id",
+    "parent",
+    "step",
+    "optimizer",
+    "lr",
+    "batch",
+    "hidden",
+    "dropout",
+    "wd",
+    "epochs",
+    "schedule",
+    "outcome",
+    "val_loss",
+    "val_acc",
+    "changed",
+    "notes",
+    "warnings",
 ];
 
 fn log_chart(log: &ExperimentLog) -> Option<Plot> {
@@ -200,7 +333,10 @@ fn log_chart(log: &ExperimentLog) -> Option<Plot> {
     let runs: Vec<(String, Vec<EpochRecord>)> = log
         .rows()
         .iter()
-        .filter_map(|r| log.curve(r.run_id).map(|c| (format!("run {} ({})", r.run_id, r.step), c.to_vec())))
+        .filter_map(|r| {
+            log.curve(r.run_id)
+                .map(|c| (format!("run {} ({})", r.run_id, r.step), c.to_vec()))
+        })
         .collect();
     Some(overlay_chart(&runs, "val_loss", true))
 }
@@ -210,7 +346,11 @@ fn log_html(log: &ExperimentLog) -> String {
     if let Some(p) = log_chart(log) {
         out.push_str(&chart_html(&p));
     }
-    out.push_str(&table(&format!("Experiment log: {} runs", log.len()), RECORD_HEADERS, &record_rows(log.rows())));
+    out.push_str(&table(
+        &format!("Experiment log: {} runs", log.len()),
+        RECORD_HEADERS,
+        &record_rows(log.rows()),
+    ));
     out
 }
 
@@ -218,7 +358,11 @@ fn comparison_html(c: &Comparison) -> String {
     let mut out = table("Comparison", RECORD_HEADERS, &record_rows(&c.rows));
     out.push_str(&format!(
         "<p>Differing: {}</p>",
-        escape(&if c.differing.is_empty() { "nothing".to_string() } else { c.differing.join(", ") })
+        escape(&if c.differing.is_empty() {
+            "nothing".to_string()
+        } else {
+            c.differing.join(", ")
+        })
     ));
     out
 }
@@ -236,12 +380,31 @@ fn seeds_chart(s: &SeedSummary) -> Plot {
 fn seeds_html(s: &SeedSummary) -> String {
     let mut out = chart_html(&seeds_chart(s));
     let rows = vec![
-        (None, vec![Cell::from("config"), Cell::Text(s.config.to_string())]),
-        (None, vec![Cell::from("seeds"), Cell::Text(format!("{:?}", s.seeds))]),
-        (None, vec![Cell::from("val accuracy"), Cell::Text(s.val_accuracy.to_string())]),
-        (None, vec![Cell::from("val loss"), Cell::Text(s.val_loss.to_string())]),
+        (
+            None,
+            vec![Cell::from("config"), Cell::Text(s.config.to_string())],
+        ),
+        (
+            None,
+            vec![Cell::from("seeds"), Cell::Text(format!("{:?}", s.seeds))],
+        ),
+        (
+            None,
+            vec![
+                Cell::from("val accuracy"),
+                Cell::Text(s.val_accuracy.to_string()),
+            ],
+        ),
+        (
+            None,
+            vec![Cell::from("val loss"), Cell::Text(s.val_loss.to_string())],
+        ),
     ];
-    out.push_str(&table("Seed repeats (95% t-intervals)", &["", "value"], &rows));
+    out.push_str(&table(
+        "Seed repeats (95% t-intervals)",
+        &["", "value"],
+        &rows,
+    ));
     out
 }
 
@@ -253,7 +416,14 @@ fn config_comparison_html(c: &ConfigComparison) -> String {
     table(
         "A vs B over seeds",
         &["difference (A - B)", "95% half-width", "verdict"],
-        &[(Some(class), vec![num(c.difference), num(c.half_width), Cell::Text(c.verdict.clone())])],
+        &[(
+            Some(class),
+            vec![
+                num(c.difference),
+                num(c.half_width),
+                Cell::Text(c.verdict.clone()),
+            ],
+        )],
     )
 }
 
@@ -271,7 +441,11 @@ fn study_html(s: &StudyResult) -> String {
         .iter()
         .map(|st| {
             (
-                if st.skipped.is_some() { Some("medium") } else { None },
+                if st.skipped.is_some() {
+                    Some("medium")
+                } else {
+                    None
+                },
                 vec![
                     Cell::Text(st.name.clone()),
                     Cell::Text(st.varied.clone()),
@@ -283,18 +457,41 @@ fn study_html(s: &StudyResult) -> String {
             )
         })
         .collect();
-    out.push_str(&table("Steps", &["step", "varied", "values tried", "winner", "why", "warnings"], &rows));
-    out.push_str(&format!("<p><b>Best config</b> (run {}): {}</p>", s.best_run_id, escape(&s.best_config.to_string())));
+    out.push_str(&table(
+        "Steps",
+        &[
+            "step",
+            "varied",
+            "values tried",
+            "winner",
+            "why",
+            "warnings",
+        ],
+        &rows,
+    ));
+    out.push_str(&format!(
+        "<p><b>Best config</b> (run {}): {}</p>",
+        s.best_run_id,
+        escape(&s.best_config.to_string())
+    ));
     out.push_str(&chart_html(&loss_chart(&s.best_run, false)));
     out.push_str(&diagnosis_html(&s.diagnosis));
-    for st in s.steps.iter().filter(|st| st.skipped.is_none() && st.values.len() > 1) {
+    for st in s
+        .steps
+        .iter()
+        .filter(|st| st.skipped.is_none() && st.values.len() > 1)
+    {
         out.push_str(&format!("<h3>{}</h3>", escape(&st.name)));
         out.push_str(&chart_html(&sweep_chart(st)));
         let runs: Vec<(String, Vec<EpochRecord>)> = st
             .trial_ids
             .iter()
             .zip(&st.values)
-            .filter_map(|(id, v)| s.log.curve(*id).map(|c| (format!("{} = {v}", st.varied), c.to_vec())))
+            .filter_map(|(id, v)| {
+                s.log
+                    .curve(*id)
+                    .map(|c| (format!("{} = {v}", st.varied), c.to_vec()))
+            })
             .collect();
         out.push_str(&chart_html(&overlay_chart(&runs, "val_loss", true)));
     }

@@ -50,12 +50,17 @@ fn col(name: &str, values: Vec<f64>) -> Column {
 
 /// The runs as a DataFrame with the columns of [`RUN_COLUMNS`].
 pub fn runs_to_frame(rows: &[RunRecord]) -> Result<DataFrame> {
-    let s = |f: fn(&RunRecord) -> &str| -> Vec<String> { rows.iter().map(|r| f(r).to_string()).collect() };
+    let s = |f: fn(&RunRecord) -> &str| -> Vec<String> {
+        rows.iter().map(|r| f(r).to_string()).collect()
+    };
     let i = |f: fn(&RunRecord) -> i64| -> Vec<i64> { rows.iter().map(f).collect() };
     let x = |f: fn(&RunRecord) -> f64| -> Vec<f64> { rows.iter().map(f).collect() };
     let columns = vec![
         Column::new("run_id".into(), i(|r| r.run_id)),
-        Column::new("parent_id".into(), rows.iter().map(|r| r.parent_id).collect::<Vec<_>>()),
+        Column::new(
+            "parent_id".into(),
+            rows.iter().map(|r| r.parent_id).collect::<Vec<_>>(),
+        ),
         Column::new("step".into(), s(|r| &r.step)),
         Column::new("timestamp".into(), s(|r| &r.timestamp)),
         Column::new("dataset".into(), s(|r| &r.dataset)),
@@ -70,7 +75,10 @@ pub fn runs_to_frame(rows: &[RunRecord]) -> Result<DataFrame> {
         Column::new("schedule".into(), s(|r| &r.schedule)),
         Column::new("seed".into(), i(|r| r.seed)),
         Column::new("outcome".into(), s(|r| &r.outcome)),
-        Column::new("best_epoch".into(), rows.iter().map(|r| r.best_epoch).collect::<Vec<_>>()),
+        Column::new(
+            "best_epoch".into(),
+            rows.iter().map(|r| r.best_epoch).collect::<Vec<_>>(),
+        ),
         col("train_loss", x(|r| r.train_loss)),
         col("val_loss", x(|r| r.val_loss)),
         col("val_accuracy", x(|r| r.val_accuracy)),
@@ -90,8 +98,16 @@ pub fn curves_to_frame(curves: &[(i64, Vec<EpochRecord>)]) -> Result<DataFrame> 
         .collect();
     let f = |g: fn(&EpochRecord) -> f64| -> Vec<f64> { rows.iter().map(|(_, e)| g(e)).collect() };
     let columns = vec![
-        Column::new("run_id".into(), rows.iter().map(|(id, _)| *id).collect::<Vec<i64>>()),
-        Column::new("epoch".into(), rows.iter().map(|(_, e)| e.epoch as i64).collect::<Vec<i64>>()),
+        Column::new(
+            "run_id".into(),
+            rows.iter().map(|(id, _)| *id).collect::<Vec<i64>>(),
+        ),
+        Column::new(
+            "epoch".into(),
+            rows.iter()
+                .map(|(_, e)| e.epoch as i64)
+                .collect::<Vec<i64>>(),
+        ),
         col("train_loss", f(|e| e.train_loss)),
         col("val_loss", f(|e| e.val_loss)),
         col("train_acc", f(|e| e.train_acc)),
@@ -118,7 +134,10 @@ impl Reader<'_> {
         if column.dtype() != expected && !(column.dtype() == &DataType::Null) {
             return Err(Error::file(
                 self.source,
-                format!("column '{name}' has type {} but should be {expected}", column.dtype()),
+                format!(
+                    "column '{name}' has type {} but should be {expected}",
+                    column.dtype()
+                ),
             ));
         }
         Ok(column)
@@ -126,7 +145,9 @@ impl Reader<'_> {
 
     fn f64s(&self, name: &str) -> Result<Vec<f64>> {
         let c = self.column(name, &DataType::Float64)?;
-        let ca = c.f64().map_err(|e| Error::table(format!("reading '{name}'"), e))?;
+        let ca = c
+            .f64()
+            .map_err(|e| Error::table(format!("reading '{name}'"), e))?;
         Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
     }
 
@@ -135,7 +156,9 @@ impl Reader<'_> {
         if c.dtype() == &DataType::Null {
             return Ok(vec![None; self.df.height()]);
         }
-        let ca = c.i64().map_err(|e| Error::table(format!("reading '{name}'"), e))?;
+        let ca = c
+            .i64()
+            .map_err(|e| Error::table(format!("reading '{name}'"), e))?;
         Ok(ca.iter().collect())
     }
 
@@ -144,14 +167,21 @@ impl Reader<'_> {
             .into_iter()
             .enumerate()
             .map(|(row, v)| {
-                v.ok_or_else(|| Error::file(self.source, format!("column '{name}' is empty in row {row}")))
+                v.ok_or_else(|| {
+                    Error::file(
+                        self.source,
+                        format!("column '{name}' is empty in row {row}"),
+                    )
+                })
             })
             .collect()
     }
 
     fn strs(&self, name: &str) -> Result<Vec<String>> {
         let c = self.column(name, &DataType::String)?;
-        let ca = c.str().map_err(|e| Error::table(format!("reading '{name}'"), e))?;
+        let ca = c
+            .str()
+            .map_err(|e| Error::table(format!("reading '{name}'"), e))?;
         Ok(ca.iter().map(|v| v.unwrap_or("").to_string()).collect())
     }
 }

@@ -7,7 +7,9 @@ mod record;
 mod repeats;
 mod stats;
 
-pub use frame::{CURVE_COLUMNS, RUN_COLUMNS, curves_from_frame, curves_to_frame, runs_from_frame, runs_to_frame};
+pub use frame::{
+    CURVE_COLUMNS, RUN_COLUMNS, curves_from_frame, curves_to_frame, runs_from_frame, runs_to_frame,
+};
 pub use record::{HYPERPARAMETERS, RunRecord, format_utc, now_utc};
 pub use repeats::{ConfigComparison, SeedSummary, compare_configs, repeat_seeds};
 pub use stats::{MeanInterval, t_critical_95};
@@ -122,7 +124,11 @@ impl ExperimentLog {
         row.notes = entry.notes;
         if let Some(pid) = entry.parent {
             let parent = self.get(pid).ok_or_else(|| {
-                Error::invalid("parent", pid, format!("no run {pid} in the log (ids 1 to {})", self.rows.len()))
+                Error::invalid(
+                    "parent",
+                    pid,
+                    format!("no run {pid} in the log (ids 1 to {})", self.rows.len()),
+                )
             })?;
             row.parent_id = Some(pid);
             let changed = row.diff(parent);
@@ -171,7 +177,10 @@ impl ExperimentLog {
 
     /// The per-epoch curve of run `id`.
     pub fn curve(&self, id: i64) -> Option<&[EpochRecord]> {
-        self.curves.iter().find(|(i, _)| *i == id).map(|(_, c)| c.as_slice())
+        self.curves
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, c)| c.as_slice())
     }
 
     /// All runs as a DataFrame (columns [`RUN_COLUMNS`]), to filter, sort and group.
@@ -209,7 +218,10 @@ impl ExperimentLog {
             .collect::<Result<Vec<_>>>()?;
         let differing = record::HYPERPARAMETERS
             .iter()
-            .filter(|h| rows.windows(2).any(|w| w[0].hyperparameter(h) != w[1].hyperparameter(h)))
+            .filter(|h| {
+                rows.windows(2)
+                    .any(|w| w[0].hyperparameter(h) != w[1].hyperparameter(h))
+            })
             .map(|h| h.to_string())
             .collect();
         Ok(Comparison { rows, differing })
@@ -228,7 +240,9 @@ impl ExperimentLog {
     pub fn export_csv(&self, path: impl AsRef<Path>) -> Result<()> {
         let mut df = self.runs()?;
         fsutil::write_atomic_with(path, |file| {
-            CsvWriter::new(file).finish(&mut df).map_err(std::io::Error::other)
+            CsvWriter::new(file)
+                .finish(&mut df)
+                .map_err(std::io::Error::other)
         })
     }
 
@@ -239,13 +253,19 @@ impl ExperimentLog {
         let (runs_path, dir) = if path.is_dir() {
             (path.join(RUNS_FILE), path.to_path_buf())
         } else {
-            (path.to_path_buf(), path.parent().map(Path::to_path_buf).unwrap_or_default())
+            (
+                path.to_path_buf(),
+                path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            )
         };
         let runs = read_parquet(&runs_path)?;
         let rows = runs_from_frame(&runs, &runs_path.display().to_string())?;
         let curves_path = dir.join(CURVES_FILE);
         let curves = if curves_path.exists() {
-            curves_from_frame(&read_parquet(&curves_path)?, &curves_path.display().to_string())?
+            curves_from_frame(
+                &read_parquet(&curves_path)?,
+                &curves_path.display().to_string(),
+            )?
         } else {
             Vec::new()
         };
@@ -297,7 +317,15 @@ impl std::fmt::Display for ExperimentLog {
 impl std::fmt::Display for Comparison {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write_rows(f, &self.rows)?;
-        write!(f, "differing: {}", if self.differing.is_empty() { "nothing".into() } else { self.differing.join(", ") })
+        write!(
+            f,
+            "differing: {}",
+            if self.differing.is_empty() {
+                "nothing".into()
+            } else {
+                self.differing.join(", ")
+            }
+        )
     }
 }
 
@@ -305,7 +333,19 @@ fn write_rows(f: &mut std::fmt::Formatter<'_>, rows: &[RunRecord]) -> std::fmt::
     writeln!(
         f,
         "{:>4} {:>6} {:<14} {:<12} {:>9} {:>5} {:<12} {:>7} {:>9} {:<14} {:>8} {:>8} {:<22}",
-        "id", "parent", "step", "optimizer", "lr", "batch", "hidden", "dropout", "wd", "outcome", "val_loss", "val_acc", "changed"
+        "id",
+        "parent",
+        "step",
+        "optimizer",
+        "lr",
+        "batch",
+        "hidden",
+        "dropout",
+        "wd",
+        "outcome",
+        "val_loss",
+        "val_acc",
+        "changed"
     )?;
     for r in rows {
         writeln!(
@@ -324,7 +364,11 @@ fn write_rows(f: &mut std::fmt::Formatter<'_>, rows: &[RunRecord]) -> std::fmt::
             r.val_loss,
             r.val_accuracy,
             r.changed,
-            if r.warnings.is_empty() { String::new() } else { format!("  ! {}", r.warnings) }
+            if r.warnings.is_empty() {
+                String::new()
+            } else {
+                format!("  ! {}", r.warnings)
+            }
         )?;
     }
     Ok(())

@@ -25,12 +25,18 @@ pub struct SeedSummary {
 pub fn repeat_seeds(splits: &Splits, config: &TrainConfig, k: usize) -> Result<SeedSummary> {
     config.validate()?;
     if k < 2 {
-        return Err(crate::Error::invalid("seeds", k, "need at least 2 seeds to measure noise"));
+        return Err(crate::Error::invalid(
+            "seeds",
+            k,
+            "need at least 2 seeds to measure noise",
+        ));
     }
     let seeds: Vec<u64> = (0..k as u64).map(|i| config.seed.wrapping_add(i)).collect();
-    let runs = parallel_map(seeds.clone(), 0, |seed| train(splits, &config.clone().with_seed(seed)))
-        .into_iter()
-        .collect::<Result<Vec<Run>>>()?;
+    let runs = parallel_map(seeds.clone(), 0, |seed| {
+        train(splits, &config.clone().with_seed(seed))
+    })
+    .into_iter()
+    .collect::<Result<Vec<Run>>>()?;
     let metric = |f: fn(&crate::FinalMetrics) -> f64| -> Vec<f64> {
         runs.iter()
             .map(|r| r.final_metrics().map_or(f64::NAN, |m| f(&m)))
@@ -71,9 +77,15 @@ pub fn compare_configs(a: &SeedSummary, b: &SeedSummary) -> ConfigComparison {
         None
     };
     let verdict = match a_better {
-        Some(true) => format!("A beats B beyond seed noise: accuracy +{difference:.4} (95% CI {lo:.4} to {hi:.4})"),
-        Some(false) => format!("B beats A beyond seed noise: accuracy {difference:.4} (95% CI {lo:.4} to {hi:.4})"),
-        None => format!("no difference beyond seed noise: accuracy {difference:+.4} (95% CI {lo:.4} to {hi:.4} contains 0); try more seeds"),
+        Some(true) => format!(
+            "A beats B beyond seed noise: accuracy +{difference:.4} (95% CI {lo:.4} to {hi:.4})"
+        ),
+        Some(false) => format!(
+            "B beats A beyond seed noise: accuracy {difference:.4} (95% CI {lo:.4} to {hi:.4})"
+        ),
+        None => format!(
+            "no difference beyond seed noise: accuracy {difference:+.4} (95% CI {lo:.4} to {hi:.4} contains 0); try more seeds"
+        ),
     };
     ConfigComparison {
         difference,

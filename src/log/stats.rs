@@ -13,7 +13,7 @@ const T95: [f64; 30] = [
 /// The two-sided 95% critical value of Student's t. Fractional degrees of freedom (from
 /// Welch's formula) are rounded down, which widens the interval: the conservative side.
 pub fn t_critical_95(df: f64) -> f64 {
-    if !(df >= 1.0) {
+    if df.is_nan() || df < 1.0 {
         return f64::NAN;
     }
     let d = df.floor() as usize;
@@ -54,7 +54,10 @@ impl MeanInterval {
             ));
         }
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
-            return Err(Error::data("seed repeats", format!("value {v} is not finite: a run diverged; compare runs that train")));
+            return Err(Error::data(
+                "seed repeats",
+                format!("value {v} is not finite: a run diverged; compare runs that train"),
+            ));
         }
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
@@ -90,8 +93,8 @@ pub(crate) fn welch_difference(a: &MeanInterval, b: &MeanInterval) -> (f64, f64)
     if se == 0.0 {
         return (diff, 0.0);
     }
-    let df = (va + vb).powi(2)
-        / (va.powi(2) / (a.n as f64 - 1.0) + vb.powi(2) / (b.n as f64 - 1.0));
+    let df =
+        (va + vb).powi(2) / (va.powi(2) / (a.n as f64 - 1.0) + vb.powi(2) / (b.n as f64 - 1.0));
     (diff, t_critical_95(df) * se)
 }
 
@@ -106,7 +109,11 @@ mod tests {
         let m = MeanInterval::from_values(&[0.90, 0.92, 0.94]).unwrap();
         assert!((m.mean - 0.92).abs() < 1e-12);
         assert!((m.std - 0.02).abs() < 1e-12);
-        assert!((m.half_width - 0.049_687_3).abs() < 1e-6, "{}", m.half_width);
+        assert!(
+            (m.half_width - 0.049_687_3).abs() < 1e-6,
+            "{}",
+            m.half_width
+        );
         assert!((m.lo - (0.92 - m.half_width)).abs() < 1e-15);
     }
 

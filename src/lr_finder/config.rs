@@ -71,16 +71,32 @@ impl LrFinderConfig {
             ));
         }
         if self.steps < 5 {
-            return Err(Error::invalid("steps", self.steps, "must be >= 5 (100 is usual)"));
+            return Err(Error::invalid(
+                "steps",
+                self.steps,
+                "must be >= 5 (100 is usual)",
+            ));
         }
         if !(0.0..1.0).contains(&self.beta) {
-            return Err(Error::invalid("beta", self.beta, "must be in [0, 1), e.g. 0.98"));
+            return Err(Error::invalid(
+                "beta",
+                self.beta,
+                "must be in [0, 1), e.g. 0.98",
+            ));
         }
         if !(self.stop_factor.is_finite() && self.stop_factor > 1.0) {
-            return Err(Error::invalid("stop_factor", self.stop_factor, "must be > 1, e.g. 4"));
+            return Err(Error::invalid(
+                "stop_factor",
+                self.stop_factor,
+                "must be > 1, e.g. 4",
+            ));
         }
         if !(1..=20).contains(&self.seeds) {
-            return Err(Error::invalid("seeds", self.seeds, "must be between 1 and 20"));
+            return Err(Error::invalid(
+                "seeds",
+                self.seeds,
+                "must be between 1 and 20",
+            ));
         }
         Ok(())
     }

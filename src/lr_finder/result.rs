@@ -95,17 +95,29 @@ impl std::fmt::Display for LrFinderResult {
             "LR range test: {}, batch {}{}, {} lrs from {:.1e} to {:.1e}{} in {:.2} s",
             self.optimizer,
             self.batch_size,
-            if self.accumulate > 1 { format!("x{}", self.accumulate) } else { String::new() },
+            if self.accumulate > 1 {
+                format!("x{}", self.accumulate)
+            } else {
+                String::new()
+            },
             self.lrs.len(),
             self.lrs.first().copied().unwrap_or(f64::NAN),
             self.lrs.last().copied().unwrap_or(f64::NAN),
-            if self.stopped_early { " (stopped: loss blew up)" } else { "" },
+            if self.stopped_early {
+                " (stopped: loss blew up)"
+            } else {
+                ""
+            },
             self.seconds
         )?;
         for s in &self.suggestions {
             write!(f, "  {:<11} {:>9.2e}  {}", s.name, s.lr, s.reason)?;
             if let Some(r) = self.repeats.iter().find(|r| r.name == s.name) {
-                write!(f, "  [seeds: {:.2e}..{:.2e}, {:.2} decades]", r.min, r.max, r.decades)?;
+                write!(
+                    f,
+                    "  [seeds: {:.2e}..{:.2e}, {:.2} decades]",
+                    r.min, r.max, r.decades
+                )?;
             }
             writeln!(f)?;
         }

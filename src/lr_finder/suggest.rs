@@ -81,7 +81,11 @@ pub fn log_slope(x: &[f64], y: &[f64]) -> Vec<f64> {
                 _ if i == n - 1 => (i - 1, i),
                 _ => (i - 1, i + 1),
             };
-            if a == b { 0.0 } else { (y[b] - y[a]) / (lx[b] - lx[a]) }
+            if a == b {
+                0.0
+            } else {
+                (y[b] - y[a]) / (lx[b] - lx[a])
+            }
         })
         .collect()
 }
@@ -168,7 +172,9 @@ fn longest_descent(lrs: &[f64], y: &[f64]) -> (usize, usize) {
     let (lo, hi) = y
         .iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let min_slope = VALLEY_MIN_SLOPE * (hi - lo).max(0.0);
     let (mut best, mut start) = ((0, 0), 0);
     for i in 1..y.len() {
@@ -194,7 +200,9 @@ fn slide(slope: &[f64], smoothed: &[f64]) -> usize {
     let (lo, hi) = smoothed
         .iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
     let thresh = SLIDE_THRESHOLD * (hi - lo).max(f64::MIN_POSITIVE);
     let mut r = n - 1;
     let mut l = r - width;
@@ -257,7 +265,10 @@ pub fn recommend(raw: &[f64], smoothed: &[f64], suggestions: &[Suggestion]) -> R
                 .join(", ")
         ));
     }
-    let valley = suggestions.iter().find(|s| s.name == "valley").unwrap_or(&suggestions[0]);
+    let valley = suggestions
+        .iter()
+        .find(|s| s.name == "valley")
+        .unwrap_or(&suggestions[0]);
     Recommendation {
         lr: Some(valley.lr),
         name: valley.name.clone(),
@@ -274,13 +285,19 @@ mod tests {
 
     /// A textbook curve: flat at 2.3, falling between 1e-4 and 1e-2, blowing up after 1e-1.
     fn textbook() -> (Vec<f64>, Vec<f64>) {
-        let lrs: Vec<f64> = (0..100).map(|i| 1e-7 * 1e8f64.powf(i as f64 / 99.0)).collect();
+        let lrs: Vec<f64> = (0..100)
+            .map(|i| 1e-7 * 1e8f64.powf(i as f64 / 99.0))
+            .collect();
         let loss = lrs
             .iter()
             .map(|lr| {
                 let x = lr.log10();
                 let fall = 2.0 / (1.0 + (-(x + 3.0) * 3.0).exp());
-                let blow = if x > -1.0 { (x + 1.0).powi(2) * 5.0 } else { 0.0 };
+                let blow = if x > -1.0 {
+                    (x + 1.0).powi(2) * 5.0
+                } else {
+                    0.0
+                };
                 2.3 - fall + blow
             })
             .collect();
@@ -299,10 +316,22 @@ mod tests {
         let sm = smooth(&loss, 0.0);
         let s = suggest(&lrs, &sm);
         let get = |n: &str| s.iter().find(|x| x.name == n).unwrap().lr;
-        assert!((get("steepest").log10() + 3.0).abs() < 0.3, "steepest {}", get("steepest"));
-        assert!(get("valley") > 1e-4 && get("valley") < 1e-1, "valley {}", get("valley"));
+        assert!(
+            (get("steepest").log10() + 3.0).abs() < 0.3,
+            "steepest {}",
+            get("steepest")
+        );
+        assert!(
+            get("valley") > 1e-4 && get("valley") < 1e-1,
+            "valley {}",
+            get("valley")
+        );
         assert!(get("min_div_10") > 1e-3 && get("min_div_10") < 1e-1);
-        assert!(get("slide") > 1e-5 && get("slide") < 1e-1, "slide {}", get("slide"));
+        assert!(
+            get("slide") > 1e-5 && get("slide") < 1e-1,
+            "slide {}",
+            get("slide")
+        );
         let r = recommend(&loss, &sm, &s);
         assert_eq!(r.name, "valley");
         assert_eq!(r.lr, Some(get("valley")));
@@ -322,7 +351,10 @@ mod tests {
     fn noisy_curve_is_uncertain() {
         let (lrs, loss) = textbook();
         let mut rng = crate::rng::Rng::new(1);
-        let noisy: Vec<f64> = loss.iter().map(|l| l + 3.0 * (rng.uniform() - 0.5)).collect();
+        let noisy: Vec<f64> = loss
+            .iter()
+            .map(|l| l + 3.0 * (rng.uniform() - 0.5))
+            .collect();
         let sm = smooth(&noisy, 0.98);
         let r = recommend(&noisy, &sm, &suggest(&lrs, &sm));
         assert_eq!(r.lr, None, "{}", r.reason);

@@ -13,7 +13,11 @@ use std::time::Instant;
 /// Runs the LR range test for a fresh model built from `config` (its optimizer, batch size,
 /// gradient accumulation, architecture and seed). Nothing outside the sweep changes: a
 /// training run afterwards is identical to one without the sweep.
-pub fn lr_find(splits: &Splits, config: &TrainConfig, finder: &LrFinderConfig) -> Result<LrFinderResult> {
+pub fn lr_find(
+    splits: &Splits,
+    config: &TrainConfig,
+    finder: &LrFinderConfig,
+) -> Result<LrFinderResult> {
     finder.validate()?;
     config.validate()?;
     check_batch(splits, config)?;
@@ -28,7 +32,12 @@ pub fn lr_find(splits: &Splits, config: &TrainConfig, finder: &LrFinderConfig) -
         let optim = config.optimizer.build(config.weight_decay());
         curves.push(sweep(model, optim, &train, config, finder, seed)?);
     }
-    Ok(combine(curves, config, finder, started.elapsed().as_secs_f64()))
+    Ok(combine(
+        curves,
+        config,
+        finder,
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 /// Runs the range test starting from an existing model and optimizer (for example halfway
@@ -48,15 +57,29 @@ pub fn lr_find_with(
         .layers
         .first()
         .map(|l| l.weight.val().device())
-        .ok_or_else(|| Error::invalid("model", "no layers", "build the model with MlpConfig::init"))?;
+        .ok_or_else(|| {
+            Error::invalid("model", "no layers", "build the model with MlpConfig::init")
+        })?;
     let train = DeviceData::upload(&splits.train, &device);
     let started = Instant::now();
     let mut curves = Vec::with_capacity(finder.seeds);
     for k in 0..finder.seeds as u64 {
         let seed = config.seed.wrapping_add(k);
-        curves.push(sweep(model.clone(), optim.clone(), &train, config, finder, seed)?);
+        curves.push(sweep(
+            model.clone(),
+            optim.clone(),
+            &train,
+            config,
+            finder,
+            seed,
+        )?);
     }
-    Ok(combine(curves, config, finder, started.elapsed().as_secs_f64()))
+    Ok(combine(
+        curves,
+        config,
+        finder,
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {

@@ -118,19 +118,39 @@ impl MlpConfig {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
         if self.input == 0 {
-            return Err(Error::invalid("input", 0, "the model needs at least one input feature"));
+            return Err(Error::invalid(
+                "input",
+                0,
+                "the model needs at least one input feature",
+            ));
         }
         if self.output < 2 {
-            return Err(Error::invalid("output", self.output, "classification needs at least 2 classes"));
+            return Err(Error::invalid(
+                "output",
+                self.output,
+                "classification needs at least 2 classes",
+            ));
         }
         if let Some(w) = self.hidden.iter().find(|&&w| w == 0 || w > 65_536) {
-            return Err(Error::invalid("hidden", w, "each hidden width must be between 1 and 65536"));
+            return Err(Error::invalid(
+                "hidden",
+                w,
+                "each hidden width must be between 1 and 65536",
+            ));
         }
         if self.hidden.len() > 32 {
-            return Err(Error::invalid("hidden", self.hidden.len(), "at most 32 hidden layers"));
+            return Err(Error::invalid(
+                "hidden",
+                self.hidden.len(),
+                "at most 32 hidden layers",
+            ));
         }
         if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
-            return Err(Error::invalid("dropout", self.dropout, "must be in [0, 1): 0 turns dropout off, 0.1-0.5 is the usual range"));
+            return Err(Error::invalid(
+                "dropout",
+                self.dropout,
+                "must be in [0, 1): 0 turns dropout off, 0.1-0.5 is the usual range",
+            ));
         }
         Ok(())
     }

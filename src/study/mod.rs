@@ -9,6 +9,4 @@ mod runner;
 
 pub use config::{Budget, StudyConfig};
 pub use result::{StepResult, StudyResult};
-pub use runner::{
-    ARCHITECTURES, BATCH_SIZES, DROPOUTS, LR_GRID, WEIGHT_DECAYS, run_study,
-};
+pub use runner::{ARCHITECTURES, BATCH_SIZES, DROPOUTS, LR_GRID, WEIGHT_DECAYS, run_study};

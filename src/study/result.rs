@@ -111,12 +111,27 @@ impl std::fmt::Display for StepResult {
 
 impl std::fmt::Display for StudyResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "Tuning study on {}: {} runs in {:.1} s ({} at once)", self.dataset, self.log.len(), self.wall_s, self.threads)?;
+        writeln!(
+            f,
+            "Tuning study on {}: {} runs in {:.1} s ({} at once)",
+            self.dataset,
+            self.log.len(),
+            self.wall_s,
+            self.threads
+        )?;
         for s in &self.steps {
             writeln!(f, "{s}")?;
         }
-        writeln!(f, "best config (run {}): {}", self.best_run_id, self.best_config)?;
+        writeln!(
+            f,
+            "best config (run {}): {}",
+            self.best_run_id, self.best_config
+        )?;
         writeln!(f, "diagnosis of the winner:\n{}", self.diagnosis)?;
-        write!(f, "test accuracy (evaluated once): {:.4}, test loss {:.4}", self.test_accuracy, self.test_loss)
+        write!(
+            f,
+            "test accuracy (evaluated once): {:.4}, test loss {:.4}",
+            self.test_accuracy, self.test_loss
+        )
     }
 }

@@ -40,6 +40,9 @@ impl Trial {
     }
 }
 
+/// A candidate's outcome in a step: label, log id, score, and the trial when it is new.
+type StepEntry = (String, i64, (f64, f64), Option<Trial>);
+
 /// A candidate of a step.
 struct Candidate {
     label: String,
@@ -61,7 +64,11 @@ struct Study<'a> {
 pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> Result<StudyResult> {
     config.validate()?;
     let started = Instant::now();
-    let threads = if config.threads == 0 { available_threads() } else { config.threads };
+    let threads = if config.threads == 0 {
+        available_threads()
+    } else {
+        config.threads
+    };
     let mut log = log;
     let (current, baseline_step) = baseline(splits, config, &mut log)?;
     let mut study = Study {
@@ -100,7 +107,13 @@ impl Study<'_> {
         let finder = lr_find(self.splits, &base, &LrFinderConfig::default())?;
         let (center, note) = match finder.recommended() {
             Some(lr) => (lr, format!("finder recommends {}", fmt_lr(lr))),
-            None => (base.lr(), format!("finder uncertain ({}); sweeping around the current LR", finder.recommendation.reason)),
+            None => (
+                base.lr(),
+                format!(
+                    "finder uncertain ({}); sweeping around the current LR",
+                    finder.recommendation.reason
+                ),
+            ),
         };
         self.say(format!("[learning_rate] {note}"));
         let mut lrs: Vec<f64> = LR_GRID
@@ -133,7 +146,13 @@ impl Study<'_> {
                 coupled: &[],
             })
             .collect();
-        self.sweep("architecture", "hidden", candidates, true, "the guide's list, shallow to deep")
+        self.sweep(
+            "architecture",
+            "hidden",
+            candidates,
+            true,
+            "the guide's list, shallow to deep",
+        )
     }
 
     fn batch_size(&mut self) -> Result<()> {
@@ -152,7 +171,13 @@ impl Study<'_> {
                 }
             })
             .collect();
-        self.sweep("batch_size", "batch_size", candidates, true, "LR scaled by the square-root rule")
+        self.sweep(
+            "batch_size",
+            "batch_size",
+            candidates,
+            true,
+            "LR scaled by the square-root rule",
+        )
     }
 
     fn regularization(&mut self) -> Result<()> {
@@ -161,7 +186,12 @@ impl Study<'_> {
         if !diagnosis.has(Pattern::Overfitting) {
             let why = format!(
                 "the current winner does not overfit (diagnosis: {}), so regularisation would only slow it down",
-                diagnosis.patterns().iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+                diagnosis
+                    .patterns()
+                    .iter()
+                    .map(|p| p.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
             self.say(format!("[regularization] skipped: {why}"));
             for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
@@ -188,7 +218,13 @@ impl Study<'_> {
                 coupled: &[],
             })
             .collect();
-        self.sweep("dropout", "dropout", candidates, true, &format!("overfitting: {evidence}"))?;
+        self.sweep(
+            "dropout",
+            "dropout",
+            candidates,
+            true,
+            &format!("overfitting: {evidence}"),
+        )?;
         let base = self.current().fitted.run.config.clone();
         let mut decays = vec![base.weight_decay()];
         decays.extend_from_slice(WEIGHT_DECAYS);
@@ -202,30 +238,57 @@ impl Study<'_> {
                 coupled: &[],
             })
             .collect();
-        self.sweep("weight_decay", "weight_decay", candidates, true, "overfitting: try weight decay next")
+        self.sweep(
+            "weight_decay",
+            "weight_decay",
+            candidates,
+            true,
+            "overfitting: try weight decay next",
+        )
     }
 
     fn fine_tune(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let es = EarlyStopping::new(self.config.patience);
-        let candidates = [Schedule::Constant, Schedule::cosine(), Schedule::one_cycle()]
-            .into_iter()
-            .map(|s| Candidate {
-                label: format!("{} + early stopping, {} epochs", s.name(), self.config.final_epochs),
-                config: base
-                    .clone()
-                    .with_epochs(self.config.final_epochs)
-                    .with_early_stopping(es.clone())
-                    .with_schedule(s),
-                coupled: &["epochs", "schedule"],
-            })
-            .collect();
-        self.sweep("fine_tune", "schedule", candidates, false, "a schedule, early stopping and longer training")
+        let candidates = [
+            Schedule::Constant,
+            Schedule::cosine(),
+            Schedule::one_cycle(),
+        ]
+        .into_iter()
+        .map(|s| Candidate {
+            label: format!(
+                "{} + early stopping, {} epochs",
+                s.name(),
+                self.config.final_epochs
+            ),
+            config: base
+                .clone()
+                .with_epochs(self.config.final_epochs)
+                .with_early_stopping(es.clone())
+                .with_schedule(s),
+            coupled: &["epochs", "schedule"],
+        })
+        .collect();
+        self.sweep(
+            "fine_tune",
+            "schedule",
+            candidates,
+            false,
+            "a schedule, early stopping and longer training",
+        )
     }
 
     /// Trains the candidates in parallel, logs them, and carries the best forward (the
     /// current winner stays unless a candidate beats it).
-    fn sweep(&mut self, name: &str, varied: &str, candidates: Vec<Candidate>, ordered: bool, context: &str) -> Result<()> {
+    fn sweep(
+        &mut self,
+        name: &str,
+        varied: &str,
+        candidates: Vec<Candidate>,
+        ordered: bool,
+        context: &str,
+    ) -> Result<()> {
         let parent = self.current().id;
         let current_config = self.current().fitted.run.config.clone();
         let total = candidates.len();
@@ -268,7 +331,7 @@ impl Study<'_> {
         }
         // Every candidate in order: a new trial, or the current winner when it is the same
         // configuration (reused, not retrained).
-        let mut entries: Vec<(String, i64, (f64, f64), Option<Trial>)> = Vec::new();
+        let mut entries: Vec<StepEntry> = Vec::new();
         for (i, c) in candidates.iter().enumerate() {
             if let Some(pos) = trials.iter().position(|(j, _)| *j == i) {
                 let (_, t) = trials.swap_remove(pos);
@@ -313,8 +376,9 @@ impl Study<'_> {
             // The current winner itself was the best candidate.
             None => result.winner = best_label.clone(),
             Some(_) => {
-                result.winner =
-                    format!("unchanged (best new value {best_label} did not beat the current winner)");
+                result.winner = format!(
+                    "unchanged (best new value {best_label} did not beat the current winner)"
+                );
             }
         }
         let (acc, loss) = self.current.score();
@@ -323,12 +387,22 @@ impl Study<'_> {
             "{context}; validation accuracy {acc:.4} (loss {loss:.4}) is the best of {} values",
             result.values.len()
         );
-        if ordered && result.values.len() >= 3 && (best == 0 || best == result.values.len() - 1) {
+        // A winner at the lower edge of 0 (no dropout, no weight decay) is at a natural
+        // bound, not at the edge of the search.
+        let at_zero = best == 0 && best_label.trim().parse::<f64>() == Ok(0.0);
+        if ordered
+            && result.values.len() >= 3
+            && (best == 0 || best == result.values.len() - 1)
+            && !at_zero
+        {
             result.warnings.push(format!(
                 "the best {varied} ({best_label}) is at the edge of the values tried: try values beyond it"
             ));
         }
-        self.say(format!("[{name}] winner: {varied} = {} (run {})", result.winner, result.winner_id));
+        self.say(format!(
+            "[{name}] winner: {varied} = {} (run {})",
+            result.winner, result.winner_id
+        ));
         self.steps.push(result);
         Ok(())
     }
@@ -354,7 +428,11 @@ impl Study<'_> {
 }
 
 /// The first step: the guide's defaults (Adam 1e-3, batch 64, hidden 128-64).
-fn baseline(splits: &Splits, config: &StudyConfig, log: &mut ExperimentLog) -> Result<(Trial, StepResult)> {
+fn baseline(
+    splits: &Splits,
+    config: &StudyConfig,
+    log: &mut ExperimentLog,
+) -> Result<(Trial, StepResult)> {
     let train_config = TrainConfig::new(OptimizerKind::Adam)
         .with_epochs(config.epochs_per_trial)
         .with_seed(config.seed);

@@ -207,7 +207,11 @@ impl TrainConfig {
             ));
         }
         if self.batch_size == 0 {
-            return Err(Error::invalid("batch_size", 0, "must be >= 1 (typical: 16 to 256)"));
+            return Err(Error::invalid(
+                "batch_size",
+                0,
+                "must be >= 1 (typical: 16 to 256)",
+            ));
         }
         if self.epochs == 0 {
             return Err(Error::invalid("epochs", 0, "must be >= 1"));
@@ -216,7 +220,11 @@ impl TrainConfig {
             return Err(Error::invalid("max_steps", 0, "must be >= 1, or unset"));
         }
         if self.accumulate == 0 {
-            return Err(Error::invalid("accumulate", 0, "must be >= 1 (1 means no accumulation)"));
+            return Err(Error::invalid(
+                "accumulate",
+                0,
+                "must be >= 1 (1 means no accumulation)",
+            ));
         }
         let wd = self.weight_decay();
         if !(wd.is_finite() && wd >= 0.0) {
@@ -238,7 +246,11 @@ impl TrainConfig {
                 return Err(Error::invalid("patience", 0, "must be >= 1 epoch"));
             }
             if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
-                return Err(Error::invalid("min_delta", es.min_delta, "must be a finite number >= 0"));
+                return Err(Error::invalid(
+                    "min_delta",
+                    es.min_delta,
+                    "must be a finite number >= 0",
+                ));
             }
         }
         self.schedule.validate()?;
@@ -298,7 +310,10 @@ mod tests {
             (base.clone().with_weight_decay(-1e-4), "weight_decay"),
             (base.clone().with_warmup_epochs(20), "warmup_epochs"),
             (base.clone().with_hidden(vec![0]), "hidden"),
-            (base.clone().with_early_stopping(EarlyStopping::new(0)), "patience"),
+            (
+                base.clone().with_early_stopping(EarlyStopping::new(0)),
+                "patience",
+            ),
         ];
         for (cfg, field) in cases {
             let err = cfg.validate().unwrap_err();

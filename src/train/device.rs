@@ -52,7 +52,8 @@ fn cpu_device() -> Result<Device> {
 fn cpu_device() -> Result<Device> {
     Err(Error::DeviceUnavailable {
         device: "cpu".into(),
-        reason: "this build has no ndarray backend: enable the crate's default `ndarray` feature".into(),
+        reason: "this build has no ndarray backend: enable the crate's default `ndarray` feature"
+            .into(),
     })
 }
 
@@ -89,7 +90,11 @@ impl std::str::FromStr for DeviceSpec {
                 {
                     return Ok(DeviceSpec::Cuda(n));
                 }
-                Err(Error::invalid("device", s, "use cpu, torch-cpu, cuda or cuda:N"))
+                Err(Error::invalid(
+                    "device",
+                    s,
+                    "use cpu, torch-cpu, cuda or cuda:N",
+                ))
             }
         }
     }

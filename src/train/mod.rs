@@ -14,4 +14,6 @@ pub use device::DeviceSpec;
 pub use optimizer::OptimizerKind;
 pub use run::{EpochRecord, FinalMetrics, Outcome, Run, StepRecord, fmt_value};
 pub use schedule::{LrPlan, Schedule};
-pub use trainer::{EXPLODED_LOSS_FACTOR, EpochObserver, Fitted, fit, print_progress, train, train_verbose};
+pub use trainer::{
+    EXPLODED_LOSS_FACTOR, EpochObserver, Fitted, fit, print_progress, train, train_verbose,
+};

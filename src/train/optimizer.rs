@@ -82,7 +82,9 @@ impl OptimizerKind {
             OptimizerKind::Sgd => SgdConfig::new().with_weight_decay(penalty).init(),
             OptimizerKind::SgdMomentum => SgdConfig::new()
                 .with_weight_decay(penalty)
-                .with_momentum(Some(MomentumConfig::new().with_momentum(0.9).with_dampening(0.0)))
+                .with_momentum(Some(
+                    MomentumConfig::new().with_momentum(0.9).with_dampening(0.0),
+                ))
                 .init(),
             OptimizerKind::RmsProp => RmsPropConfig::new()
                 .with_alpha(0.99)

@@ -78,7 +78,9 @@ impl std::fmt::Display for Outcome {
         match self {
             Outcome::Completed => write!(f, "completed"),
             Outcome::EarlyStopped { epoch } => write!(f, "early-stopped after epoch {epoch}"),
-            Outcome::Diverged { step, value } => write!(f, "diverged at step {step} (loss {value})"),
+            Outcome::Diverged { step, value } => {
+                write!(f, "diverged at step {step} (loss {value})")
+            }
         }
     }
 }
@@ -209,8 +211,16 @@ pub fn fmt_value(v: f64) -> String {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        writeln!(f, "Run on {} ({} train / {} val): {}", self.dataset, self.n_train, self.n_val, self.config)?;
-        writeln!(f, "{:>5} {:>10} {:>10} {:>9} {:>9} {:>10}", "epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr")?;
+        writeln!(
+            f,
+            "Run on {} ({} train / {} val): {}",
+            self.dataset, self.n_train, self.n_val, self.config
+        )?;
+        writeln!(
+            f,
+            "{:>5} {:>10} {:>10} {:>9} {:>9} {:>10}",
+            "epoch", "train_loss", "val_loss", "train_acc", "val_acc", "lr"
+        )?;
         for e in &self.epochs {
             writeln!(
                 f,
@@ -220,8 +230,23 @@ impl std::fmt::Display for Run {
         }
         write!(f, "outcome: {}", self.outcome)?;
         if let Some(b) = self.best() {
-            write!(f, "; best epoch {} (val loss {:.4}, val acc {:.4})", b.epoch, b.val_loss, b.val_acc)?;
+            write!(
+                f,
+                "; best epoch {} (val loss {:.4}, val acc {:.4})",
+                b.epoch, b.val_loss, b.val_acc
+            )?;
         }
-        write!(f, "; {:.2} s, {:.0} samples/s", self.wall_s, self.samples_per_s)
+        write!(
+            f,
+            "; {:.2} s, {:.0} samples/s",
+            self.wall_s, self.samples_per_s
+        )
+    }
+}
+
+impl Run {
+    /// Diagnoses this run's curves (see [`crate::diagnose`]).
+    pub fn diagnose(&self) -> crate::Result<crate::diagnose::Diagnosis> {
+        crate::diagnose::diagnose(&crate::diagnose::History::from_run(self))
     }
 }

@@ -100,13 +100,21 @@ impl Schedule {
                     return Err(Error::invalid("schedule.every_epochs", 0, "must be >= 1"));
                 }
                 if !(gamma > 0.0 && gamma < 1.0) {
-                    return Err(Error::invalid("schedule.gamma", gamma, "must be in (0, 1), e.g. 0.1"));
+                    return Err(Error::invalid(
+                        "schedule.gamma",
+                        gamma,
+                        "must be in (0, 1), e.g. 0.1",
+                    ));
                 }
                 Ok(())
             }
             Schedule::Cosine { min_factor } => {
                 if !(0.0..1.0).contains(&min_factor) {
-                    return Err(Error::invalid("schedule.min_factor", min_factor, "must be in [0, 1)"));
+                    return Err(Error::invalid(
+                        "schedule.min_factor",
+                        min_factor,
+                        "must be in [0, 1)",
+                    ));
                 }
                 Ok(())
             }
@@ -116,13 +124,25 @@ impl Schedule {
                 final_div_factor,
             } => {
                 if !(pct_start > 0.0 && pct_start < 1.0) {
-                    return Err(Error::invalid("schedule.pct_start", pct_start, "must be in (0, 1), e.g. 0.3"));
+                    return Err(Error::invalid(
+                        "schedule.pct_start",
+                        pct_start,
+                        "must be in (0, 1), e.g. 0.3",
+                    ));
                 }
                 if !(div_factor >= 1.0 && div_factor.is_finite()) {
-                    return Err(Error::invalid("schedule.div_factor", div_factor, "must be >= 1, e.g. 25"));
+                    return Err(Error::invalid(
+                        "schedule.div_factor",
+                        div_factor,
+                        "must be >= 1, e.g. 25",
+                    ));
                 }
                 if !(final_div_factor >= 1.0 && final_div_factor.is_finite()) {
-                    return Err(Error::invalid("schedule.final_div_factor", final_div_factor, "must be >= 1, e.g. 1e4"));
+                    return Err(Error::invalid(
+                        "schedule.final_div_factor",
+                        final_div_factor,
+                        "must be >= 1, e.g. 1e4",
+                    ));
                 }
                 Ok(())
             }
@@ -176,9 +196,15 @@ impl LrPlan {
                 let min = initial / final_div_factor;
                 let peak_step = (pct_start * span).floor() - 1.0;
                 let end_step = span - 1.0;
-                let anneal = |from: f64, to: f64, pct: f64| to + (from - to) / 2.0 * (1.0 + (PI * pct).cos());
+                let anneal = |from: f64, to: f64, pct: f64| {
+                    to + (from - to) / 2.0 * (1.0 + (PI * pct).cos())
+                };
                 if t <= peak_step {
-                    anneal(initial, base, if peak_step > 0.0 { t / peak_step } else { 1.0 })
+                    anneal(
+                        initial,
+                        base,
+                        if peak_step > 0.0 { t / peak_step } else { 1.0 },
+                    )
                 } else {
                     let len = (end_step - peak_step).max(1.0);
                     anneal(base, min, ((t - peak_step) / len).min(1.0))
@@ -189,7 +215,9 @@ impl LrPlan {
 
     /// The whole LR sequence.
     pub fn sequence(&self, schedule: &Schedule) -> Vec<f64> {
-        (0..self.total_steps).map(|s| self.lr_at(schedule, s)).collect()
+        (0..self.total_steps)
+            .map(|s| self.lr_at(schedule, s))
+            .collect()
     }
 }
 
@@ -212,7 +240,12 @@ mod tests {
 
     #[test]
     fn constant_is_constant() {
-        assert!(plan(10, 5, 0).sequence(&Schedule::Constant).iter().all(|&lr| lr == 0.1));
+        assert!(
+            plan(10, 5, 0)
+                .sequence(&Schedule::Constant)
+                .iter()
+                .all(|&lr| lr == 0.1)
+        );
     }
 
     #[test]
@@ -262,8 +295,22 @@ mod tests {
     fn parse_and_validate() {
         assert_eq!(Schedule::parse("step", 30).unwrap(), Schedule::step(10));
         assert!(Schedule::parse("exponential", 30).is_err());
-        assert!(Schedule::Step { every_epochs: 0, gamma: 0.1 }.validate().is_err());
-        assert!(Schedule::Step { every_epochs: 2, gamma: 1.5 }.validate().is_err());
+        assert!(
+            Schedule::Step {
+                every_epochs: 0,
+                gamma: 0.1
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Schedule::Step {
+                every_epochs: 2,
+                gamma: 1.5
+            }
+            .validate()
+            .is_err()
+        );
         assert!(Schedule::Cosine { min_factor: 1.0 }.validate().is_err());
         assert!(Schedule::one_cycle().validate().is_ok());
     }

@@ -93,7 +93,14 @@ pub fn train_verbose(splits: &Splits, config: &TrainConfig) -> Result<Run> {
 pub fn print_progress(run: &Run, e: &EpochRecord) {
     eprintln!(
         "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}  ({:.2} s)",
-        e.epoch, run.config.epochs, e.train_loss, e.val_loss, e.train_acc, e.val_acc, e.lr, e.seconds
+        e.epoch,
+        run.config.epochs,
+        e.train_loss,
+        e.val_loss,
+        e.train_acc,
+        e.val_acc,
+        e.lr,
+        e.seconds
     );
 }
 
@@ -122,17 +129,19 @@ fn check_splits(splits: &Splits, config: &TrainConfig) -> Result<()> {
             format!("must not exceed the {n} training samples"),
         ));
     }
-    for (name, part) in [("validation", &splits.val)] {
-        if part.n_samples() == 0 {
-            return Err(Error::data(&splits.train.name, format!("the {name} split is empty")));
-        }
-        if part.n_features != splits.train.n_features {
-            return Err(Error::ShapeMismatch {
-                context: format!("{name} split"),
-                expected: format!("{} features", splits.train.n_features),
-                got: format!("{} features", part.n_features),
-            });
-        }
+    let val = &splits.val;
+    if val.n_samples() == 0 {
+        return Err(Error::data(
+            &splits.train.name,
+            "the validation split is empty",
+        ));
+    }
+    if val.n_features != splits.train.n_features {
+        return Err(Error::ShapeMismatch {
+            context: "validation split".into(),
+            expected: format!("{} features", splits.train.n_features),
+            got: format!("{} features", val.n_features),
+        });
     }
     Ok(())
 }
@@ -247,14 +256,22 @@ impl<'a> TrainState<'a> {
             self.run.epochs.push(record.clone());
             observer(&self.run, &record);
             if !(record.train_loss.is_finite() && val_loss.is_finite()) {
-                let value = if val_loss.is_finite() { record.train_loss } else { val_loss };
+                let value = if val_loss.is_finite() {
+                    record.train_loss
+                } else {
+                    val_loss
+                };
                 self.run.outcome = Outcome::Diverged {
                     step: step.saturating_sub(1),
                     value,
                 };
                 return Ok(());
             }
-            let min_delta = self.config.early_stopping.as_ref().map_or(0.0, |e| e.min_delta);
+            let min_delta = self
+                .config
+                .early_stopping
+                .as_ref()
+                .map_or(0.0, |e| e.min_delta);
             let improved = match self.run.best() {
                 None => true,
                 Some(best) => val_loss < best.val_loss - min_delta,
@@ -262,7 +279,12 @@ impl<'a> TrainState<'a> {
             if improved {
                 self.run.best_epoch = Some(epoch);
                 since_best = 0;
-                if self.config.early_stopping.as_ref().is_some_and(|e| e.restore_best) {
+                if self
+                    .config
+                    .early_stopping
+                    .as_ref()
+                    .is_some_and(|e| e.restore_best)
+                {
                     self.best_model = Some(self.model.clone());
                 }
             } else {
@@ -327,7 +349,10 @@ impl<'a> TrainState<'a> {
                 .collect()
         };
         let ln_k = (self.run.n_classes as f64).ln();
-        for (i, mut rec) in std::mem::take(&mut self.pending_steps).into_iter().enumerate() {
+        for (i, mut rec) in std::mem::take(&mut self.pending_steps)
+            .into_iter()
+            .enumerate()
+        {
             rec.loss = losses.get(i).copied().unwrap_or(f64::NAN);
             rec.grad_norm = norms.get(i).copied().unwrap_or(f64::NAN);
             let ceiling = *self

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Sets up the notebook environment, idempotently, and starts JupyterLab on notebooks/:
+#  - a Python virtualenv under $HOME/.cache/tunelab with JupyterLab, the plotly renderer,
+#    nbclient and nbconvert (pinned);
+#  - evcxr_jupyter (the Rust kernel, pinned), installed with cargo unless present;
+#  - the kernel registered in that virtualenv, with a fixed build directory so that compiled
+#    dependencies are reused between kernel starts, and dependencies optimised while the
+#    notebook cells themselves compile quickly;
+#  - a warm-up that compiles tunelab and its dependencies into that cache, so a student's
+#    first notebook cell does not.
+# Usage: scripts/jupyter.sh            set up, then start JupyterLab
+#        scripts/jupyter.sh --setup    set up only (used by scripts/test-notebooks.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+REPO=$(pwd)
+EVCXR_VERSION=0.22.0
+VENV="$TUNELAB_CACHE/venv"
+BIN="$TUNELAB_CACHE/bin"
+EVCXR_HOME="$TUNELAB_CACHE/evcxr"          # parent of the build dir: its .cargo/config.toml applies
+EVCXR_BUILD="$EVCXR_HOME/build"
+EVCXR_CONFIG="$EVCXR_HOME/config"
+PY_PACKAGES="jupyterlab==4.6.6 plotly==7.1.0 nbclient==0.11.0 nbconvert==7.17.2 nbformat==5.11.1"
+t0=$(date +%s)
+
+# 1. Python side.
+if [ ! -f "$VENV/.tunelab-packages" ] || [ "$(cat "$VENV/.tunelab-packages")" != "$PY_PACKAGES" ]; then
+  echo "== creating $VENV with: $PY_PACKAGES"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --upgrade pip
+  # shellcheck disable=SC2086
+  "$VENV/bin/pip" install --quiet $PY_PACKAGES
+  echo "$PY_PACKAGES" > "$VENV/.tunelab-packages"
+fi
+
+# 2. The Rust kernel.
+if [ ! -x "$BIN/evcxr_jupyter" ] || ! "$BIN/evcxr_jupyter" --help 2>&1 | grep -q "$EVCXR_VERSION"; then
+  echo "== installing evcxr_jupyter $EVCXR_VERSION (cargo install, about 20 minutes on 2 cores)"
+  CARGO_TARGET_DIR="$TUNELAB_CACHE/evcxr-install-target" \
+    cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --root "$TUNELAB_CACHE" --quiet
+fi
+
+# 3. evcxr settings: a fixed build directory (reused between kernel starts), optimised
+#    dependencies with a quickly compiled cell crate, and variables kept after a panic.
+mkdir -p "$EVCXR_BUILD" "$EVCXR_CONFIG" "$EVCXR_HOME/.cargo"
+cat > "$EVCXR_HOME/.cargo/config.toml" <<'TOML'
+# Read by cargo when evcxr builds notebook cells in ./build: dependencies (burn, polars,
+# tunelab) are optimised once; the per-cell crate stays at evcxr's `:opt 0` for quick cells.
+[profile.dev]
+debug = false
+[profile.dev.package."*"]
+opt-level = 3
+debug = false
+TOML
+cat > "$EVCXR_CONFIG/init.evcxr" <<'EVCXR'
+:opt 0
+:preserve_vars_on_panic 1
+:timeout 1800
+EVCXR
+# Use the versions of Cargo.lock, so the notebook builds what the tests built.
+[ -f "$EVCXR_BUILD/Cargo.lock" ] || cp Cargo.lock "$EVCXR_BUILD/Cargo.lock" 2>/dev/null || true
+
+# 4. Register the kernel inside the virtualenv (name "rust", as the notebooks say).
+KDIR="$VENV/share/jupyter/kernels/rust"
+mkdir -p "$KDIR"
+"$VENV/bin/python" - "$KDIR/kernel.json" "$BIN/evcxr_jupyter" "$EVCXR_BUILD" "$EVCXR_CONFIG" <<'PY'
+import json, os, sys
+path, exe, build, config = sys.argv[1:]
+spec = {
+    "argv": [exe, "--control_file", "{connection_file}"],
+    "display_name": "Rust (tunelab)",
+    "language": "rust",
+    "interrupt_mode": "message",
+    "env": {
+        "EVCXR_TMPDIR": build,
+        "EVCXR_CONFIG_DIR": config,
+        "PATH": os.path.dirname(exe) + ":" + os.path.expanduser("~/.cargo/bin") + ":" + os.environ.get("PATH", ""),
+    },
+}
+json.dump(spec, open(path, "w"), indent=1)
+PY
+
+# 5. Warm the cache: compile tunelab and its dependencies once, through the real kernel.
+echo "== warming the notebook build cache (first time: several minutes)"
+w0=$(date +%s)
+"$VENV/bin/python" scripts/run_notebooks.py --warm-up "$REPO"
+echo "== notebook set-up done: warm-up $(( $(date +%s) - w0 )) s, total $(( $(date +%s) - t0 )) s"
+
+if [ "${1:-}" != "--setup" ]; then
+  exec "$VENV/bin/jupyter" lab --notebook-dir="$REPO/notebooks"
+fi

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Runs the notebooks through the real evcxr kernel and checks what they show.
+
+  run_notebooks.py OUTDIR        execute every notebooks/*.ipynb, check and export them
+  run_notebooks.py --warm-up REPO  compile tunelab once in the kernel's build cache
+
+Fails (exit 1) on: a cell error, a panic (evcxr reports those as success, so stderr is
+searched for "panicked at"), a chart cell (tag "chart") without both the plotly figure and
+HTML, or an exported page where fewer charts drew than the notebook has chart cells
+(checked in headless Chromium with the network off)."""
+import json
+import os
+import pathlib
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+PLOTLY = "application/vnd.plotly.v1+json"
+CELL_TIMEOUT = 1800
+
+
+def execute(nb, cwd):
+    client = NotebookClient(nb, kernel_name="rust", timeout=CELL_TIMEOUT,
+                            resources={"metadata": {"path": str(cwd)}},
+                            startup_timeout=120)
+    client.execute()
+    return nb
+
+
+def cell_text(cell):
+    parts = []
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream":
+            parts.append(out.get("text", ""))
+        elif out.get("output_type") == "error":
+            parts.append("\n".join(out.get("traceback", [])))
+    return "".join(parts)
+
+
+def check_outputs(name, nb):
+    problems = []
+    charts = 0
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        text = cell_text(cell)
+        if any(o.get("output_type") == "error" for o in cell.outputs):
+            problems.append(f"{name} cell {i}: error output:\n{text[-2000:]}")
+        if "panicked at" in text:
+            problems.append(f"{name} cell {i}: panic:\n{text[-2000:]}")
+        if "chart" in cell.metadata.get("tags", []):
+            charts += 1
+            datas = [o.get("data", {}) for o in cell.outputs
+                     if o.get("output_type") in ("display_data", "execute_result")]
+            if not any(PLOTLY in d and "text/html" in d and "text/plain" in d for d in datas):
+                kinds = [sorted(d) for d in datas]
+                problems.append(f"{name} cell {i}: chart cell without plotly+html+text outputs (got {kinds})")
+    return charts, problems
+
+
+def chromium():
+    for exe in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(exe):
+            return exe
+    return None
+
+
+def browser_check(html_path, png_path, charts):
+    exe = chromium()
+    if exe is None:
+        return ["chromium not found: install Debian's chromium package"]
+    with tempfile.TemporaryDirectory() as profile:
+        common = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--disable-quic", f"--user-data-dir={profile}",
+                  # The network is off: every request goes to a closed local port.
+                  "--proxy-server=127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+                  "--virtual-time-budget=20000"]
+        url = html_path.resolve().as_uri()
+        dom = subprocess.run(common + ["--dump-dom", url], capture_output=True, text=True,
+                             timeout=300).stdout
+        subprocess.run(common + [f"--screenshot={png_path.resolve()}", "--window-size=1280,4000",
+                                 "--hide-scrollbars", url],
+                       capture_output=True, text=True, timeout=300)
+    drawn = len(re.findall(r'class="[^"]*main-svg', dom)) // 2
+    # Each plotly chart has two svg layers with class main-svg.
+    problems = []
+    if drawn < charts:
+        problems.append(f"{html_path.name}: {drawn} charts drew in Chromium, expected {charts}")
+    if not png_path.exists():
+        problems.append(f"{png_path.name}: no screenshot")
+    return problems, drawn
+
+
+def export_html(nb, path):
+    from nbconvert import HTMLExporter
+    body, _ = HTMLExporter(template_name="lab").from_notebook_node(nb)
+    path.write_text(body)
+
+
+def warm_up(repo):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "rust", "display_name": "Rust", "language": "rust"}
+    nb.cells = [nbformat.v4.new_code_cell(f':dep tunelab = {{ path = "{repo}" }}'),
+                nbformat.v4.new_code_cell("use tunelab::*;\nlet s = data::iris()?.split(&SplitConfig::default())?;\n"
+                                          "let r = train(&s, &TrainConfig::default().with_epochs(1))?;\nr.epochs.len()")]
+    t0 = time.time()
+    execute(nb, pathlib.Path(repo) / "notebooks")
+    _, problems = check_outputs("warm-up", nb)
+    print(f"warm-up: first cell and a training cell in {time.time() - t0:.0f} s")
+    if problems:
+        print("\n".join(problems))
+        sys.exit(1)
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--warm-up":
+        warm_up(os.path.abspath(sys.argv[2]))
+        return
+    out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else "out/notebooks")
+    out.mkdir(parents=True, exist_ok=True)
+    root = pathlib.Path(__file__).resolve().parent.parent
+    books = sorted((root / "notebooks").glob("*.ipynb"))
+    failures, summary = [], []
+    for path in books:
+        name = path.stem
+        nb = nbformat.read(path, as_version=4)
+        t0 = time.time()
+        try:
+            execute(nb, path.parent)
+        except CellExecutionError as e:
+            failures.append(f"{name}: {str(e)[-3000:]}")
+        seconds = time.time() - t0
+        nbformat.write(nb, out / f"{name}.ipynb")
+        charts, problems = check_outputs(name, nb)
+        failures += problems
+        export_html(nb, out / f"{name}.html")
+        bproblems, drawn = browser_check(out / f"{name}.html", out / f"{name}.png", charts)
+        failures += bproblems
+        status = "ok" if not problems and not bproblems else "FAILED"
+        summary.append(f"{name}: {status}, {seconds:.0f} s, {drawn}/{charts} charts drawn")
+        print(summary[-1], flush=True)
+    print("\n".join(failures) if failures else "all notebooks passed")
+    print(f"notebooks: {len(books) - len({f.split(':')[0].split(' ')[0] for f in failures})} passed, "
+          f"{len({f.split(':')[0].split(' ')[0] for f in failures})} failed")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
