@@ -125,7 +125,7 @@ LESSONS["04_architecture"] = intro(
     "parallel on the CPU threads available.") + [
     code("let splits = data::digits()?.split(&SplitConfig::default())?;\nfor a in advise::architectures() { println!(\"{a:?}\"); }"),
     code("let archs: Vec<Vec<usize>> = study::ARCHITECTURES.iter().map(|a| a.to_vec()).collect();\nlet base = TrainConfig::new(OptimizerKind::Adam).with_lr(3e-3).with_epochs(10);\nlet runs = parallel::parallel_map(archs.clone(), 0, |h| train(&splits, &base.clone().with_hidden(h)));\nlet mut log = ExperimentLog::new();\nfor r in runs { let r = r?; log.add_entry(Entry::new(&r).step(\"architecture\"))?; }\nlog", chart=True),
-    code("let best = log.best(Metric::ValAccuracy).unwrap();\nprintln!(\"best: hidden {} with val accuracy {:.4}\", best.hidden, best.val_accuracy);"),
+    code("let best = log.best(Metric::ValAccuracy).cloned().unwrap();\nprintln!(\"best: hidden {} with val accuracy {:.4}\", best.hidden, best.val_accuracy);"),
     md("## The runs as a polars DataFrame\nFilter, sort and group them like any table."),
     code("use tunelab::polars::prelude::*;\nlet df = log.runs()?;\nlet sorted = df.sort([\"val_accuracy\"], SortMultipleOptions::default().with_order_descending(true))?;\nprintln!(\"{}\", sorted.select([\"run_id\", \"hidden\", \"val_loss\", \"val_accuracy\"])?);"),
     md("## Check"),
@@ -159,7 +159,7 @@ LESSONS["06_systematic_study"] = intro(
     code("let splits = data::digits()?.split(&SplitConfig::default())?;\nlet out = std::env::temp_dir().join(\"tunelab-notebook-study\");\nlet study = run_study(&splits, &StudyConfig::budget(Budget::Quick), ExperimentLog::with_autosave(&out).quiet())?;\nstudy", chart=True),
     md("## Every experiment, in polars"),
     code("use tunelab::polars::prelude::*;\nlet runs = study.log.runs()?;\nprintln!(\"{}\", runs.select([\"run_id\", \"parent_id\", \"step\", \"lr\", \"batch_size\", \"hidden\", \"val_accuracy\", \"changed\"])?);"),
-    code("let per_step = runs.group_by([\"step\"])?.select([\"val_accuracy\"]).max()?;\nprintln!(\"{per_step}\");"),
+    code("let lr_step = runs.filter(&runs.column(\"step\")?.str()?.equal(\"learning_rate\"))?;\nlet by_acc = lr_step.sort([\"val_accuracy\"], SortMultipleOptions::default().with_order_descending(true))?;\nprintln!(\"{}\", by_acc.select([\"run_id\", \"lr\", \"val_loss\", \"val_accuracy\"])?);"),
     md("## The log was saved after every trial: reload it"),
     code("let reloaded = ExperimentLog::load(&out)?;\nprintln!(\"{} runs reloaded from {}\", reloaded.len(), out.display());\nreloaded.compare(&[1, study.best_run_id])?"),
     md("## Check"),

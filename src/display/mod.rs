@@ -12,4 +12,4 @@ mod rich;
 pub use chart::{chart_html, plotly_script, plotly_script_once, reset_plotly_script};
 pub use html::{Cell, escape, fmt_num, fragment, json_table, page, table};
 pub use plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
-pub use rich::{emit, study_report, value_html};
+pub use rich::{emit, evcxr_blocks, study_report, value_html};

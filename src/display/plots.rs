@@ -170,6 +170,12 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
         false,
         false,
     )
+    // Values are labels ("64-32", "16 (lr 5e-3)"): a category axis keeps them all, in order.
+    .x_axis(
+        Axis::new()
+            .title(Title::with_text(step.varied.as_str()))
+            .type_(AxisType::Category),
+    )
     .y_axis2(
         Axis::new()
             .title(Title::with_text("val loss"))
@@ -178,4 +184,58 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
     );
     plot.set_layout(l);
     plot
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::study::StepResult;
+
+    #[test]
+    fn sweep_chart_uses_a_category_axis_with_every_label() {
+        let step = StepResult {
+            name: "architecture".into(),
+            varied: "hidden".into(),
+            values: vec!["64".into(), "64-32".into()],
+            trial_ids: vec![1, 2],
+            val_accuracy: vec![0.9, 0.95],
+            val_loss: vec![0.3, 0.2],
+            winner: "64-32".into(),
+            winner_id: 2,
+            why: String::new(),
+            warnings: Vec::new(),
+            skipped: None,
+        };
+        let json = sweep_chart(&step).to_json();
+        assert!(json.contains("\"category\""), "{json}");
+        assert!(json.contains("\"64-32\""));
+    }
+
+    #[test]
+    fn lr_finder_chart_is_log_x_and_marks_every_suggestion() {
+        let lrs: Vec<f64> = (0..20).map(|i| 1e-5 * 10f64.powf(i as f64 / 4.0)).collect();
+        let losses: Vec<f64> = (0..20).map(|i| 2.3 - 0.1 * i as f64).collect();
+        let smoothed = crate::lr_finder::smooth(&losses, 0.5);
+        let suggestions = crate::lr_finder::suggest(&lrs, &smoothed);
+        let recommendation = crate::lr_finder::recommend(&losses, &smoothed, &suggestions);
+        let r = LrFinderResult {
+            lrs,
+            losses,
+            smoothed,
+            suggestions,
+            recommendation,
+            stopped_early: false,
+            seconds: 0.0,
+            optimizer: crate::OptimizerKind::Adam,
+            batch_size: 64,
+            accumulate: 1,
+            seeds: 1,
+            repeats: Vec::new(),
+        };
+        let json = lr_finder_chart(&r).to_json();
+        assert!(json.contains("\"log\""));
+        for s in &r.suggestions {
+            assert!(json.contains(&s.name), "{}", s.name);
+        }
+    }
 }

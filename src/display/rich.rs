@@ -13,6 +13,17 @@ use plotly::Plot;
 /// Prints one block per MIME type in evcxr's convention: the plotly figure (when there is
 /// one), HTML (with plotly.js the first time in this kernel), and plain text.
 pub fn emit(plot: Option<&Plot>, html: &str, text: &str) {
+    let script = if plot.is_some() || html.contains("tunelab-chart") {
+        plotly_script_once()
+    } else {
+        String::new()
+    };
+    println!("{}", evcxr_blocks(plot, html, text, &script));
+}
+
+/// The text `emit` prints: `EVCXR_BEGIN_CONTENT <mime>` ... `EVCXR_END_CONTENT` blocks for
+/// the plotly JSON (if any), the HTML (after `script`) and the plain text.
+pub fn evcxr_blocks(plot: Option<&Plot>, html: &str, text: &str, script: &str) -> String {
     let mut out = String::new();
     if let Some(p) = plot {
         out.push_str(&format!(
@@ -20,18 +31,9 @@ pub fn emit(plot: Option<&Plot>, html: &str, text: &str) {
             p.to_json()
         ));
     }
-    let script = if plot.is_some() || html.contains("tunelab-chart") {
-        plotly_script_once()
-    } else {
-        String::new()
-    };
-    out.push_str(&format!(
-        "EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"
-    ));
-    out.push_str(&format!(
-        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
-    ));
-    println!("{out}");
+    out.push_str(&format!("EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"));
+    out.push_str(&format!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"));
+    out
 }
 
 macro_rules! rich {
@@ -508,4 +510,137 @@ pub fn study_report(s: &StudyResult) -> String {
 pub fn value_html<T: serde::Serialize>(caption: &str, value: &T) -> String {
     let json = serde_json::to_value(value).unwrap_or(serde_json::Value::Null);
     fragment(&json_table(caption, &json))
+}
+
+macro_rules! rich_table {
+    ($($ty:ty => $caption:literal),* $(,)?) => {
+        $(
+            impl $ty {
+                #[doc = concat!("The ", $caption, " as an HTML table.")]
+                pub fn to_html(&self) -> String {
+                    value_html($caption, self)
+                }
+
+                #[doc = concat!("Shows the ", $caption, " in a Jupyter notebook (evcxr kernel).")]
+                pub fn evcxr_display(&self) {
+                    emit(None, &self.to_html(), &self.to_string());
+                }
+            }
+        )*
+    };
+}
+
+rich_table!(
+    crate::advise::BatchAdvice => "batch size advice",
+    crate::advise::LrScaling => "learning rate for a new batch size",
+    crate::advise::MemoryEstimate => "memory estimate",
+    crate::advise::AccumulationPlan => "gradient accumulation plan",
+    crate::advise::RegularizationAdvice => "regularisation advice",
+    crate::advise::NoiseScale => "gradient noise scale",
+    crate::advise::SanityCheck => "sanity check",
+    crate::advise::Architecture => "architecture",
+);
+
+impl std::fmt::Display for crate::diagnose::History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{:>5} {:>10} {:>10}", "epoch", "train_loss", "val_loss")?;
+        for (i, t) in self.train_loss.iter().enumerate() {
+            let v = self.val_loss.get(i).copied().unwrap_or(f64::NAN);
+            writeln!(f, "{:>5} {t:>10.4} {v:>10.4}", i + 1)?;
+        }
+        Ok(())
+    }
+}
+
+fn history_html(h: &crate::diagnose::History) -> String {
+    let rows: Vec<(Option<&str>, Vec<Cell>)> = h
+        .train_loss
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let v = h.val_loss.get(i).copied().unwrap_or(f64::NAN);
+            (None, vec![Cell::Num((i + 1) as f64, 0), num(*t), num(v)])
+        })
+        .collect();
+    table("History", &["epoch", "train_loss", "val_loss"], &rows)
+}
+
+fn history_chart(h: &crate::diagnose::History) -> Option<Plot> {
+    let epochs: Vec<EpochRecord> = h
+        .train_loss
+        .iter()
+        .enumerate()
+        .map(|(i, t)| EpochRecord {
+            epoch: i + 1,
+            train_loss: *t,
+            val_loss: h.val_loss.get(i).copied().unwrap_or(f64::NAN),
+            train_acc: f64::NAN,
+            val_acc: f64::NAN,
+            lr: f64::NAN,
+            seconds: f64::NAN,
+        })
+        .collect();
+    let mut plot = overlay_chart(&[("train".into(), epochs.clone())], "train_loss", false);
+    plot.add_trace(
+        plotly::Scatter::new(
+            epochs.iter().map(|e| e.epoch).collect::<Vec<_>>(),
+            epochs.iter().map(|e| e.val_loss).collect::<Vec<_>>(),
+        )
+        .name("val")
+        .mode(plotly::common::Mode::Lines),
+    );
+    Some(plot)
+}
+
+rich!(crate::diagnose::History, "history", history_html, history_chart);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnosis_html_colours_by_severity_and_escapes_text() {
+        use crate::diagnose::{Finding, Pattern, Severity};
+        let d = Diagnosis::new(vec![
+            Finding::new(Pattern::Healthy, Severity::Low, "fine <ok>", "keep"),
+            Finding::new(Pattern::Exploding, Severity::High, "loss NaN at step 3", "cut the LR 10x"),
+        ]);
+        let html = d.to_html();
+        assert!(html.contains("<tr class=\"high\">") && html.contains("<tr class=\"low\">"));
+        assert!(html.find("exploding").unwrap() < html.find("healthy").unwrap());
+        assert!(html.contains("fine &lt;ok&gt;"));
+    }
+
+    #[test]
+    fn log_html_escapes_user_notes() {
+        let splits = crate::data::iris().unwrap().split(&crate::SplitConfig::default()).unwrap();
+        let run = crate::train(&splits, &crate::TrainConfig::default().with_epochs(2).with_batch_size(16)).unwrap();
+        let mut log = ExperimentLog::new().quiet();
+        log.add_entry(crate::Entry::new(&run).notes("<script>alert(1)</script> & co")).unwrap();
+        let html = log.to_html();
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
+        assert!(!html.contains("<script>alert"));
+        assert!(html.contains("tunelab-chart"));
+        let run_html = run.to_html();
+        assert!(run_html.contains("train loss") && run_html.contains("val loss"));
+    }
+
+    #[test]
+    fn emitted_blocks_follow_evcxr_convention() {
+        let advice = crate::advise::batch_size_for(1000).unwrap();
+        let html = advice.to_html();
+        assert!(html.starts_with("<div class=\"tunelab\">"));
+        assert!(html.contains("<table>"));
+        let plot = crate::display::overlay_chart(&[], "val_loss", false);
+        let blocks = evcxr_blocks(Some(&plot), &html, "plain", "<script>lib</script>");
+        let mimes: Vec<&str> = blocks
+            .lines()
+            .filter_map(|l| l.strip_prefix("EVCXR_BEGIN_CONTENT "))
+            .collect();
+        assert_eq!(mimes, ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+        assert_eq!(blocks.matches("EVCXR_END_CONTENT").count(), 3);
+        assert!(blocks.contains("text/html\n<script>lib</script><div class=\"tunelab\">"));
+        let no_plot = evcxr_blocks(None, "<p>x</p>", "x", "");
+        assert!(!no_plot.contains("plotly"));
+    }
 }

@@ -32,13 +32,50 @@ impl DeviceSpec {
     pub fn to_device(&self) -> Result<Device> {
         match self {
             DeviceSpec::Cpu => cpu_device(),
-            DeviceSpec::TorchCpu | DeviceSpec::Cuda(_) => Err(Error::DeviceUnavailable {
-                device: self.name(),
-                reason: "this build of tunelab has no libtorch backend: build with `--features tch` \
-                         after running scripts/setup-libtorch.sh (see README, 'Backends'), or use --device cpu"
-                    .into(),
-            }),
+            DeviceSpec::TorchCpu | DeviceSpec::Cuda(_) => torch_device(*self),
         }
+    }
+
+    /// Whether this build and this machine can provide the device.
+    pub fn is_available(&self) -> bool {
+        self.to_device().is_ok()
+    }
+}
+
+#[cfg(not(feature = "tch"))]
+fn torch_device(spec: DeviceSpec) -> Result<Device> {
+    Err(Error::DeviceUnavailable {
+        device: spec.name(),
+        reason: "this build of tunelab has no libtorch backend: build with `--features tch` \
+                 after `eval \"$(scripts/setup-libtorch.sh)\"` (see README, 'Backends'), or use --device cpu"
+            .into(),
+    })
+}
+
+#[cfg(feature = "tch")]
+#[allow(deprecated)]
+fn torch_device(spec: DeviceSpec) -> Result<Device> {
+    match spec {
+        DeviceSpec::Cuda(n) => {
+            let count = usize::try_from(tch::Cuda::device_count()).unwrap_or(0);
+            if count == 0 {
+                return Err(Error::DeviceUnavailable {
+                    device: spec.name(),
+                    reason: "libtorch sees no CUDA GPU here: use --device torch-cpu or cpu; on a \
+                             machine with an NVIDIA GPU, build against the CUDA libtorch from \
+                             `scripts/setup-libtorch.sh --cuda`"
+                        .into(),
+                });
+            }
+            if n >= count {
+                return Err(Error::DeviceUnavailable {
+                    device: spec.name(),
+                    reason: format!("only {count} CUDA GPU(s) are visible: use cuda:0 to cuda:{}", count - 1),
+                });
+            }
+            Ok(Device::libtorch_cuda(n))
+        }
+        _ => Ok(Device::libtorch()),
     }
 }
 
