@@ -34,10 +34,11 @@ if [ ! -f "$VENV/.tunelab-packages" ] || [ "$(cat "$VENV/.tunelab-packages")" !=
 fi
 
 # 2. The Rust kernel.
-if [ ! -x "$BIN/evcxr_jupyter" ] || ! "$BIN/evcxr_jupyter" --help 2>&1 | grep -q "$EVCXR_VERSION"; then
+if [ ! -x "$BIN/evcxr_jupyter" ] || [ ! -f "$TUNELAB_CACHE/.evcxr_jupyter-$EVCXR_VERSION" ]; then
   echo "== installing evcxr_jupyter $EVCXR_VERSION (cargo install, about 20 minutes on 2 cores)"
   CARGO_TARGET_DIR="$TUNELAB_CACHE/evcxr-install-target" \
     cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --root "$TUNELAB_CACHE" --quiet
+  touch "$TUNELAB_CACHE/.evcxr_jupyter-$EVCXR_VERSION"
 fi
 
 # 3. evcxr settings: a fixed build directory (reused between kernel starts), optimised
@@ -51,21 +52,29 @@ debug = false
 [profile.dev.package."*"]
 opt-level = 3
 debug = false
+debug-assertions = false
+overflow-checks = false
 TOML
 cat > "$EVCXR_CONFIG/init.evcxr" <<'EVCXR'
 :opt 0
 :preserve_vars_on_panic 1
-:timeout 1800
 EVCXR
-# Use the versions of Cargo.lock, so the notebook builds what the tests built.
-[ -f "$EVCXR_BUILD/Cargo.lock" ] || cp Cargo.lock "$EVCXR_BUILD/Cargo.lock" 2>/dev/null || true
+cat > "$EVCXR_CONFIG/evcxr.toml" <<TOML
+[evcxr]
+tmpdir = "$EVCXR_BUILD"
+opt_level = "0"
+preserve_vars_on_panic = true
+TOML
 
 # 4. Register the kernel inside the virtualenv (name "rust", as the notebooks say).
 KDIR="$VENV/share/jupyter/kernels/rust"
 mkdir -p "$KDIR"
-"$VENV/bin/python" - "$KDIR/kernel.json" "$BIN/evcxr_jupyter" "$EVCXR_BUILD" "$EVCXR_CONFIG" <<'PY'
+# The compiled cells link the Rust standard library dynamically; evcxr's relative rpath to it
+# breaks when the build directory sits under $HOME beside ~/.rustup, so name it explicitly.
+RUST_LIBS="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/lib"
+"$VENV/bin/python" - "$KDIR/kernel.json" "$BIN/evcxr_jupyter" "$EVCXR_BUILD" "$EVCXR_CONFIG" "$RUST_LIBS" <<'PY'
 import json, os, sys
-path, exe, build, config = sys.argv[1:]
+path, exe, build, config, rust_libs = sys.argv[1:]
 spec = {
     "argv": [exe, "--control_file", "{connection_file}"],
     "display_name": "Rust (tunelab)",
@@ -75,6 +84,7 @@ spec = {
         "EVCXR_TMPDIR": build,
         "EVCXR_CONFIG_DIR": config,
         "PATH": os.path.dirname(exe) + ":" + os.path.expanduser("~/.cargo/bin") + ":" + os.environ.get("PATH", ""),
+        "LD_LIBRARY_PATH": rust_libs + ((":" + os.environ["LD_LIBRARY_PATH"]) if os.environ.get("LD_LIBRARY_PATH") else ""),
     },
 }
 json.dump(spec, open(path, "w"), indent=1)

@@ -1,5 +1,8 @@
 //! Running independent jobs (training trials) on the CPU threads available.
 
+use std::collections::VecDeque;
+use std::sync::{Mutex, mpsc};
+
 /// Applies `f` to every item on up to `threads` threads (0 means all available) and
 /// returns the results in the items' order. Each job is independent and seeded, so the
 /// results do not depend on the number of threads.
@@ -9,34 +12,61 @@ where
     R: Send,
     F: Fn(T) -> R + Sync,
 {
-    let threads = if threads == 0 {
-        available_threads()
-    } else {
-        threads
-    };
+    parallel_map_ordered(items, threads, f, |_, _| {})
+}
+
+/// Like [`parallel_map`], and calls `on_ready(i, &result)` on the calling thread, in item
+/// order, as soon as the results of items `0..=i` are all done: a caller can record (save)
+/// each result while later jobs are still running, so a crash loses only the jobs in
+/// progress, and the records come out in the same order for any number of threads.
+pub fn parallel_map_ordered<T, R, F, G>(items: Vec<T>, threads: usize, f: F, mut on_ready: G) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+    G: FnMut(usize, &R),
+{
+    let threads = if threads == 0 { available_threads() } else { threads };
     let n = items.len();
     if threads <= 1 || n <= 1 {
-        return items.into_iter().map(f).collect();
+        return items
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let r = f(item);
+                on_ready(i, &r);
+                r
+            })
+            .collect();
     }
-    let queue = std::sync::Mutex::new(items.into_iter().enumerate().collect::<Vec<_>>());
-    let results = std::sync::Mutex::new(Vec::with_capacity(n));
+    let queue = Mutex::new(items.into_iter().enumerate().collect::<VecDeque<_>>());
+    let (tx, rx) = mpsc::channel::<(usize, R)>();
+    let mut slots: Vec<Option<R>> = (0..n).map(|_| None).collect();
     std::thread::scope(|scope| {
         for _ in 0..threads.min(n) {
-            scope.spawn(|| {
+            let tx = tx.clone();
+            let (queue, f) = (&queue, &f);
+            scope.spawn(move || {
                 loop {
-                    let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
+                    let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
                     let Some((i, item)) = next else { break };
-                    let r = f(item);
-                    if let Ok(mut out) = results.lock() {
-                        out.push((i, r));
+                    if tx.send((i, f(item))).is_err() {
+                        break;
                     }
                 }
             });
         }
+        drop(tx);
+        let mut ready = 0;
+        for (i, r) in rx {
+            slots[i] = Some(r);
+            while let Some(Some(r)) = slots.get(ready) {
+                on_ready(ready, r);
+                ready += 1;
+            }
+        }
     });
-    let mut out = results.into_inner().unwrap_or_default();
-    out.sort_by_key(|(i, _)| *i);
-    out.into_iter().map(|(_, r)| r).collect()
+    slots.into_iter().flatten().collect()
 }
 
 /// CPU threads available to this process.
@@ -53,5 +83,21 @@ mod tests {
         let out = parallel_map((0..50).collect(), 4, |x: u64| x * x);
         assert_eq!(out, (0..50).map(|x| x * x).collect::<Vec<_>>());
         assert_eq!(parallel_map(Vec::<u8>::new(), 2, |x| x), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn reports_results_in_order_as_they_become_ready() {
+        let mut seen = Vec::new();
+        let out = parallel_map_ordered(
+            (0..20u64).collect(),
+            3,
+            |x| {
+                std::thread::sleep(std::time::Duration::from_millis((20 - x) % 7));
+                x + 1
+            },
+            |i, r| seen.push((i, *r)),
+        );
+        assert_eq!(seen, (0..20).map(|i| (i as usize, i + 1)).collect::<Vec<_>>());
+        assert_eq!(out, (1..=20).collect::<Vec<_>>());
     }
 }

@@ -42,7 +42,7 @@ pub struct LrFindArgs {
     /// Seed of initialisation and batch order.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// cpu, torch-cpu, cuda or cuda:N.
+    /// cpu, flex, torch-cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu", value_parser = super::train_cmd::parse_device)]
     device: DeviceSpec,
     /// Print one JSON object on stdout.

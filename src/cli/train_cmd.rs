@@ -53,7 +53,7 @@ pub struct TrainArgs {
     /// Seed of initialisation, shuffling and dropout.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// cpu, torch-cpu, cuda or cuda:N.
+    /// cpu, flex, torch-cpu, cuda or cuda:N.
     #[arg(long, default_value = "cpu", value_parser = parse_device)]
     device: DeviceSpec,
     /// Print one JSON object on stdout (progress goes to stderr).
@@ -71,7 +71,7 @@ pub(super) fn parse_optimizer(s: &str) -> std::result::Result<OptimizerKind, Str
 
 pub(super) fn parse_device(s: &str) -> std::result::Result<DeviceSpec, String> {
     s.parse()
-        .map_err(|_| "must be one of cpu, torch-cpu, cuda, cuda:N".into())
+        .map_err(|_| "must be one of cpu, flex, torch-cpu, cuda, cuda:N".into())
 }
 
 impl TrainArgs {

@@ -95,8 +95,9 @@ impl ExperimentLog {
         Self::default()
     }
 
-    /// An empty log saved to `dir` after every run added, so that a crash loses at most the
-    /// run in progress.
+    /// An empty log whose two Parquet tables are saved to `dir` after every run added, so
+    /// that a crash loses at most the runs in progress ([`save`](Self::save) also writes the
+    /// CSV export).
     pub fn with_autosave(dir: impl Into<PathBuf>) -> Self {
         ExperimentLog {
             autosave: Some(dir.into()),
@@ -150,7 +151,7 @@ impl ExperimentLog {
         self.curves.push((id, entry.run.epochs.clone()));
         self.rows.push(row);
         if let Some(dir) = self.autosave.clone() {
-            self.save(dir)?;
+            self.save_tables(&dir)?;
         }
         Ok(id)
     }
@@ -231,9 +232,14 @@ impl ExperimentLog {
     /// each written to a temporary file, flushed, then renamed over the old one.
     pub fn save(&self, dir: impl AsRef<Path>) -> Result<()> {
         let dir = dir.as_ref();
-        write_parquet(&dir.join(RUNS_FILE), self.runs()?)?;
-        write_parquet(&dir.join(CURVES_FILE), self.curves()?)?;
+        self.save_tables(dir)?;
         self.export_csv(dir.join(RUNS_CSV_FILE))
+    }
+
+    /// Saves the two Parquet tables (what autosave writes after every run).
+    fn save_tables(&self, dir: &Path) -> Result<()> {
+        write_parquet(&dir.join(RUNS_FILE), self.runs()?)?;
+        write_parquet(&dir.join(CURVES_FILE), self.curves()?)
     }
 
     /// Writes the runs table as CSV (atomically).

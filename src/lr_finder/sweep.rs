@@ -8,36 +8,18 @@ use crate::rng::Rng;
 use crate::train::tensors::{DeviceData, group_gradients, read_f64};
 use crate::{Error, Result, TrainConfig};
 use burn::optim::ModuleOptimizer;
+use burn::tensor::Device;
 use std::time::Instant;
 
 /// Runs the LR range test for a fresh model built from `config` (its optimizer, batch size,
 /// gradient accumulation, architecture and seed). Nothing outside the sweep changes: a
 /// training run afterwards is identical to one without the sweep.
-pub fn lr_find(
-    splits: &Splits,
-    config: &TrainConfig,
-    finder: &LrFinderConfig,
-) -> Result<LrFinderResult> {
-    finder.validate()?;
-    config.validate()?;
-    check_batch(splits, config)?;
+pub fn lr_find(splits: &Splits, config: &TrainConfig, finder: &LrFinderConfig) -> Result<LrFinderResult> {
     let device = config.device.to_device()?.autodiff();
     let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
-    let train = DeviceData::upload(&splits.train, &device);
-    let started = Instant::now();
-    let mut curves = Vec::with_capacity(finder.seeds);
-    for k in 0..finder.seeds as u64 {
-        let seed = config.seed.wrapping_add(k);
-        let model = mlp.init(&device, seed)?;
-        let optim = config.optimizer.build(config.weight_decay());
-        curves.push(sweep(model, optim, &train, config, finder, seed)?);
-    }
-    Ok(combine(
-        curves,
-        config,
-        finder,
-        started.elapsed().as_secs_f64(),
-    ))
+    run_sweeps(splits, config, finder, &device, |seed| {
+        Ok((mlp.init(&device, seed)?, config.optimizer.build(config.weight_decay())))
+    })
 }
 
 /// Runs the range test starting from an existing model and optimizer (for example halfway
@@ -50,36 +32,35 @@ pub fn lr_find_with(
     config: &TrainConfig,
     finder: &LrFinderConfig,
 ) -> Result<LrFinderResult> {
-    finder.validate()?;
-    config.validate()?;
-    check_batch(splits, config)?;
     let device = model
         .layers
         .first()
         .map(|l| l.weight.val().device())
-        .ok_or_else(|| {
-            Error::invalid("model", "no layers", "build the model with MlpConfig::init")
-        })?;
-    let train = DeviceData::upload(&splits.train, &device);
+        .ok_or_else(|| Error::invalid("model", "no layers", "build the model with MlpConfig::init"))?;
+    run_sweeps(splits, config, finder, &device, |_| Ok((model.clone(), optim.clone())))
+}
+
+/// Checks the settings, then sweeps once per seed from the model and optimizer `start`
+/// gives for that seed, and combines the curves.
+fn run_sweeps(
+    splits: &Splits,
+    config: &TrainConfig,
+    finder: &LrFinderConfig,
+    device: &Device,
+    start: impl Fn(u64) -> Result<(Mlp, ModuleOptimizer)>,
+) -> Result<LrFinderResult> {
+    finder.validate()?;
+    config.validate()?;
+    check_batch(splits, config)?;
+    let train = DeviceData::upload(&splits.train, device);
     let started = Instant::now();
     let mut curves = Vec::with_capacity(finder.seeds);
     for k in 0..finder.seeds as u64 {
         let seed = config.seed.wrapping_add(k);
-        curves.push(sweep(
-            model.clone(),
-            optim.clone(),
-            &train,
-            config,
-            finder,
-            seed,
-        )?);
+        let (model, optim) = start(seed)?;
+        curves.push(sweep(model, optim, &train, config, finder, seed)?);
     }
-    Ok(combine(
-        curves,
-        config,
-        finder,
-        started.elapsed().as_secs_f64(),
-    ))
+    Ok(combine(curves, config, finder, started.elapsed().as_secs_f64()))
 }
 
 fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {

@@ -3,7 +3,7 @@
 use super::{StepResult, StudyConfig, StudyResult};
 use crate::diagnose::{History, Pattern, diagnose};
 use crate::log::{Entry, ExperimentLog};
-use crate::parallel::{available_threads, parallel_map};
+use crate::parallel::{available_threads, parallel_map_ordered};
 use crate::{
     EarlyStopping, Fitted, LrFinderConfig, OptimizerKind, Result, Schedule, Splits, TrainConfig,
     fit, lr_find,
@@ -299,34 +299,50 @@ impl Study<'_> {
             .collect();
         let verbose = self.config.verbose;
         let splits = self.splits;
-        let results = parallel_map(todo, self.threads, |(i, c)| {
-            let t0 = Instant::now();
-            let r = fit(splits, &c.config, &mut |_, _| {});
-            if verbose && let Ok(f) = &r {
-                let m = f.run.final_metrics();
-                eprintln!(
-                    "[{name}] trial {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s)",
-                    i + 1,
-                    c.label,
-                    m.map_or(f64::NAN, |m| m.val_accuracy),
-                    m.map_or(f64::NAN, |m| m.val_loss),
-                    f.run.outcome,
-                    t0.elapsed().as_secs_f64()
-                );
-            }
-            (i, r)
-        });
+        // Each finished trial is logged (and saved, with an autosaving log) as soon as the
+        // trials before it are done, in candidate order: a crash loses only trials in progress.
+        let log = &mut self.log;
+        let mut ids: Vec<Result<i64>> = Vec::new();
+        let results = parallel_map_ordered(
+            todo,
+            self.threads,
+            |(i, c)| {
+                let t0 = Instant::now();
+                let r = fit(splits, &c.config, &mut |_, _| {});
+                if verbose && let Ok(f) = &r {
+                    let m = f.run.final_metrics();
+                    eprintln!(
+                        "[{name}] trial {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s)",
+                        i + 1,
+                        c.label,
+                        m.map_or(f64::NAN, |m| m.val_accuracy),
+                        m.map_or(f64::NAN, |m| m.val_loss),
+                        f.run.outcome,
+                        t0.elapsed().as_secs_f64()
+                    );
+                }
+                (i, r)
+            },
+            |_, (i, r)| {
+                if let Ok(fitted) = r {
+                    let c = &candidates[*i];
+                    ids.push(
+                        log.add_entry(
+                            Entry::new(&fitted.run)
+                                .parent(parent)
+                                .step(name)
+                                .notes(format!("{varied} = {}", c.label))
+                                .coupled(c.coupled),
+                        ),
+                    );
+                }
+            },
+        );
+        let mut ids = ids.into_iter();
         let mut trials: Vec<(usize, Trial)> = Vec::new();
         for (i, r) in results {
             let fitted = r?;
-            let c = &candidates[i];
-            let id = self.log.add_entry(
-                Entry::new(&fitted.run)
-                    .parent(parent)
-                    .step(name)
-                    .notes(format!("{varied} = {}", c.label))
-                    .coupled(c.coupled),
-            )?;
+            let id = ids.next().unwrap_or(Ok(0))?;
             trials.push((i, Trial { id, fitted }));
         }
         // Every candidate in order: a new trial, or the current winner when it is the same

@@ -12,6 +12,8 @@ pub enum DeviceSpec {
     /// burn's ndarray backend on the CPU (the default).
     #[default]
     Cpu,
+    /// burn's flex backend on the CPU (feature `flex`).
+    Flex,
     /// libtorch on the CPU (feature `tch`).
     TorchCpu,
     /// libtorch on CUDA GPU number N (feature `tch` and a visible NVIDIA GPU).
@@ -23,6 +25,7 @@ impl DeviceSpec {
     pub fn name(&self) -> String {
         match self {
             DeviceSpec::Cpu => "cpu".into(),
+            DeviceSpec::Flex => "flex".into(),
             DeviceSpec::TorchCpu => "torch-cpu".into(),
             DeviceSpec::Cuda(n) => format!("cuda:{n}"),
         }
@@ -32,6 +35,7 @@ impl DeviceSpec {
     pub fn to_device(&self) -> Result<Device> {
         match self {
             DeviceSpec::Cpu => cpu_device(),
+            DeviceSpec::Flex => flex_device(),
             DeviceSpec::TorchCpu | DeviceSpec::Cuda(_) => torch_device(*self),
         }
     }
@@ -40,6 +44,19 @@ impl DeviceSpec {
     pub fn is_available(&self) -> bool {
         self.to_device().is_ok()
     }
+}
+
+#[cfg(feature = "flex")]
+fn flex_device() -> Result<Device> {
+    Ok(Device::flex())
+}
+
+#[cfg(not(feature = "flex"))]
+fn flex_device() -> Result<Device> {
+    Err(Error::DeviceUnavailable {
+        device: "flex".into(),
+        reason: "this build has no flex backend: build with `--features flex`, or use --device cpu".into(),
+    })
 }
 
 #[cfg(not(feature = "tch"))]
@@ -119,6 +136,7 @@ impl std::str::FromStr for DeviceSpec {
         let lower = s.trim().to_ascii_lowercase();
         match lower.as_str() {
             "cpu" | "ndarray" => Ok(DeviceSpec::Cpu),
+            "flex" => Ok(DeviceSpec::Flex),
             "torch-cpu" | "tch" | "libtorch" => Ok(DeviceSpec::TorchCpu),
             "cuda" | "gpu" => Ok(DeviceSpec::Cuda(0)),
             _ => {
