@@ -7,16 +7,25 @@
 //! cargo bench --bench throughput -- export FILE.csv   (the standardised training split)
 
 use std::time::Instant;
-use tunelab::{DeviceSpec, LrFinderConfig, OptimizerKind, SplitConfig, TrainConfig, data, lr_find, train};
+use tunelab::{
+    DeviceSpec, LrFinderConfig, OptimizerKind, SplitConfig, TrainConfig, data, lr_find, train,
+};
 
 fn arg(args: &[String], name: &str) -> Option<String> {
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let mode = args.first().cloned().unwrap_or_else(|| "train".into());
-    let device: DeviceSpec = arg(&args, "--device").unwrap_or_else(|| "cpu".into()).parse()?;
+    let device: DeviceSpec = arg(&args, "--device")
+        .unwrap_or_else(|| "cpu".into())
+        .parse()?;
     let steps: usize = arg(&args, "--steps").map_or(Ok(600), |s| s.parse())?;
     let splits = data::digits()?.split(&SplitConfig::default())?;
     // The digits baseline: MLP 64-128-64-10, ReLU, Adam 1e-3, batch 64.
@@ -24,7 +33,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     match mode.as_str() {
         "train" => {
             let per_epoch = splits.train.n_samples().div_ceil(64);
-            let config = config.with_epochs(steps.div_ceil(per_epoch)).with_max_steps(steps);
+            let config = config
+                .with_epochs(steps.div_ceil(per_epoch))
+                .with_max_steps(steps);
             let run = train(&splits, &config)?;
             let steps_per_s = run.samples_per_s / 64.0;
             // Forward + backward of a dense layer: 6 flops per weight per sample.

@@ -6,6 +6,7 @@
 #  - the kernel registered in that virtualenv, with a fixed build directory so that compiled
 #    dependencies are reused between kernel starts, and dependencies optimised while the
 #    notebook cells themselves compile quickly;
+#  - Debian's mold linker when possible (cells link against burn and polars much faster);
 #  - a warm-up that compiles tunelab and its dependencies into that cache, so a student's
 #    first notebook cell does not.
 # Usage: scripts/jupyter.sh            set up, then start JupyterLab
@@ -39,6 +40,15 @@ if [ ! -x "$BIN/evcxr_jupyter" ] || [ ! -f "$TUNELAB_CACHE/.evcxr_jupyter-$EVCXR
   CARGO_TARGET_DIR="$TUNELAB_CACHE/evcxr-install-target" \
     cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --root "$TUNELAB_CACHE" --quiet
   touch "$TUNELAB_CACHE/.evcxr_jupyter-$EVCXR_VERSION"
+fi
+
+# The mold linker (Debian's package) links each notebook cell against burn and polars much
+# faster than the system linker; evcxr uses it when it is on the PATH.
+if ! command -v mold >/dev/null && command -v apt-get >/dev/null; then
+  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+  echo "== installing Debian's mold linker (fast linking of notebook cells)"
+  { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq mold >/dev/null; } \
+    || echo "   (could not install mold: notebook cells will link with the system linker, more slowly)"
 fi
 
 # 3. evcxr settings: a fixed build directory (reused between kernel starts), optimised

@@ -128,7 +128,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path(__file__).resolve().parent.parent
     books = sorted((root / "notebooks").glob("*.ipynb"))
-    failures, summary = [], []
+    failures, summary, failed = [], [], set()
     for path in books:
         name = path.stem
         nb = nbformat.read(path, as_version=4)
@@ -144,12 +144,14 @@ def main():
         export_html(nb, out / f"{name}.html")
         bproblems, drawn = browser_check(out / f"{name}.html", out / f"{name}.png", charts)
         failures += bproblems
-        status = "ok" if not problems and not bproblems else "FAILED"
+        ok = not problems and not bproblems and not any(f.startswith(f"{name}:") for f in failures)
+        if not ok:
+            failed.add(name)
+        status = "ok" if ok else "FAILED"
         summary.append(f"{name}: {status}, {seconds:.0f} s, {drawn}/{charts} charts drawn")
         print(summary[-1], flush=True)
     print("\n".join(failures) if failures else "all notebooks passed")
-    print(f"notebooks: {len(books) - len({f.split(':')[0].split(' ')[0] for f in failures})} passed, "
-          f"{len({f.split(':')[0].split(' ')[0] for f in failures})} failed")
+    print(f"notebooks: {len(books) - len(failed)} passed, {len(failed)} failed")
     sys.exit(1 if failures else 0)
 
 

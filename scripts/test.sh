@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit and integration tests (release build, which
-# the main job shares), then every notebook through the real kernel.
-# Usage: scripts/test.sh [--no-notebooks]
+# the main job shares), the libtorch backend's tests, then every notebook through the real
+# Jupyter kernel. Everything it installs is cached under $HOME/.cache/tunelab.
+# Usage: scripts/test.sh [--no-notebooks] [--no-tch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+notebooks=1
+tch=1
+for arg in "$@"; do
+  case "$arg" in
+    --no-notebooks) notebooks=0 ;;
+    --no-tch) tch=0 ;;
+    *) echo "unknown option $arg (use --no-notebooks, --no-tch)" >&2; exit 2 ;;
+  esac
+done
 start=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - start )) s] $*"; }
 stamp "cargo fmt --check"
@@ -13,7 +23,12 @@ stamp "cargo clippy --all-targets (release) -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 stamp "cargo test --release"
 cargo test --release
-if [ "${1:-}" != "--no-notebooks" ]; then
+if [ "$tch" = 1 ]; then
+  stamp "libtorch backend: scripts/setup-libtorch.sh, cargo test --features tch"
+  eval "$(bash scripts/setup-libtorch.sh)"
+  cargo test --release --features tch --test tch_backend --test training
+fi
+if [ "$notebooks" = 1 ]; then
   stamp "notebooks"
   bash scripts/test-notebooks.sh out/notebooks
 fi

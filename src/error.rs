@@ -5,8 +5,10 @@
 
 use std::path::PathBuf;
 
-/// Shorthand for `std::result::Result<T, tunelab::Error>`.
-pub type Result<T> = std::result::Result<T, Error>;
+/// Shorthand for `std::result::Result<T, tunelab::Error>`. The error type has a default
+/// rather than being fixed, so that `use tunelab::*` does not break code that writes
+/// `Result<T, E>` with another error (a notebook's own code, or code evcxr generates).
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in tunelab.
 ///

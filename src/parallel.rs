@@ -19,14 +19,23 @@ where
 /// order, as soon as the results of items `0..=i` are all done: a caller can record (save)
 /// each result while later jobs are still running, so a crash loses only the jobs in
 /// progress, and the records come out in the same order for any number of threads.
-pub fn parallel_map_ordered<T, R, F, G>(items: Vec<T>, threads: usize, f: F, mut on_ready: G) -> Vec<R>
+pub fn parallel_map_ordered<T, R, F, G>(
+    items: Vec<T>,
+    threads: usize,
+    f: F,
+    mut on_ready: G,
+) -> Vec<R>
 where
     T: Send,
     R: Send,
     F: Fn(T) -> R + Sync,
     G: FnMut(usize, &R),
 {
-    let threads = if threads == 0 { available_threads() } else { threads };
+    let threads = if threads == 0 {
+        available_threads()
+    } else {
+        threads
+    };
     let n = items.len();
     if threads <= 1 || n <= 1 {
         return items
@@ -97,7 +106,10 @@ mod tests {
             },
             |i, r| seen.push((i, *r)),
         );
-        assert_eq!(seen, (0..20).map(|i| (i as usize, i + 1)).collect::<Vec<_>>());
+        assert_eq!(
+            seen,
+            (0..20).map(|i| (i as usize, i + 1)).collect::<Vec<_>>()
+        );
         assert_eq!(out, (1..=20).collect::<Vec<_>>());
     }
 }

@@ -95,7 +95,11 @@ fn bad_flags_exit_2_with_one_line_naming_flag_value_and_range() {
         (vec!["train", "--batch-size", "100000"], "training samples"),
         (
             vec!["train", "--device", "cuda"],
-            if cfg!(feature = "tch") { "CUDA GPU" } else { "--features tch" },
+            if cfg!(feature = "tch") {
+                "CUDA GPU"
+            } else {
+                "--features tch"
+            },
         ),
         (
             vec!["lr-find", "--start-lr", "1", "--end-lr", "0.001"],

@@ -13,7 +13,10 @@ use tunelab::{
 const BACKEND_LOSS_TOLERANCE: f64 = 0.02;
 
 fn digits() -> Splits {
-    data::digits().unwrap().split(&SplitConfig::default()).unwrap()
+    data::digits()
+        .unwrap()
+        .split(&SplitConfig::default())
+        .unwrap()
 }
 
 #[test]
@@ -27,8 +30,18 @@ fn ndarray_and_libtorch_cpu_agree_on_a_seeded_run() {
     assert!((cpu.steps[0].loss - torch.steps[0].loss).abs() < 1e-4);
     let (a, b) = (cpu.final_metrics().unwrap(), torch.final_metrics().unwrap());
     let rel = |x: f64, y: f64| (x - y).abs() / x.abs().max(1e-9);
-    assert!(rel(a.val_loss, b.val_loss) < BACKEND_LOSS_TOLERANCE, "{} vs {}", a.val_loss, b.val_loss);
-    assert!(rel(a.train_loss, b.train_loss) < 2.0 * BACKEND_LOSS_TOLERANCE, "{} vs {}", a.train_loss, b.train_loss);
+    assert!(
+        rel(a.val_loss, b.val_loss) < BACKEND_LOSS_TOLERANCE,
+        "{} vs {}",
+        a.val_loss,
+        b.val_loss
+    );
+    assert!(
+        rel(a.train_loss, b.train_loss) < 2.0 * BACKEND_LOSS_TOLERANCE,
+        "{} vs {}",
+        a.train_loss,
+        b.train_loss
+    );
     assert!(b.val_accuracy >= 0.9);
 }
 
@@ -53,12 +66,19 @@ fn lr_finder_runs_on_libtorch() {
 fn a_study_step_runs_on_libtorch() {
     // One seed-repeat comparison and a logged sweep of two LRs: the pieces a study step uses.
     let splits = digits();
-    let base = TrainConfig::new(OptimizerKind::Adam).with_epochs(3).with_device(DeviceSpec::TorchCpu);
+    let base = TrainConfig::new(OptimizerKind::Adam)
+        .with_epochs(3)
+        .with_device(DeviceSpec::TorchCpu);
     let mut log = ExperimentLog::new().quiet();
     let parent = log.add(&train(&splits, &base).unwrap()).unwrap();
     for lr in [3e-3, 1e-2] {
         let run = train(&splits, &base.clone().with_lr(lr)).unwrap();
-        log.add_entry(tunelab::Entry::new(&run).parent(parent).step("learning_rate")).unwrap();
+        log.add_entry(
+            tunelab::Entry::new(&run)
+                .parent(parent)
+                .step("learning_rate"),
+        )
+        .unwrap();
     }
     assert_eq!(log.len(), 3);
     assert!(log.rows().iter().all(|r| r.outcome == "completed"));

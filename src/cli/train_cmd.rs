@@ -1,7 +1,7 @@
 //! `tunelab train`.
 
 use super::args::{self, DataArgs};
-use crate::train::print_progress;
+use crate::train::progress_line;
 use crate::{
     DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Result, Run, Schedule, TrainConfig, fit,
     fsutil,
@@ -104,12 +104,9 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
     let json = args.json;
     let mut observer = |run: &Run, e: &EpochRecord| {
         if json {
-            print_progress(run, e);
+            eprintln!("{}", progress_line(run, e));
         } else {
-            println!(
-                "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}",
-                e.epoch, run.config.epochs, e.train_loss, e.val_loss, e.train_acc, e.val_acc, e.lr
-            );
+            println!("{}", progress_line(run, e));
         }
     };
     if !json {

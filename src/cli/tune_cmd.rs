@@ -38,9 +38,10 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
     data.split_seed = args.seed;
     let splits = data.load()?;
     eprintln!("{splits}");
-    let config = StudyConfig::budget(args.budget)
+    let mut config = StudyConfig::budget(args.budget)
         .with_seed(args.seed)
         .with_threads(args.threads);
+    config.progress_to_stderr = args.json;
     let log = ExperimentLog::with_autosave(&args.out).quiet();
     let result = run_study(&splits, &config, log)?;
     result.log.save(&args.out)?;

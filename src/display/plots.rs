@@ -118,7 +118,25 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
         Some(lr) => format!("LR range test ({}): recommended {lr:.1e}", r.optimizer),
         None => format!("LR range test ({}): uncertain", r.optimizer),
     };
-    plot.set_layout(layout(&title, "learning rate", "loss", true, false));
+    // Show the interesting part: from just below the lowest smoothed loss to a little above
+    // the start, so that the blow-up at the end does not flatten the valley.
+    let finite: Vec<f64> = r
+        .smoothed
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let mut l = layout(&title, "learning rate", "loss", true, false);
+    if let (Some(first), Some(min)) = (finite.first(), finite.iter().copied().reduce(f64::min)) {
+        let top = first.max(min) * 1.5;
+        let bottom = (min - 0.1 * (top - min)).max(0.0);
+        l = l.y_axis(
+            Axis::new()
+                .title(Title::with_text("loss"))
+                .range(vec![bottom, top]),
+        );
+    }
+    plot.set_layout(l);
     plot
 }
 

@@ -31,8 +31,12 @@ pub fn evcxr_blocks(plot: Option<&Plot>, html: &str, text: &str, script: &str) -
             p.to_json()
         ));
     }
-    out.push_str(&format!("EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"));
-    out.push_str(&format!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"));
+    out.push_str(&format!(
+        "EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"
+    ));
+    out.push_str(&format!(
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
+    ));
     out
 }
 
@@ -592,7 +596,12 @@ fn history_chart(h: &crate::diagnose::History) -> Option<Plot> {
     Some(plot)
 }
 
-rich!(crate::diagnose::History, "history", history_html, history_chart);
+rich!(
+    crate::diagnose::History,
+    "history",
+    history_html,
+    history_chart
+);
 
 #[cfg(test)]
 mod tests {
@@ -603,7 +612,12 @@ mod tests {
         use crate::diagnose::{Finding, Pattern, Severity};
         let d = Diagnosis::new(vec![
             Finding::new(Pattern::Healthy, Severity::Low, "fine <ok>", "keep"),
-            Finding::new(Pattern::Exploding, Severity::High, "loss NaN at step 3", "cut the LR 10x"),
+            Finding::new(
+                Pattern::Exploding,
+                Severity::High,
+                "loss NaN at step 3",
+                "cut the LR 10x",
+            ),
         ]);
         let html = d.to_html();
         assert!(html.contains("<tr class=\"high\">") && html.contains("<tr class=\"low\">"));
@@ -613,10 +627,20 @@ mod tests {
 
     #[test]
     fn log_html_escapes_user_notes() {
-        let splits = crate::data::iris().unwrap().split(&crate::SplitConfig::default()).unwrap();
-        let run = crate::train(&splits, &crate::TrainConfig::default().with_epochs(2).with_batch_size(16)).unwrap();
+        let splits = crate::data::iris()
+            .unwrap()
+            .split(&crate::SplitConfig::default())
+            .unwrap();
+        let run = crate::train(
+            &splits,
+            &crate::TrainConfig::default()
+                .with_epochs(2)
+                .with_batch_size(16),
+        )
+        .unwrap();
         let mut log = ExperimentLog::new().quiet();
-        log.add_entry(crate::Entry::new(&run).notes("<script>alert(1)</script> & co")).unwrap();
+        log.add_entry(crate::Entry::new(&run).notes("<script>alert(1)</script> & co"))
+            .unwrap();
         let html = log.to_html();
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));
         assert!(!html.contains("<script>alert"));
@@ -637,7 +661,10 @@ mod tests {
             .lines()
             .filter_map(|l| l.strip_prefix("EVCXR_BEGIN_CONTENT "))
             .collect();
-        assert_eq!(mimes, ["application/vnd.plotly.v1+json", "text/html", "text/plain"]);
+        assert_eq!(
+            mimes,
+            ["application/vnd.plotly.v1+json", "text/html", "text/plain"]
+        );
         assert_eq!(blocks.matches("EVCXR_END_CONTENT").count(), 3);
         assert!(blocks.contains("text/html\n<script>lib</script><div class=\"tunelab\">"));
         let no_plot = evcxr_blocks(None, "<p>x</p>", "x", "");

@@ -14,11 +14,18 @@ use std::time::Instant;
 /// Runs the LR range test for a fresh model built from `config` (its optimizer, batch size,
 /// gradient accumulation, architecture and seed). Nothing outside the sweep changes: a
 /// training run afterwards is identical to one without the sweep.
-pub fn lr_find(splits: &Splits, config: &TrainConfig, finder: &LrFinderConfig) -> Result<LrFinderResult> {
+pub fn lr_find(
+    splits: &Splits,
+    config: &TrainConfig,
+    finder: &LrFinderConfig,
+) -> Result<LrFinderResult> {
     let device = config.device.to_device()?.autodiff();
     let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
     run_sweeps(splits, config, finder, &device, |seed| {
-        Ok((mlp.init(&device, seed)?, config.optimizer.build(config.weight_decay())))
+        Ok((
+            mlp.init(&device, seed)?,
+            config.optimizer.build(config.weight_decay()),
+        ))
     })
 }
 
@@ -36,8 +43,12 @@ pub fn lr_find_with(
         .layers
         .first()
         .map(|l| l.weight.val().device())
-        .ok_or_else(|| Error::invalid("model", "no layers", "build the model with MlpConfig::init"))?;
-    run_sweeps(splits, config, finder, &device, |_| Ok((model.clone(), optim.clone())))
+        .ok_or_else(|| {
+            Error::invalid("model", "no layers", "build the model with MlpConfig::init")
+        })?;
+    run_sweeps(splits, config, finder, &device, |_| {
+        Ok((model.clone(), optim.clone()))
+    })
 }
 
 /// Checks the settings, then sweeps once per seed from the model and optimizer `start`
@@ -60,7 +71,12 @@ fn run_sweeps(
         let (model, optim) = start(seed)?;
         curves.push(sweep(model, optim, &train, config, finder, seed)?);
     }
-    Ok(combine(curves, config, finder, started.elapsed().as_secs_f64()))
+    Ok(combine(
+        curves,
+        config,
+        finder,
+        started.elapsed().as_secs_f64(),
+    ))
 }
 
 fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {

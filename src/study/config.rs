@@ -37,8 +37,10 @@ pub struct StudyConfig {
     pub seed: u64,
     /// Trials run at once (0: one per available CPU thread).
     pub threads: usize,
-    /// Print a progress line per trial to stderr.
+    /// Print a progress line per trial.
     pub verbose: bool,
+    /// Print progress to stderr instead of stdout (the CLI does, when stdout carries JSON).
+    pub progress_to_stderr: bool,
 }
 
 impl StudyConfig {
@@ -52,6 +54,7 @@ impl StudyConfig {
                 seed: 0,
                 threads: 0,
                 verbose: true,
+                progress_to_stderr: false,
             },
             Budget::Full => StudyConfig {
                 epochs_per_trial: 25,
@@ -60,6 +63,7 @@ impl StudyConfig {
                 seed: 0,
                 threads: 0,
                 verbose: true,
+                progress_to_stderr: false,
             },
         }
     }

@@ -97,9 +97,7 @@ impl Study<'_> {
     }
 
     fn say(&self, line: String) {
-        if self.config.verbose {
-            eprintln!("{line}");
-        }
+        say(self.config, &line);
     }
 
     fn learning_rate(&mut self) -> Result<()> {
@@ -297,7 +295,7 @@ impl Study<'_> {
             .enumerate()
             .filter(|(_, c)| c.config != current_config)
             .collect();
-        let verbose = self.config.verbose;
+        let study_config = self.config;
         let splits = self.splits;
         // Each finished trial is logged (and saved, with an autosaving log) as soon as the
         // trials before it are done, in candidate order: a crash loses only trials in progress.
@@ -309,9 +307,9 @@ impl Study<'_> {
             |(i, c)| {
                 let t0 = Instant::now();
                 let r = fit(splits, &c.config, &mut |_, _| {});
-                if verbose && let Ok(f) = &r {
+                if let Ok(f) = &r {
                     let m = f.run.final_metrics();
-                    eprintln!(
+                    let line = format!(
                         "[{name}] trial {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s)",
                         i + 1,
                         c.label,
@@ -320,6 +318,7 @@ impl Study<'_> {
                         f.run.outcome,
                         t0.elapsed().as_secs_f64()
                     );
+                    say(study_config, &line);
                 }
                 (i, r)
             },
@@ -460,9 +459,10 @@ fn baseline(
     )?;
     let trial = Trial { id, fitted };
     let (acc, loss) = trial.score();
-    if config.verbose {
-        eprintln!("[baseline] run {id}: {train_config} -> val_acc {acc:.4} val_loss {loss:.4}");
-    }
+    say(
+        config,
+        &format!("[baseline] run {id}: {train_config} -> val_acc {acc:.4} val_loss {loss:.4}"),
+    );
     let step = StepResult {
         name: "baseline".into(),
         varied: "-".into(),
@@ -477,6 +477,17 @@ fn baseline(
         skipped: None,
     };
     Ok((trial, step))
+}
+
+/// Prints a progress line where the study's settings say.
+fn say(config: &StudyConfig, line: &str) {
+    if config.verbose {
+        if config.progress_to_stderr {
+            eprintln!("{line}");
+        } else {
+            println!("{line}");
+        }
+    }
 }
 
 fn skipped(name: &str, varied: &str, why: &str) -> StepResult {

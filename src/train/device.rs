@@ -55,7 +55,8 @@ fn flex_device() -> Result<Device> {
 fn flex_device() -> Result<Device> {
     Err(Error::DeviceUnavailable {
         device: "flex".into(),
-        reason: "this build has no flex backend: build with `--features flex`, or use --device cpu".into(),
+        reason: "this build has no flex backend: build with `--features flex`, or use --device cpu"
+            .into(),
     })
 }
 
@@ -69,9 +70,27 @@ fn torch_device(spec: DeviceSpec) -> Result<Device> {
     })
 }
 
+/// libtorch's CPU threads: 1 unless `TUNELAB_TORCH_THREADS` says otherwise. The matrices
+/// of these models are small, so libtorch's intra-op threads mostly wait on each other (and
+/// collapse when trials run in parallel or the machine is busy); tunelab uses the cores for
+/// parallel trials instead.
+#[cfg(feature = "tch")]
+fn torch_threads() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let n = std::env::var("TUNELAB_TORCH_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<i32>().ok())
+            .filter(|&n| n >= 1)
+            .unwrap_or(1);
+        tch::set_num_threads(n);
+    });
+}
+
 #[cfg(feature = "tch")]
 #[allow(deprecated)]
 fn torch_device(spec: DeviceSpec) -> Result<Device> {
+    torch_threads();
     match spec {
         DeviceSpec::Cuda(n) => {
             let count = usize::try_from(tch::Cuda::device_count()).unwrap_or(0);
@@ -87,7 +106,10 @@ fn torch_device(spec: DeviceSpec) -> Result<Device> {
             if n >= count {
                 return Err(Error::DeviceUnavailable {
                     device: spec.name(),
-                    reason: format!("only {count} CUDA GPU(s) are visible: use cuda:0 to cuda:{}", count - 1),
+                    reason: format!(
+                        "only {count} CUDA GPU(s) are visible: use cuda:0 to cuda:{}",
+                        count - 1
+                    ),
                 });
             }
             Ok(Device::libtorch_cuda(n))

@@ -15,5 +15,6 @@ pub use optimizer::OptimizerKind;
 pub use run::{EpochRecord, FinalMetrics, Outcome, Run, StepRecord, fmt_value};
 pub use schedule::{LrPlan, Schedule};
 pub use trainer::{
-    EXPLODED_LOSS_FACTOR, EpochObserver, Fitted, fit, print_progress, train, train_verbose,
+    EXPLODED_LOSS_FACTOR, EpochObserver, Fitted, fit, print_progress, progress_line, train,
+    train_verbose,
 };

@@ -84,14 +84,19 @@ pub fn train(splits: &Splits, config: &TrainConfig) -> Result<Run> {
     Ok(fit(splits, config, &mut |_, _| {})?.run)
 }
 
-/// Like [`train`], printing one progress line per epoch to stderr.
+/// Like [`train`], printing one progress line per epoch.
 pub fn train_verbose(splits: &Splits, config: &TrainConfig) -> Result<Run> {
     Ok(fit(splits, config, &mut print_progress)?.run)
 }
 
-/// Prints one line for an epoch, for use as an [`EpochObserver`].
+/// Prints one line for an epoch (to stdout), for use as an [`EpochObserver`].
 pub fn print_progress(run: &Run, e: &EpochRecord) {
-    eprintln!(
+    println!("{}", progress_line(run, e));
+}
+
+/// The progress line of an epoch.
+pub fn progress_line(run: &Run, e: &EpochRecord) -> String {
+    format!(
         "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}  ({:.2} s)",
         e.epoch,
         run.config.epochs,
@@ -101,7 +106,7 @@ pub fn print_progress(run: &Run, e: &EpochRecord) {
         e.val_acc,
         e.lr,
         e.seconds
-    );
+    )
 }
 
 /// Trains and returns the model with its run; `observer` is called after every epoch.
