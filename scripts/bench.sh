@@ -18,22 +18,29 @@ THREADS=$(nproc)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
+# The bench executable that cargo built with the given features.
+bench_exe() {
+  cargo build --release --quiet --bench throughput --message-format=json "$@" |
+    python3 -c "import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get('reason') == 'compiler-artifact' and m['target']['name'] == 'throughput' and m.get('executable'):
+        print(m['executable'])" | tail -n 1
+}
 echo "== building (release)" >&2
-cargo build --release --quiet --bench throughput --bin tunelab 2>&1 >&2
-BENCH=$(ls -t "$CARGO_TARGET_DIR"/release/deps/throughput-* | grep -v '\.d$' | head -n 1)
+cargo build --release --quiet --bin tunelab >&2
+BENCH=$(bench_exe)
 TUNELAB="$CARGO_TARGET_DIR/release/tunelab"
 
-# PyTorch: reuse the libtorch virtualenv when present, else make a small CPU-only one.
-eval "$(bash scripts/setup-libtorch.sh)" >&2
+# PyTorch from PyPI: its Python module links the CUDA libraries even on the CPU, so the
+# reference runs in the full wheel set (`setup-libtorch.sh --cuda`, ~4 GB, cached).
+eval "$(bash scripts/setup-libtorch.sh --cuda)" >&2
 PY="$TUNELAB_TORCH_VENV/bin/python"
-if ! "$PY" -c "import torch" 2>/dev/null; then
-  echo "== installing torch's Python dependencies into $TUNELAB_TORCH_VENV" >&2
-  "$TUNELAB_TORCH_VENV/bin/pip" install --quiet typing_extensions sympy networkx jinja2 fsspec filelock numpy >&2
-fi
+# The libtorch build of tunelab uses the CPU-only layout.
+eval "$(bash scripts/setup-libtorch.sh)" >&2
 TCH_BENCH=""
 if [ -n "${TUNELAB_BENCH_TCH:-}" ]; then
-  cargo build --release --quiet --features tch --bench throughput 2>&1 >&2
-  TCH_BENCH=$(ls -t "$CARGO_TARGET_DIR"/release/deps/throughput-* | grep -v '\.d$' | head -n 1)
+  TCH_BENCH=$(bench_exe --features tch)
 fi
 "$BENCH" export "$WORK/train.csv" >/dev/null
 

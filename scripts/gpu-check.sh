@@ -25,8 +25,13 @@ if [ -z "${LIBTORCH:-}" ]; then
   fi
 fi
 echo "== build with --features tch ($(( $(date +%s) - t0 )) s so far)"
-cargo build --release --features tch --bench throughput --bin tunelab
-BENCH=$(ls -t "$CARGO_TARGET_DIR"/release/deps/throughput-* | grep -v '\.d$' | head -n 1)
+cargo build --release --features tch --bin tunelab
+BENCH=$(cargo build --release --quiet --features tch --bench throughput --message-format=json |
+  python3 -c "import json, sys
+for line in sys.stdin:
+    m = json.loads(line)
+    if m.get('reason') == 'compiler-artifact' and m['target']['name'] == 'throughput' and m.get('executable'):
+        print(m['executable'])" | tail -n 1)
 TUNELAB="$CARGO_TARGET_DIR/release/tunelab"
 echo "== digits baseline on CUDA"
 "$TUNELAB" train --data digits --device cuda:0 --epochs 10
