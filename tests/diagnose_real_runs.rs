@@ -1,13 +1,9 @@
 //! Deliberately broken runs of the training core get the diagnosis the tuning guide gives.
 
-use tunelab::{OptimizerKind, Pattern, SplitConfig, Splits, TrainConfig, data, train};
+use tunelab::{OptimizerKind, Pattern, TrainConfig, train};
 
-fn digits() -> Splits {
-    data::digits()
-        .unwrap()
-        .split(&SplitConfig::default())
-        .unwrap()
-}
+mod common;
+use common::digits;
 
 #[test]
 fn sgd_at_lr_10_is_exploding_and_the_action_cuts_the_lr_tenfold() {

@@ -1,17 +1,10 @@
 //! The LR range test on real data: sensible recommendation, untouched state, accumulation,
 //! seed repeats and bad input.
 
-use tunelab::{
-    LrFinderConfig, OptimizerKind, SplitConfig, Splits, TrainConfig, data, fit, lr_find,
-    lr_find_with, train,
-};
+use tunelab::{LrFinderConfig, OptimizerKind, TrainConfig, fit, lr_find, lr_find_with, train};
 
-fn digits() -> Splits {
-    data::digits()
-        .unwrap()
-        .split(&SplitConfig::default())
-        .unwrap()
-}
+mod common;
+use common::digits;
 
 #[test]
 fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {

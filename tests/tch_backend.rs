@@ -3,21 +3,16 @@
 #![cfg(feature = "tch")]
 
 use tunelab::{
-    DeviceSpec, ExperimentLog, LrFinderConfig, OptimizerKind, SplitConfig, Splits, TrainConfig,
-    data, lr_find, train,
+    DeviceSpec, ExperimentLog, LrFinderConfig, OptimizerKind, TrainConfig, lr_find, train,
 };
+
+mod common;
+use common::digits;
 
 /// Final losses of the two backends may differ by float rounding in different kernels
 /// (summation order in matmul and reductions), which grows over training: 2% relative after
 /// 5 epochs is far below any difference a student would act on.
 const BACKEND_LOSS_TOLERANCE: f64 = 0.02;
-
-fn digits() -> Splits {
-    data::digits()
-        .unwrap()
-        .split(&SplitConfig::default())
-        .unwrap()
-}
 
 #[test]
 fn ndarray_and_libtorch_cpu_agree_on_a_seeded_run() {

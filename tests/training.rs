@@ -1,17 +1,10 @@
 //! Training-core behaviour on real data: accuracy, divergence, determinism, gradient
 //! accumulation, early stopping and bad input.
 
-use tunelab::{
-    EarlyStopping, Error, OptimizerKind, Outcome, SplitConfig, Splits, TrainConfig, data, fit,
-    train,
-};
+use tunelab::{EarlyStopping, Error, OptimizerKind, Outcome, TrainConfig, data, fit, train};
 
-fn digits() -> Splits {
-    data::digits()
-        .unwrap()
-        .split(&SplitConfig::default())
-        .unwrap()
-}
+mod common;
+use common::digits;
 
 #[test]
 fn adam_defaults_reach_95_percent_on_digits() {
