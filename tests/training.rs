@@ -180,3 +180,26 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(matches!(err, Err(Error::DeviceUnavailable { .. })));
     let _ = err;
 }
+
+#[test]
+fn evaluating_on_data_of_another_shape_is_an_error() {
+    let splits = digits();
+    let fitted = fit(
+        &splits,
+        &TrainConfig::default().with_max_steps(1),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let wine = data::wine().unwrap();
+    assert!(matches!(
+        fitted.evaluate(&wine),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(
+        fitted
+            .evaluate(&splits.test)
+            .unwrap()
+            .val_accuracy
+            .is_finite()
+    );
+}

@@ -47,18 +47,21 @@ impl std::fmt::Debug for Fitted {
 impl Fitted {
     /// Loss and accuracy on a dataset (for example the test split, once, at the end).
     pub fn evaluate(&self, data: &Dataset) -> Result<FinalMetrics> {
-        let n_inputs = self.run.config.mlp(data.n_features, data.n_classes()).input;
-        let expected = self
-            .model
-            .layers
-            .first()
-            .map(|l| l.weight.val().dims()[0])
-            .unwrap_or(n_inputs);
-        if data.n_features != expected {
+        // The model's own widths: what it reads and how many classes it scores.
+        let inputs = self.model.layers.first().map(|l| l.weight.val().dims()[0]);
+        let outputs = self.model.layers.last().map(|l| l.weight.val().dims()[1]);
+        if inputs != Some(data.n_features) {
             return Err(Error::ShapeMismatch {
                 context: "evaluate".into(),
-                expected: format!("{expected} features"),
+                expected: format!("{} features", inputs.unwrap_or(0)),
                 got: format!("{} features", data.n_features),
+            });
+        }
+        if outputs.is_none_or(|k| data.n_classes() > k) {
+            return Err(Error::ShapeMismatch {
+                context: "evaluate".into(),
+                expected: format!("at most {} classes", outputs.unwrap_or(0)),
+                got: format!("{} classes", data.n_classes()),
             });
         }
         let eval_device = self.device.clone().without_autodiff();
@@ -318,8 +321,7 @@ impl<'a> TrainState<'a> {
         if let Some(norm) = grad_sq_norm(&self.model, &grads) {
             self.pending_norm.push(norm);
         }
-        let placeholder = self.placeholder();
-        let model = std::mem::replace(&mut self.model, placeholder);
+        let model = std::mem::replace(&mut self.model, Mlp::empty());
         self.model = self.optim.step(lr, model, grads);
         self.pending_loss.push(step_loss);
         self.pending_steps.push(StepRecord {
@@ -331,12 +333,6 @@ impl<'a> TrainState<'a> {
         });
         self.samples_seen += total;
         self.step_seconds += t0.elapsed().as_secs_f64();
-    }
-
-    /// An empty stand-in while the optimizer owns the model for a step (no tensors, so
-    /// nothing is copied).
-    fn placeholder(&self) -> Mlp {
-        Mlp::empty()
     }
 
     /// Reads pending step losses back; returns true when the run diverged.
