@@ -4,12 +4,18 @@
 //!
 //! cargo bench --bench throughput -- train  [--device cpu|torch-cpu] [--steps N]
 //! cargo bench --bench throughput -- lrfind [--device ...]
+//! cargo bench --bench throughput -- trials [--threads N] [--trials K]
+//!     (K independent trials of the baseline, 300 steps each, on N threads: the wall time)
 //! cargo bench --bench throughput -- export FILE.csv   (the standardised training split)
 
 use std::time::Instant;
 use tunelab::{
     DeviceSpec, LrFinderConfig, OptimizerKind, SplitConfig, TrainConfig, data, lr_find, train,
 };
+
+// The same allocator as the `tunelab` binary (see src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn arg(args: &[String], name: &str) -> Option<String> {
     args.iter()
@@ -53,6 +59,29 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 r.lrs.len(),
                 t0.elapsed().as_secs_f64(),
                 r.recommended().map_or("null".into(), |v| format!("{v:e}"))
+            );
+        }
+        "trials" => {
+            let threads: usize = arg(&args, "--threads").map_or(Ok(0), |s| s.parse())?;
+            let trials: usize = arg(&args, "--trials").map_or(Ok(4), |s| s.parse())?;
+            let per_epoch = splits.train.n_samples().div_ceil(64);
+            let configs: Vec<TrainConfig> = (0..trials as u64)
+                .map(|seed| {
+                    config
+                        .clone()
+                        .with_seed(seed)
+                        .with_epochs(300usize.div_ceil(per_epoch))
+                        .with_max_steps(300)
+                })
+                .collect();
+            let t0 = Instant::now();
+            let runs = tunelab::parallel::parallel_map(configs, threads, |c| train(&splits, &c));
+            let seconds = t0.elapsed().as_secs_f64();
+            for r in runs {
+                r?;
+            }
+            println!(
+                "{{\"what\":\"trials\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4}}}"
             );
         }
         "export" => {

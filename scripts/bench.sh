@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side and interleaved (A B A B ..., medians and min-max over ROUNDS):
-#  (a) training throughput of the digits baseline: tunelab-ndarray, tunelab-libtorch CPU
-#      (when the libtorch environment exists), PyTorch eager (same model, init, batch,
-#      optimizer, data and threads);
+#  (a) training throughput of the digits baseline: tunelab on ndarray (the default backend) and
+#      on flex (opt-in feature), tunelab on libtorch CPU (TUNELAB_BENCH_TCH=1: needs the `tch`
+#      build), and PyTorch eager (same model, init, batch, optimizer, data and threads);
 #  (b) the LR range test (100 steps) on tunelab and on PyTorch;
-#  (c) the quick study's wall time; (d) parallel trials: all cores vs one;
-#  (e) the notebook: first-cell time with a warm cache, and a warm cell's latency
-#      (when scripts/jupyter.sh has been run).
+#  (c) the quick study's wall time;
+#  (d) parallel trials: 8 equal, independent trials on all cores vs one (and the whole quick
+#      study on all cores vs one, which also has sequential parts);
+#  (e) the notebook, when scripts/jupyter.sh has set it up: a fresh kernel's first cell
+#      (`:dep`), the first cell that uses tunelab and warm cells, with the warm dependency
+#      cache; with TUNELAB_BENCH_NOTEBOOK_COLD=1 also with a cold one (compiles every
+#      dependency: about half an hour on 2 cores).
 # Ends with `ratio_vs_pytorch=X.XX` (tunelab-ndarray steps/s over PyTorch steps/s, PyTorch at
 # the better of 1 thread and all threads).
 # Usage: scripts/bench.sh [ROUNDS]   (default 5)
@@ -27,9 +31,11 @@ for line in sys.stdin:
     if m.get('reason') == 'compiler-artifact' and m['target']['name'] == 'throughput' and m.get('executable'):
         print(m['executable'])" | tail -n 1
 }
-echo "== building (release)" >&2
-cargo build --release --quiet --bin tunelab >&2
-BENCH=$(bench_exe)
+# One build serves ndarray and flex (the device is chosen at run time); the CLI (for the
+# study) comes from the same build, on its default device (ndarray).
+echo "== building (release, features flex)" >&2
+cargo build --release --quiet --features flex --bin tunelab >&2
+BENCH=$(bench_exe --features flex)
 TUNELAB="$CARGO_TARGET_DIR/release/tunelab"
 
 # PyTorch from PyPI: its Python module links the CUDA libraries even on the CPU, so the
@@ -49,24 +55,46 @@ declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS" >&2
-  add nd_train "$(RAYON_NUM_THREADS=$THREADS "$BENCH" train | json steps_per_s)"
+  add nd_train "$("$BENCH" train | json steps_per_s)"
+  add flex_train "$("$BENCH" train --device flex | json steps_per_s)"
   add pt_train "$("$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads "$THREADS" | json steps_per_s)"
   add pt_train1 "$("$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads 1 | json steps_per_s)"
   [ -n "$TCH_BENCH" ] && add tch_train "$("$TCH_BENCH" train --device torch-cpu | json steps_per_s)"
   add nd_lr "$("$BENCH" lrfind | json seconds)"
+  add flex_lr "$("$BENCH" lrfind --device flex | json seconds)"
   add pt_lr "$("$PY" benches/pytorch_baseline.py lrfind "$WORK/train.csv" --threads "$THREADS" | json seconds)"
   add study "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study" --threads 0 >/dev/null 2>"$WORK/err"; } 2>&1; tail -n 1 "$WORK/err")"
   add study1 "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study1" --threads 1 >/dev/null 2>"$WORK/err1"; } 2>&1; tail -n 1 "$WORK/err1")"
+  add trials "$("$BENCH" trials --trials 8 --threads "$THREADS" | json seconds)"
+  add trials1 "$("$BENCH" trials --trials 8 --threads 1 | json seconds)"
 done
 GFLOPS=$("$BENCH" train | json gflops)
+FLEX_GFLOPS=$("$BENCH" train --device flex | json gflops)
 
-python3 - "$THREADS" "$GFLOPS" <<PY
-import statistics, sys
-threads, gflops = sys.argv[1], float(sys.argv[2])
+# (e) The notebook, through the real kernel (set up by scripts/jupyter.sh).
+NB_WARM="" NB_COLD=""
+JPY="$TUNELAB_CACHE/venv/bin/python"
+if [ -x "$JPY" ] && [ -f "$TUNELAB_CACHE/venv/share/jupyter/kernels/rust/kernel.json" ]; then
+  echo "== notebook: fresh kernel, warm dependency cache" >&2
+  "$JPY" scripts/notebook_timing.py . >/dev/null 2>&1 || true  # brings the cache up to date
+  NB_WARM=$("$JPY" scripts/notebook_timing.py . 2>/dev/null | tail -n 1) || NB_WARM=""
+  if [ -n "${TUNELAB_BENCH_NOTEBOOK_COLD:-}" ]; then
+    echo "== notebook: fresh kernel, cold dependency cache (compiles every dependency)" >&2
+    NB_COLD=$("$JPY" scripts/notebook_timing.py . --cold 2>/dev/null | tail -n 1) || NB_COLD=""
+  fi
+else
+  echo "== notebook: not set up (run scripts/jupyter.sh --setup), skipped" >&2
+fi
+
+python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" <<PY
+import json, statistics, sys
+threads, gflops, flex_gflops = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+notebooks = [json.loads(a) for a in sys.argv[4:6] if a.strip()]
 r = {k: [float(x) for x in v.split()] for k, v in {
-    "nd_train": "${R[nd_train]}", "pt_train": "${R[pt_train]}", "pt_train1": "${R[pt_train1]}",
+    "nd_train": "${R[nd_train]}", "flex_train": "${R[flex_train]}", "pt_train": "${R[pt_train]}", "pt_train1": "${R[pt_train1]}",
     "tch_train": "${R[tch_train]:-}",
-    "nd_lr": "${R[nd_lr]}", "pt_lr": "${R[pt_lr]}", "study": "${R[study]}", "study1": "${R[study1]}",
+    "nd_lr": "${R[nd_lr]}", "flex_lr": "${R[flex_lr]}", "pt_lr": "${R[pt_lr]}",
+    "study": "${R[study]}", "study1": "${R[study1]}", "trials": "${R[trials]}", "trials1": "${R[trials1]}",
 }.items() if v.strip()}
 def row(name, key, unit):
     v = r.get(key)
@@ -78,17 +106,35 @@ def row(name, key, unit):
     return m
 print(f"benchmark: digits MLP 64-128-64-10, Adam 1e-3, batch 64, {threads} threads")
 nd = row("train: tunelab ndarray", "nd_train", "steps/s")
+fx = row("train: tunelab flex", "flex_train", "steps/s")
 pt_n = row(f"train: PyTorch eager, {threads} threads", "pt_train", "steps/s")
 pt_1 = row("train: PyTorch eager, 1 thread", "pt_train1", "steps/s")
 pt = max(pt_n, pt_1)  # compare with PyTorch at its better thread count
 row("train: tunelab libtorch CPU", "tch_train", "steps/s")
 row("lr finder 100 steps: tunelab ndarray", "nd_lr", "s")
+row("lr finder 100 steps: tunelab flex", "flex_lr", "s")
 row("lr finder 100 steps: PyTorch eager", "pt_lr", "s")
 s_all = row("quick study: all threads", "study", "s")
 s_one = row("quick study: one thread", "study1", "s")
+t_all = row(f"8 parallel trials: {threads} threads", "trials", "s")
+t_one = row("8 parallel trials: one thread", "trials1", "s")
 peak = 2 * 2 * 8 * 2.5 * int(threads)  # 2 FMA units x 8 f32 lanes x 2 flops x ~2.5 GHz per core
-print(f"{'tunelab ndarray GFLOP/s (6 x params x samples/s)':<44} {gflops:>12.3f}          ({100 * gflops / peak:.1f}% of a ~{peak:.0f} GFLOP/s AVX2 peak)")
+for name, g in (("ndarray", gflops), ("flex", flex_gflops)):
+    print(f"{'tunelab ' + name + ' GFLOP/s (6 x params x samples/s)':<44} {g:>12.3f}          ({100 * g / peak:.1f}% of a ~{peak:.0f} GFLOP/s AVX2 peak)")
+if t_all and t_one:
+    print(f"{'parallel trials speed-up (8 equal trials)':<44} {t_one / t_all:>12.2f} x")
 if s_all and s_one:
-    print(f"{'parallel trials speed-up':<44} {s_one / s_all:>12.2f} x")
+    print(f"{'quick study speed-up, all threads vs one':<44} {s_one / s_all:>12.2f} x")
+if fx and pt:
+    print(f"{'flex over PyTorch eager':<44} {fx / pt:>12.2f} x")
+if not notebooks:
+    print(f"{'notebook':<44} {'(not set up)':>12}")
+for nb in notebooks:
+    c = nb["cache"]
+    print(f"{'notebook, ' + c + ' cache: kernel start':<44} {nb['kernel_start_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: first cell (:dep)':<44} {nb['dep_cell_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: first cell using tunelab':<44} {nb['first_use_cell_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: start to first answer':<44} {nb['first_answer_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: warm cell':<44} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
 print(f"ratio_vs_pytorch={nd / pt:.2f}")  # over the faster PyTorch setting
 PY

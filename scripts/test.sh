@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, unit and integration tests (release build, which
-# the main job shares), the libtorch backend's tests, then every notebook through the real
-# Jupyter kernel. Everything it installs is cached under $HOME/.cache/tunelab.
+# the main job shares), the flex and libtorch backends' tests, then every notebook through
+# the real Jupyter kernel. Everything it installs is cached under $HOME/.cache/tunelab.
 # Usage: scripts/test.sh [--no-notebooks] [--no-tch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,8 @@ stamp "cargo clippy --all-targets (release) -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 stamp "cargo test --release"
 cargo test --release
+stamp "flex backend: cargo test --features flex"
+cargo test --release --features flex --test flex_backend --test lr_finder
 if [ "$tch" = 1 ]; then
   stamp "libtorch backend: scripts/setup-libtorch.sh, cargo test --features tch"
   eval "$(bash scripts/setup-libtorch.sh)"

@@ -199,6 +199,7 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
         threads: 2,
         verbose: false,
         progress_to_stderr: false,
+        device: tunelab::DeviceSpec::default(),
     };
     let result = run_study(&splits, &config, ExperimentLog::with_autosave(&dir).quiet()).unwrap();
     let names: Vec<&str> = result.steps.iter().map(|s| s.name.as_str()).collect();

@@ -3,7 +3,7 @@
 use super::args::DataArgs;
 use crate::log::ExperimentLog;
 use crate::study::{Budget, StudyConfig, run_study};
-use crate::{Result, fsutil};
+use crate::{DeviceSpec, Result, fsutil};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -24,6 +24,9 @@ pub struct TuneArgs {
     /// Trials run at once (0: one per CPU thread).
     #[arg(long, default_value_t = 0)]
     threads: usize,
+    /// cpu, flex, torch-cpu, cuda or cuda:N: where every trial trains.
+    #[arg(long, default_value = "cpu", value_parser = super::train_cmd::parse_device)]
+    device: DeviceSpec,
     /// Print one JSON summary on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
@@ -40,7 +43,8 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
     eprintln!("{splits}");
     let mut config = StudyConfig::budget(args.budget)
         .with_seed(args.seed)
-        .with_threads(args.threads);
+        .with_threads(args.threads)
+        .with_device(args.device);
     config.progress_to_stderr = args.json;
     let log = ExperimentLog::with_autosave(&args.out).quiet();
     let result = run_study(&splits, &config, log)?;

@@ -23,8 +23,14 @@ pub const OVERFIT_NOISE_MULTIPLE: f64 = 2.0;
 /// A final validation loss this many times the training loss is a generalisation gap.
 pub const OVERFIT_GAP_RATIO: f64 = 3.0;
 
-/// A gap ratio this large is a strong gap.
+/// A gap ratio this large is a strong gap, when the gap is also at least
+/// [`OVERFIT_STRONG_MIN_GAP`].
 pub const OVERFIT_STRONG_GAP_RATIO: f64 = 10.0;
+
+/// A strong gap must also be this large in absolute terms (nats): a model that drives its
+/// training loss to nearly zero shows a huge ratio (0.07 against 0.0006 is 114x) even when
+/// its validation loss is excellent, and that is a mild gap, not a medium one.
+pub const OVERFIT_STRONG_MIN_GAP: f64 = 0.2;
 
 /// The gap must also be at least this large in absolute terms (nats), so that 0.001
 /// against 0.004, both excellent, is no gap.
@@ -71,7 +77,7 @@ pub(super) fn overfitting(h: &History) -> Option<Finding> {
             num(val),
             num(train)
         ));
-        let by_gap = if ratio >= OVERFIT_STRONG_GAP_RATIO {
+        let by_gap = if ratio >= OVERFIT_STRONG_GAP_RATIO && val - train >= OVERFIT_STRONG_MIN_GAP {
             Severity::Medium
         } else {
             Severity::Low
@@ -225,6 +231,21 @@ mod tests {
             "{}",
             f.action
         );
+    }
+
+    #[test]
+    fn a_huge_ratio_over_a_tiny_gap_is_low_and_a_wide_gap_is_medium() {
+        // Train loss driven to nearly zero, val loss excellent: 114x, but only 0.07 nats.
+        let train = vec![1.0, 0.3, 0.05, 0.01, 0.002, 0.000_64];
+        let val = vec![1.0, 0.35, 0.12, 0.08, 0.075, 0.073];
+        let f = overfitting(&History::new(train.clone(), val)).unwrap();
+        assert_eq!(f.severity, Severity::Low, "{}", f.evidence);
+        assert!(f.evidence.contains("114.1x"), "{}", f.evidence);
+        // The same ratio over a gap of 0.3 nats is a strong gap.
+        let train: Vec<f64> = train.iter().map(|t| t * 4.0).collect();
+        let val = vec![1.0, 0.8, 0.5, 0.4, 0.33, 0.3];
+        let f = overfitting(&History::new(train, val)).unwrap();
+        assert_eq!(f.severity, Severity::Medium, "{}", f.evidence);
     }
 
     #[test]

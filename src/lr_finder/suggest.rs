@@ -140,7 +140,11 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Vec<Suggestion> {
         ),
     });
 
-    let (vs, ve) = longest_descent(lrs, smoothed);
+    // The valley looks at the curve up to its minimum: past it the loss is blowing up, and a
+    // blow-up spike (thousands, against a fall of about 2) must not set the scale of what
+    // counts as "falling".
+    let head = min_i.max(1).min(n - 1);
+    let (vs, ve) = longest_descent(&lrs[..=head], &smoothed[..=head]);
     let valley_i = (vs + ve) / 2;
     out.push(Suggestion {
         name: "valley".into(),
@@ -154,7 +158,7 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Vec<Suggestion> {
         ),
     });
 
-    let slide_i = slide(&slope[..=min_i.max(1).min(n - 1)], smoothed);
+    let slide_i = slide(&slope[..=head], smoothed);
     out.push(Suggestion {
         name: "slide".into(),
         lr: lrs[slide_i],
@@ -335,6 +339,20 @@ mod tests {
         let r = recommend(&loss, &sm, &s);
         assert_eq!(r.name, "valley");
         assert_eq!(r.lr, Some(get("valley")));
+    }
+
+    #[test]
+    fn a_blow_up_spike_at_the_end_does_not_hide_the_valley() {
+        // The range test stops at the first point that blows up; that point can be thousands
+        // of times the starting loss.
+        let (lrs, mut loss) = textbook();
+        let last = loss.len() - 1;
+        loss[last] = 9000.0;
+        let sm = smooth(&loss, 0.0);
+        let s = suggest(&lrs, &sm);
+        let valley = s.iter().find(|x| x.name == "valley").unwrap();
+        assert!(valley.lr > 1e-4 && valley.lr < 1e-1, "{valley:?}");
+        assert_eq!(recommend(&loss, &sm, &s).name, "valley");
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! How much a study may spend.
 
-use crate::{Error, Result};
+use crate::{DeviceSpec, Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// The size of a study.
@@ -41,6 +41,9 @@ pub struct StudyConfig {
     pub verbose: bool,
     /// Print progress to stderr instead of stdout (the CLI does, when stdout carries JSON).
     pub progress_to_stderr: bool,
+    /// Where every trial trains (the default CPU backend unless changed).
+    #[serde(default)]
+    pub device: DeviceSpec,
 }
 
 impl StudyConfig {
@@ -55,6 +58,7 @@ impl StudyConfig {
                 threads: 0,
                 verbose: true,
                 progress_to_stderr: false,
+                device: DeviceSpec::default(),
             },
             Budget::Full => StudyConfig {
                 epochs_per_trial: 25,
@@ -64,6 +68,7 @@ impl StudyConfig {
                 threads: 0,
                 verbose: true,
                 progress_to_stderr: false,
+                device: DeviceSpec::default(),
             },
         }
     }
@@ -77,6 +82,13 @@ impl StudyConfig {
     /// Sets the number of parallel trials (0: all threads).
     pub fn with_threads(mut self, threads: usize) -> Self {
         self.threads = threads;
+        self
+    }
+
+    /// Sets the device every trial trains on (for example [`DeviceSpec::Flex`] when tunelab
+    /// is built with the `flex` feature).
+    pub fn with_device(mut self, device: DeviceSpec) -> Self {
+        self.device = device;
         self
     }
 

@@ -450,7 +450,8 @@ fn baseline(
 ) -> Result<(Trial, StepResult)> {
     let train_config = TrainConfig::new(OptimizerKind::Adam)
         .with_epochs(config.epochs_per_trial)
-        .with_seed(config.seed);
+        .with_seed(config.seed)
+        .with_device(config.device);
     let fitted = fit(splits, &train_config, &mut |_, _| {})?;
     let id = log.add_entry(
         Entry::new(&fitted.run)

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Times a fresh kernel the way a student meets it: the first cell (`:dep tunelab`), the first
+cell that uses tunelab, then warm cells. Prints one JSON line.
+
+  notebook_timing.py REPO [--cold]
+
+--cold runs the kernel with an empty build directory (a temporary copy of the kernel spec whose
+EVCXR_TMPDIR points at a new folder), so the first cell compiles every dependency: that is the
+time the set-up's warm-up saves a student (tens of minutes on 2 cores)."""
+import json
+import os
+import pathlib
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+
+WARM_CELLS = 5
+
+
+def cells(repo):
+    first = f':dep tunelab = {{ path = "{repo}" }}'
+    use = ("use tunelab::*;\n"
+           "let splits = data::digits()?.split(&SplitConfig::default())?;\n"
+           "splits.train.n_samples()")
+    train = ("let run = train(&splits, &TrainConfig::default().with_epochs(2))?;\n"
+             "run.epochs.len()")
+    show = "run.diagnose()?"
+    return [first, use, train] + [show, train] * WARM_CELLS
+
+
+def main():
+    repo = os.path.abspath(sys.argv[1])
+    cold = "--cold" in sys.argv[2:]
+    kernel = "rust"
+    tmp = None
+    if cold:
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="tunelab-cold-"))
+        spec = KernelSpecManager().get_kernel_spec("rust")
+        kdir = tmp / "kernels" / "rust-cold"
+        kdir.mkdir(parents=True)
+        data = json.loads((pathlib.Path(spec.resource_dir) / "kernel.json").read_text())
+        # A new, empty build directory beside the configured one, so that its parent's
+        # .cargo/config.toml (optimised dependencies) still applies.
+        build = pathlib.Path(data["env"]["EVCXR_TMPDIR"]).parent / f"build-cold-{os.getpid()}"
+        data["env"]["EVCXR_TMPDIR"] = str(build)
+        (kdir / "kernel.json").write_text(json.dumps(data))
+        os.environ["JUPYTER_PATH"] = str(tmp) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+        kernel = "rust-cold"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(c) for c in cells(repo)]
+    client = NotebookClient(nb, kernel_name=kernel, timeout=3600, startup_timeout=120,
+                            resources={"metadata": {"path": str(pathlib.Path(repo) / "notebooks")}})
+    times = []
+    t_start = time.time()
+    try:
+        with client.setup_kernel():
+            started = time.time() - t_start
+            for i, cell in enumerate(nb.cells):
+                t0 = time.time()
+                client.execute_cell(cell, i)
+                times.append(time.time() - t0)
+                for out in cell.outputs:
+                    if out.get("output_type") == "error" or "panicked at" in out.get("text", ""):
+                        sys.exit(f"cell {i} failed: {out}")
+    finally:
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.rmtree(build, ignore_errors=True)
+    warm = times[3:]
+    print(json.dumps({
+        "what": "notebook", "cache": "cold" if cold else "warm",
+        "kernel_start_s": round(started, 2),
+        "dep_cell_s": round(times[0], 2),
+        "first_use_cell_s": round(times[1], 2),
+        "first_answer_s": round(started + times[0] + times[1], 2),
+        "warm_cell_median_s": round(statistics.median(warm), 2),
+        "warm_cell_max_s": round(max(warm), 2),
+        "warm_cells": [round(t, 2) for t in warm],
+    }))
+
+
+if __name__ == "__main__":
+    main()
