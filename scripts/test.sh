@@ -23,7 +23,8 @@ stamp "cargo clippy --all-targets (release) -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 stamp "cargo test --release"
 cargo test --release
-stamp "flex backend: cargo test --features flex"
+stamp "flex backend: cargo clippy and cargo test --features flex"
+cargo clippy --release --all-targets --features flex --quiet -- -D warnings
 cargo test --release --features flex --test flex_backend --test lr_finder
 if [ "$tch" = 1 ]; then
   stamp "libtorch backend: scripts/setup-libtorch.sh, cargo test --features tch"
