@@ -42,6 +42,7 @@ TUNELAB="$CARGO_TARGET_DIR/release/tunelab"
 # reference runs in the full wheel set (`setup-libtorch.sh --cuda`, ~4 GB, cached).
 eval "$(bash scripts/setup-libtorch.sh --cuda)" >&2
 PY="$TUNELAB_TORCH_VENV/bin/python"
+export PYTHONWARNINGS=ignore  # torch warns that numpy is missing; the reference needs no numpy
 # The libtorch build of tunelab uses the CPU-only layout.
 eval "$(bash scripts/setup-libtorch.sh)" >&2
 TCH_BENCH=""

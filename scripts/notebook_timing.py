@@ -10,6 +10,7 @@ time the set-up's warm-up saves a student (tens of minutes on 2 cores)."""
 import json
 import os
 import pathlib
+import re
 import shutil
 import statistics
 import sys
@@ -46,9 +47,15 @@ def main():
         kdir.mkdir(parents=True)
         data = json.loads((pathlib.Path(spec.resource_dir) / "kernel.json").read_text())
         # A new, empty build directory beside the configured one, so that its parent's
-        # .cargo/config.toml (optimised dependencies) still applies.
+        # .cargo/config.toml (optimised dependencies) still applies. evcxr.toml's tmpdir wins
+        # over EVCXR_TMPDIR, so the kernel also gets a copy of the config pointing there.
         build = pathlib.Path(data["env"]["EVCXR_TMPDIR"]).parent / f"build-cold-{os.getpid()}"
         data["env"]["EVCXR_TMPDIR"] = str(build)
+        config = tmp / "config"
+        shutil.copytree(data["env"]["EVCXR_CONFIG_DIR"], config)
+        toml = config / "evcxr.toml"
+        toml.write_text(re.sub(r'(?m)^tmpdir = .*$', f'tmpdir = "{build}"', toml.read_text()))
+        data["env"]["EVCXR_CONFIG_DIR"] = str(config)
         (kdir / "kernel.json").write_text(json.dumps(data))
         os.environ["JUPYTER_PATH"] = str(tmp) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
         kernel = "rust-cold"
