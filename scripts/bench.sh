@@ -137,5 +137,6 @@ for nb in notebooks:
     print(f"{'notebook, ' + c + ' cache: first cell using tunelab':<44} {nb['first_use_cell_s']:>12.1f} s")
     print(f"{'notebook, ' + c + ' cache: start to first answer':<44} {nb['first_answer_s']:>12.1f} s")
     print(f"{'notebook, ' + c + ' cache: warm cell':<44} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
+    print(f"{'notebook, ' + c + ' cache: warm cell ending in a number':<44} {nb['plain_value_cell_median_s']:>12.2f} s        (evcxr compiles it twice)")
 print(f"ratio_vs_pytorch={nd / pt:.2f}")  # over the faster PyTorch setting
 PY
