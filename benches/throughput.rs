@@ -36,13 +36,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let splits = data::digits()?.split(&SplitConfig::default())?;
     // The digits baseline: MLP 64-128-64-10, ReLU, Adam 1e-3, batch 64.
     let config = TrainConfig::new(OptimizerKind::Adam).with_device(device);
+    // The baseline stopped after `n` optimizer steps (enough epochs to reach them).
+    let per_epoch = splits.train.n_samples().div_ceil(config.batch_size);
+    let for_steps =
+        |c: TrainConfig, n: usize| c.with_epochs(n.div_ceil(per_epoch)).with_max_steps(n);
     match mode.as_str() {
         "train" => {
-            let per_epoch = splits.train.n_samples().div_ceil(64);
-            let config = config
-                .with_epochs(steps.div_ceil(per_epoch))
-                .with_max_steps(steps);
-            let run = train(&splits, &config)?;
+            let run = train(&splits, &for_steps(config, steps))?;
             let steps_per_s = run.samples_per_s / 64.0;
             // Forward + backward of a dense layer: 6 flops per weight per sample.
             let gflops = 6.0 * run.n_params as f64 * run.samples_per_s / 1e9;
@@ -64,15 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "trials" => {
             let threads: usize = arg(&args, "--threads").map_or(Ok(0), |s| s.parse())?;
             let trials: usize = arg(&args, "--trials").map_or(Ok(4), |s| s.parse())?;
-            let per_epoch = splits.train.n_samples().div_ceil(64);
             let configs: Vec<TrainConfig> = (0..trials as u64)
-                .map(|seed| {
-                    config
-                        .clone()
-                        .with_seed(seed)
-                        .with_epochs(300usize.div_ceil(per_epoch))
-                        .with_max_steps(300)
-                })
+                .map(|seed| for_steps(config.clone().with_seed(seed), 300))
                 .collect();
             let t0 = Instant::now();
             let runs = tunelab::parallel::parallel_map(configs, threads, |c| train(&splits, &c));

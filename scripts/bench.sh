@@ -77,7 +77,8 @@ NB_WARM="" NB_COLD=""
 JPY="$TUNELAB_CACHE/venv/bin/python"
 if [ -x "$JPY" ] && [ -f "$TUNELAB_CACHE/venv/share/jupyter/kernels/rust/kernel.json" ]; then
   echo "== notebook: fresh kernel, warm dependency cache" >&2
-  "$JPY" scripts/notebook_timing.py . >/dev/null 2>&1 || true  # brings the cache up to date
+  # Brings the kernel's cache up to date with this checkout (tunelab itself recompiles).
+  "$JPY" scripts/run_notebooks.py --warm-up "$(pwd)" >/dev/null 2>&1 || true
   NB_WARM=$("$JPY" scripts/notebook_timing.py . 2>/dev/null | tail -n 1) || NB_WARM=""
   if [ -n "${TUNELAB_BENCH_NOTEBOOK_COLD:-}" ]; then
     echo "== notebook: fresh kernel, cold dependency cache (compiles every dependency)" >&2
