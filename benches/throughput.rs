@@ -68,7 +68,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .map(|seed| for_steps(config.clone().with_seed(seed), 300))
                 .collect();
             let t0 = Instant::now();
-            let runs = tunelab::parallel::parallel_map(configs, threads, |c| train(&splits, &c));
+            let runs = tunelab::train_all(&splits, &configs, threads);
             let seconds = t0.elapsed().as_secs_f64();
             for r in runs {
                 r?;
@@ -85,7 +85,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let row: Vec<String> = t.row(i).iter().map(|v| v.to_string()).collect();
                 out.push_str(&format!("{},{}\n", row.join(","), t.labels[i]));
             }
-            tunelab::fsutil::write_atomic(&path, out.as_bytes())?;
+            std::fs::write(&path, out.as_bytes())?;
         }
         other => return Err(format!("unknown mode {other}: use train, lrfind or export").into()),
     }

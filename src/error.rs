@@ -12,8 +12,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in tunelab.
 ///
-/// Training that diverges is *not* an error: it is an [`Outcome`](crate::Outcome) recorded in
-/// the [`Run`](crate::Run).
+/// Training that diverges is *not* an error: it is an [`Outcome`](crate::train::Outcome) recorded in
+/// the [`Run`](crate::train::Run).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

@@ -1,13 +1,17 @@
 //! Writing files so that nothing is lost: write to a temporary file beside the target, flush
 //! it to disk, then rename it over the target. A crash leaves either the old file or the new
 //! one, never half of one.
+//!
+//! Written here rather than with `tempfile`: the temporary name is fixed per process
+//! (`.NAME.tmp-PID`), so the next save of the same process replaces a leftover from an
+//! interrupted one, and the file is synced to disk before the rename.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The temporary path used while writing `path`.
-pub fn temp_path(path: &Path) -> PathBuf {
+pub(crate) fn temp_path(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -16,12 +20,12 @@ pub fn temp_path(path: &Path) -> PathBuf {
 }
 
 /// Writes `bytes` to `path` atomically, creating missing parent directories.
-pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, |file| file.write_all(bytes))
 }
 
 /// Writes to `path` atomically with a writer callback.
-pub fn write_atomic_with(
+pub(crate) fn write_atomic_with(
     path: impl AsRef<Path>,
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {

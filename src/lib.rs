@@ -20,21 +20,23 @@
 
 pub mod advise;
 pub mod cli;
+mod curve;
 pub mod data;
 pub mod diagnose;
 pub mod display;
 mod error;
-pub mod fsutil;
+mod fmt;
+mod fsutil;
 pub mod log;
 pub mod lr_finder;
 pub mod model;
-pub mod parallel;
+mod parallel;
 pub mod rng;
 pub mod study;
 pub mod train;
 
 pub use data::{Dataset, SplitConfig, Splits};
-pub use diagnose::{Diagnosis, Pattern, diagnose};
+pub use diagnose::{Diagnose, Diagnosis, Pattern, diagnose};
 pub use error::{Error, Result};
 pub use log::{Entry, ExperimentLog, Metric, RunRecord};
 pub use lr_finder::{LrFinderConfig, LrFinderResult, lr_find, lr_find_with};
@@ -44,5 +46,5 @@ pub use polars;
 pub use study::{Budget, StudyConfig, StudyResult, run_study};
 pub use train::{
     DeviceSpec, EarlyStopping, EpochRecord, FinalMetrics, Fitted, OptimizerKind, Outcome, Run,
-    Schedule, StepRecord, TrainConfig, fit, train, train_verbose,
+    Schedule, StepRecord, TrainConfig, fit, train, train_all, train_verbose,
 };

@@ -1,12 +1,12 @@
-//! Running independent jobs (training trials) on the CPU threads available.
+//! Running independent jobs (training trials) on the CPU threads available, on a rayon
+//! pool, with each result handed back in order as soon as it and those before it are done.
 
-use std::collections::VecDeque;
-use std::sync::{Mutex, mpsc};
+use std::sync::mpsc;
 
 /// Applies `f` to every item on up to `threads` threads (0 means all available) and
 /// returns the results in the items' order. Each job is independent and seeded, so the
 /// results do not depend on the number of threads.
-pub fn parallel_map<T, R, F>(items: Vec<T>, threads: usize, f: F) -> Vec<R>
+pub(crate) fn parallel_map<T, R, F>(items: Vec<T>, threads: usize, f: F) -> Vec<R>
 where
     T: Send,
     R: Send,
@@ -19,7 +19,7 @@ where
 /// order, as soon as the results of items `0..=i` are all done: a caller can record (save)
 /// each result while later jobs are still running, so a crash loses only the jobs in
 /// progress, and the records come out in the same order for any number of threads.
-pub fn parallel_map_ordered<T, R, F, G>(
+pub(crate) fn parallel_map_ordered<T, R, F, G>(
     items: Vec<T>,
     threads: usize,
     f: F,
@@ -37,7 +37,17 @@ where
         threads
     };
     let n = items.len();
-    if threads <= 1 || n <= 1 {
+    let pool = if threads <= 1 || n <= 1 {
+        None
+    } else {
+        // A pool of exactly `threads` workers for this call, so that a study's `threads`
+        // setting holds whatever rayon's global pool is doing (polars uses that one).
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads.min(n))
+            .build()
+            .ok()
+    };
+    let Some(pool) = pool else {
         return items
             .into_iter()
             .enumerate()
@@ -47,22 +57,16 @@ where
                 r
             })
             .collect();
-    }
-    let queue = Mutex::new(items.into_iter().enumerate().collect::<VecDeque<_>>());
+    };
     let (tx, rx) = mpsc::channel::<(usize, R)>();
     let mut slots: Vec<Option<R>> = (0..n).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads.min(n) {
+    let f = &f;
+    pool.in_place_scope(|scope| {
+        // Jobs spawned from outside the pool start in the order they were spawned.
+        for (i, item) in items.into_iter().enumerate() {
             let tx = tx.clone();
-            let (queue, f) = (&queue, &f);
-            scope.spawn(move || {
-                loop {
-                    let next = queue.lock().map(|mut q| q.pop_front()).unwrap_or(None);
-                    let Some((i, item)) = next else { break };
-                    if tx.send((i, f(item))).is_err() {
-                        break;
-                    }
-                }
+            scope.spawn(move |_| {
+                let _ = tx.send((i, f(item)));
             });
         }
         drop(tx);
@@ -79,7 +83,7 @@ where
 }
 
 /// CPU threads available to this process.
-pub fn available_threads() -> usize {
+pub(crate) fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 

@@ -156,6 +156,47 @@ fn diagnose_reads_the_history_csv_of_train() {
 }
 
 #[test]
+fn diagnose_reads_the_steps_csv_that_train_writes() {
+    let dir = std::env::temp_dir().join(format!("tunelab-cli-steps-{}", std::process::id()));
+    let (epochs, steps) = (dir.join("e.csv"), dir.join("s.csv"));
+    let out = tunelab(&[
+        "train",
+        "--data",
+        "iris",
+        "--epochs",
+        "4",
+        "--history-csv",
+        epochs.to_str().unwrap(),
+        "--steps-csv",
+        steps.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&steps).unwrap();
+    assert_eq!(text.lines().next(), Some(tunelab::train::STEPS_HEADER));
+    assert!(text.lines().count() > 4, "{text}");
+    let out = tunelab(&[
+        "diagnose",
+        "--history",
+        epochs.to_str().unwrap(),
+        "--steps",
+        steps.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v["findings"].as_array().unwrap().is_empty(), "{v}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn lr_find_json_has_the_documented_keys() {
     let out = tunelab(&[
         "lr-find",

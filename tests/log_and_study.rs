@@ -2,9 +2,9 @@
 //! repeats, and a quick study on a small set.
 
 use std::path::PathBuf;
-use tunelab::log::{CURVES_FILE, RUN_COLUMNS, RUNS_FILE, compare_configs, repeat_seeds};
+use tunelab::log::{CURVES_FILE, RUN_COLUMNS, RUNS_FILE};
 use tunelab::polars::prelude::*;
-use tunelab::study::{StudyConfig, run_study};
+use tunelab::study::{StudyConfig, compare_configs, repeat_seeds, run_study};
 use tunelab::{
     Entry, ExperimentLog, Metric, OptimizerKind, SplitConfig, Splits, TrainConfig, data, train,
 };
@@ -112,7 +112,8 @@ fn save_and_load_round_trip_and_an_interrupted_save_keeps_the_old_file() {
     // A save interrupted before its rename leaves a temporary file and the old log intact.
     let runs_path = dir.join(RUNS_FILE);
     let before = std::fs::read(&runs_path).unwrap();
-    let tmp_path = tunelab::fsutil::temp_path(&runs_path);
+    // The writer's temporary file: a dot, the name, `.tmp-` and the process id.
+    let tmp_path = dir.join(format!(".{RUNS_FILE}.tmp-{}", std::process::id()));
     std::fs::write(&tmp_path, b"PAR1 half a file").unwrap();
     assert_eq!(std::fs::read(&runs_path).unwrap(), before);
     assert_eq!(ExperimentLog::load(&dir).unwrap().len(), 1);

@@ -1,7 +1,7 @@
 //! Gradient accumulation: reaching a large effective batch with micro-batches that fit.
 
-use super::table::write_table;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::fmt::write_table;
 use serde::Serialize;
 use std::fmt;
 

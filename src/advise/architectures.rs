@@ -1,6 +1,6 @@
 //! The hidden-layer shapes the tuning guide tries, smallest first.
 
-use crate::MlpConfig;
+use crate::model::MlpConfig;
 use serde::Serialize;
 use std::fmt;
 
@@ -37,11 +37,6 @@ pub const ARCHITECTURES: [Architecture; 5] = [
     },
 ];
 
-/// The guide's candidate architectures ([`ARCHITECTURES`]), smallest first.
-pub fn architectures() -> Vec<Architecture> {
-    ARCHITECTURES.to_vec()
-}
-
 impl Architecture {
     /// The model config of this shape for `input` features and `output` classes.
     pub fn mlp(&self, input: usize, output: usize) -> MlpConfig {
@@ -50,8 +45,7 @@ impl Architecture {
 
     /// The shape as text, like `128-64`.
     pub fn label(&self) -> String {
-        let widths: Vec<String> = self.hidden.iter().map(|w| w.to_string()).collect();
-        widths.join("-")
+        crate::model::hidden_label(self.hidden)
     }
 }
 
@@ -69,7 +63,7 @@ mod tests {
 
     #[test]
     fn the_guides_list_in_order() {
-        let hidden: Vec<Vec<usize>> = architectures().iter().map(|a| a.hidden.to_vec()).collect();
+        let hidden: Vec<Vec<usize>> = ARCHITECTURES.iter().map(|a| a.hidden.to_vec()).collect();
         assert_eq!(
             hidden,
             vec![

@@ -1,7 +1,7 @@
 //! Which batch size to start with for a dataset of a given size.
 
-use super::table::write_table;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::fmt::write_table;
 use serde::Serialize;
 use std::fmt;
 

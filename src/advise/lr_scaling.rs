@@ -1,7 +1,7 @@
 //! Scaling the learning rate when the batch size changes.
 
-use super::table::{fmt_num, write_table};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::fmt::{short, write_table};
 use serde::Serialize;
 use std::fmt;
 
@@ -60,21 +60,21 @@ impl fmt::Display for LrScaling {
         writeln!(
             f,
             "Learning rate {} at batch {} -> batch {} (x{})",
-            fmt_num(self.lr),
+            short(self.lr),
             self.old_batch,
             self.new_batch,
-            fmt_num(self.ratio)
+            short(self.ratio)
         )?;
         let rows = vec![
             vec![
                 "square root".into(),
                 "lr * sqrt(new/old)".into(),
-                fmt_num(self.sqrt_rule),
+                short(self.sqrt_rule),
             ],
             vec![
                 "linear".into(),
                 "lr * new/old".into(),
-                fmt_num(self.linear_rule),
+                short(self.linear_rule),
             ],
         ];
         write_table(f, &["rule", "formula", "new lr"], &rows)?;

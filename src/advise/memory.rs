@@ -1,7 +1,9 @@
 //! How much memory training an MLP takes, and the largest batch that fits a budget.
 
-use super::table::{fmt_bytes, write_table};
-use crate::{Error, MlpConfig, OptimizerKind, Result};
+use crate::error::{Error, Result};
+use crate::fmt::write_table;
+use crate::model::MlpConfig;
+use crate::train::OptimizerKind;
 use serde::Serialize;
 use std::fmt;
 
@@ -126,12 +128,12 @@ pub fn largest_batch(
     if budget_bytes < minimum || per_sample == 0 {
         return Err(Error::invalid(
             "budget",
-            format!("{budget_bytes} bytes ({})", fmt_bytes(budget_bytes)),
+            format!("{budget_bytes} bytes ({})", crate::fmt::bytes(budget_bytes)),
             format!(
                 "training this {}-parameter model with {optimizer} needs at least {minimum} bytes ({}) \
                  for batch 1: raise the budget, use a smaller model, or an optimizer with less state (sgd)",
                 model.num_params(),
-                fmt_bytes(minimum)
+                crate::fmt::bytes(minimum)
             ),
         ));
     }
@@ -151,8 +153,9 @@ impl fmt::Display for MemoryEstimate {
             self.batch,
             self.bytes_per_value
         )?;
-        let row =
-            |part: &str, bytes: u64, how: String| vec![part.to_string(), fmt_bytes(bytes), how];
+        let row = |part: &str, bytes: u64, how: String| {
+            vec![part.to_string(), crate::fmt::bytes(bytes), how]
+        };
         let rows = vec![
             row(
                 "parameters",

@@ -6,9 +6,12 @@
 //!   gradient accumulation for larger effective batches.
 //! - [`regularization_advice`]: dropout and weight decay by how strongly a model overfits
 //!   ([`REGULARIZATION_TABLE`]).
-//! - [`architectures`]: the hidden-layer shapes to try ([`ARCHITECTURES`]).
-//! - Beyond the guide: [`gradient_noise_scale`] (McCandlish et al. 2018), and the sanity
-//!   checks [`initial_loss_check`] and [`overfit_one_batch`].
+//! - [`ARCHITECTURES`]: the hidden-layer shapes to try, which the study's architecture step
+//!   trains.
+//!
+//! Everything here is a pure function of numbers: the checks that train a model (the
+//! gradient noise scale, the initial-loss and overfit-one-batch sanity checks) live in
+//! [`crate::train::train`].
 //!
 //! Every result prints as a small text table (`Display`) and serialises with serde.
 //!
@@ -26,15 +29,12 @@ mod architectures;
 mod batch;
 mod lr_scaling;
 mod memory;
-mod noise_scale;
 mod regularization;
-mod sanity;
-mod table;
 
 pub use accumulation::{
     AccumulationPlan, MAX_EFFECTIVE_BATCH, MIN_MICRO_BATCH_SHARE, accumulation_plan,
 };
-pub use architectures::{ARCHITECTURES, Architecture, architectures};
+pub use architectures::{ARCHITECTURES, Architecture};
 pub use batch::{
     BATCH_SIZE_TABLE, BATCH_TRADE_OFFS, BatchAdvice, BatchRule, batch_rule, batch_size_for,
 };
@@ -43,13 +43,7 @@ pub use memory::{
     ACTIVATION_COPIES, F32_BYTES, MemoryEstimate, OPTIMIZER_STATE_SLOTS, largest_batch,
     memory_estimate, optimizer_slots,
 };
-pub use noise_scale::{NOISE_SCALE_BAND, NoiseScale, gradient_noise_scale};
 pub use regularization::{
     MILD_GAP, MODERATE_GAP, Overfitting, REGULARIZATION_TABLE, RegularizationAdvice,
     RegularizationRule, STRONG_GAP, ValueRange, regularization_advice, regularization_rule,
 };
-pub use sanity::{
-    INITIAL_LOSS_TOLERANCE, Measurement, OVERFIT_ACCURACY_TARGET, OVERFIT_LOSS_TARGET, SanityCheck,
-    initial_loss_check, overfit_one_batch,
-};
-pub use table::fmt_bytes;

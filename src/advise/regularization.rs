@@ -1,7 +1,7 @@
 //! How much regularisation to add, by how strongly the model overfits.
 
-use super::table::{fmt_num, write_table};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::fmt::{short, write_table};
 use serde::Serialize;
 use std::fmt;
 
@@ -50,9 +50,9 @@ pub struct ValueRange {
 impl fmt::Display for ValueRange {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.low == self.high {
-            f.write_str(&fmt_num(self.low))
+            f.write_str(&short(self.low))
         } else {
-            write!(f, "{}-{}", fmt_num(self.low), fmt_num(self.high))
+            write!(f, "{}-{}", short(self.low), short(self.high))
         }
     }
 }
@@ -194,8 +194,8 @@ impl fmt::Display for RegularizationAdvice {
             f,
             "Overfitting: {} (train loss {}, val loss {}, gap {})",
             self.level.name(),
-            fmt_num(self.train_loss),
-            fmt_num(self.val_loss),
+            short(self.train_loss),
+            short(self.val_loss),
             if self.gap.is_finite() {
                 format!("{:+.0}%", self.gap * 100.0)
             } else {

@@ -5,7 +5,9 @@ use crate::advise::{
     F32_BYTES, accumulation_plan, batch_size_for, largest_batch, memory_estimate,
     regularization_advice, scale_lr,
 };
-use crate::{MlpConfig, OptimizerKind, Result};
+use crate::error::Result;
+use crate::model::MlpConfig;
+use crate::train::OptimizerKind;
 use clap::{Args, Subcommand};
 use serde_json::json;
 

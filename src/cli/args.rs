@@ -2,7 +2,8 @@
 //! by the subcommands.
 
 use crate::data::{self, Dataset, SplitConfig, Splits};
-use crate::{Result, Schedule};
+use crate::error::Result;
+use crate::train::Schedule;
 use clap::Args;
 
 /// Parses a learning rate: a finite number > 0.

@@ -1,7 +1,7 @@
 //! `tunelab diagnose`: read a run's history CSV and say what its curves show.
 
 use crate::diagnose::{Diagnosis, History, diagnose};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use clap::Args;
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! `tunelab log show|best|compare FILE`.
 
+use crate::error::{Error, Result};
 use crate::log::{ExperimentLog, Metric};
-use crate::{Error, Result};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 

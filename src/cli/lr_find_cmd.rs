@@ -1,7 +1,9 @@
 //! `tunelab lr-find`.
 
 use super::args::{self, DataArgs};
-use crate::{DeviceSpec, LrFinderConfig, OptimizerKind, Result, TrainConfig, lr_find};
+use crate::error::Result;
+use crate::lr_finder::{LrFinderConfig, lr_find};
+use crate::train::{DeviceSpec, OptimizerKind, TrainConfig};
 use clap::Args;
 
 /// Flags of `tunelab lr-find`.

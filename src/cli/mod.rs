@@ -8,7 +8,7 @@ mod lr_find_cmd;
 mod train_cmd;
 mod tune_cmd;
 
-use crate::Error;
+use crate::error::Error;
 use clap::{Parser, Subcommand};
 
 /// tunelab: learn hyperparameter tuning by doing it.

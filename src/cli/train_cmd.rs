@@ -1,10 +1,12 @@
 //! `tunelab train`.
 
 use super::args::{self, DataArgs};
+use crate::diagnose::Diagnose;
+use crate::error::Result;
+use crate::fsutil;
 use crate::train::progress_line;
-use crate::{
-    DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Result, Run, Schedule, TrainConfig, fit,
-    fsutil,
+use crate::train::{
+    DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Run, Schedule, TrainConfig, fit,
 };
 use clap::Args;
 use std::path::PathBuf;
@@ -59,9 +61,12 @@ pub struct TrainArgs {
     /// Print one JSON object on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
-    /// Write the per-epoch history to this CSV file.
+    /// Write the per-epoch history to this CSV file (`diagnose` reads it).
     #[arg(long)]
     history_csv: Option<PathBuf>,
+    /// Write the per-step losses to this CSV file (`diagnose --steps` reads it).
+    #[arg(long)]
+    steps_csv: Option<PathBuf>,
 }
 
 pub(super) fn parse_optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
@@ -118,6 +123,9 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
     if let Some(path) = &args.history_csv {
         fsutil::write_atomic(path, run.history_csv().as_bytes())?;
     }
+    if let Some(path) = &args.steps_csv {
+        fsutil::write_atomic(path, run.steps_csv().as_bytes())?;
+    }
     let diagnosis = run.diagnose().ok();
     if json {
         let mut value = summary_json(run);
@@ -164,14 +172,14 @@ pub fn summary_json(run: &Run) -> serde_json::Value {
         "config": run.config,
     });
     match outcome {
-        crate::Outcome::Diverged { step, value: v } => {
+        crate::train::Outcome::Diverged { step, value: v } => {
             value["diverged_step"] = serde_json::json!(step);
-            value["diverged_value"] = serde_json::json!(crate::train::fmt_value(*v));
+            value["diverged_value"] = serde_json::json!(crate::fmt::csv(*v));
         }
-        crate::Outcome::EarlyStopped { epoch } => {
+        crate::train::Outcome::EarlyStopped { epoch } => {
             value["stopped_epoch"] = serde_json::json!(epoch);
         }
-        crate::Outcome::Completed => {}
+        crate::train::Outcome::Completed => {}
     }
     value
 }

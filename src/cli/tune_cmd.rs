@@ -1,9 +1,11 @@
 //! `tunelab tune`: the whole study, with its files.
 
 use super::args::DataArgs;
+use crate::error::Result;
+use crate::fsutil;
 use crate::log::ExperimentLog;
 use crate::study::{Budget, StudyConfig, run_study};
-use crate::{DeviceSpec, Result, fsutil};
+use crate::train::DeviceSpec;
 use clap::Args;
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Loading a dataset from a CSV file with a header row.
 
 use super::{Dataset, encode_targets};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use std::path::Path;
 
 pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {

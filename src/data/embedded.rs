@@ -2,7 +2,7 @@
 //! notebooks never depend on the working directory. Sources and licences: `data/README.md`.
 
 use super::Dataset;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use std::io::Read;
 
 const DIGITS_CSV_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");

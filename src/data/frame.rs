@@ -1,7 +1,7 @@
 //! Building a dataset from a polars DataFrame.
 
 use super::{Dataset, encode_targets};
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use polars::prelude::*;
 
 pub(super) fn from_dataframe(df: &DataFrame, target: &str) -> Result<Dataset> {

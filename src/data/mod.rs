@@ -11,7 +11,7 @@ pub use embedded::{DATASET_NAMES, breast_cancer, digits, iris, load, wine};
 pub use split::{SplitConfig, Splits, Standardizer};
 pub use synthetic::{moons, spirals};
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A classification dataset held in memory: `n_samples` rows of `n_features` numbers, each
 /// with a class label in `0..n_classes`.

@@ -1,8 +1,8 @@
 //! Seeded stratified train/validation/test split and standardisation.
 
 use super::Dataset;
+use crate::error::{Error, Result};
 use crate::rng::Rng;
-use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// How to split a dataset.

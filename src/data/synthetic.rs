@@ -2,8 +2,8 @@
 //! and overfitting on purpose.
 
 use super::Dataset;
+use crate::error::{Error, Result};
 use crate::rng::Rng;
-use crate::{Error, Result};
 
 fn check(n: usize, noise: f64) -> Result<()> {
     if n < 4 {

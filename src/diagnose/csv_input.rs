@@ -1,29 +1,24 @@
-//! Reading a [`History`] from the CSV files that `tunelab train --history-csv` (and
-//! [`Run::history_csv`](crate::Run::history_csv) / [`Run::steps_csv`](crate::Run::steps_csv))
+//! Reading a [`History`] from the CSV files that `tunelab train --history-csv` and `--steps-csv` (and
+//! [`Run::history_csv`](crate::train::Run::history_csv) / [`Run::steps_csv`](crate::train::Run::steps_csv))
 //! write, or that any other tool writes with the same column names.
 //!
 //! Columns are found by name, in any order; unknown columns are ignored. Epochs are taken in
 //! row order and numbered from 1.
 
 use super::History;
-use super::csv_table::Table;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::train::history_csv::{EpochColumns, read_epochs, read_step_losses};
 use std::path::Path;
 
-/// The header of an epochs file.
-pub const EPOCHS_HEADER: &str = "epoch,train_loss,val_loss,train_acc,val_acc,lr";
-/// The header of a steps file (extra columns such as `grad_norm` are allowed).
-pub const STEPS_HEADER: &str = "step,loss,lr";
-
 impl History {
-    /// Parses the text of an epochs CSV (header [`EPOCHS_HEADER`]; `train_loss` and
-    /// `val_loss` required; `nan`/`inf` allowed; the accuracy and `lr` columns optional and
-    /// may be left empty) and, optionally, of a steps CSV (header [`STEPS_HEADER`], `loss`
-    /// required).
+    /// Parses the text of an epochs CSV (header [`EPOCHS_HEADER`](crate::train::EPOCHS_HEADER);
+    /// `train_loss` and `val_loss` required; `nan`/`inf` allowed; the accuracy and `lr`
+    /// columns optional and may be left empty) and, optionally, of a steps CSV (header
+    /// [`STEPS_HEADER`](crate::train::STEPS_HEADER), `loss` required).
     pub fn from_csv_str(epochs_csv: &str, steps_csv: Option<&str>) -> Result<History> {
-        let mut history = parse_epochs(epochs_csv, "the epochs CSV")?;
+        let mut history = from_columns(read_epochs(epochs_csv, "the epochs CSV")?);
         if let Some(text) = steps_csv {
-            history.step_loss = Some(parse_steps(text, "the steps CSV")?);
+            history.step_loss = Some(read_step_losses(text, "the steps CSV")?);
         }
         Ok(history)
     }
@@ -32,39 +27,30 @@ impl History {
     /// [`History::from_csv_str`].
     pub fn from_csv_files(epochs: &Path, steps: Option<&Path>) -> Result<History> {
         let text = std::fs::read_to_string(epochs).map_err(|e| Error::io(epochs, e))?;
-        let mut history = parse_epochs(&text, &epochs.display().to_string())?;
+        let mut history = from_columns(read_epochs(&text, &epochs.display().to_string())?);
         if let Some(path) = steps {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-            history.step_loss = Some(parse_steps(&text, &path.display().to_string())?);
+            history.step_loss = Some(read_step_losses(&text, &path.display().to_string())?);
         }
         Ok(history)
     }
 }
 
-fn parse_epochs(text: &str, source: &str) -> Result<History> {
-    let table = Table::read(text, source, EPOCHS_HEADER, "epoch")?;
-    table.require(&["train_loss", "val_loss"])?;
-    let train_loss = table.required_numbers("train_loss")?;
-    let val_loss = table.required_numbers("val_loss")?;
-    Ok(History {
-        train_loss,
-        val_loss,
-        train_acc: table.optional_numbers("train_acc")?,
-        val_acc: table.optional_numbers("val_acc")?,
-        lr: table.optional_numbers("lr")?.unwrap_or_default(),
+fn from_columns(c: EpochColumns) -> History {
+    History {
+        train_loss: c.train_loss,
+        val_loss: c.val_loss,
+        train_acc: c.train_acc,
+        val_acc: c.val_acc,
+        lr: c.lr,
         ..History::default()
-    })
-}
-
-fn parse_steps(text: &str, source: &str) -> Result<Vec<f64>> {
-    let table = Table::read(text, source, STEPS_HEADER, "step")?;
-    table.require(&["loss"])?;
-    table.required_numbers("loss")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::train::EPOCHS_HEADER;
 
     const GOOD: &str = "epoch,train_loss,val_loss,train_acc,val_acc,lr\n\
                         1,2.0,2.1,0.3,0.25,0.01\n\

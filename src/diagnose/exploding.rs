@@ -1,10 +1,10 @@
 //! Exploding: the loss became NaN or infinite, or rose far above where it started. The
 //! usual cause is a learning rate that is too high.
 
-use super::curve::{argmax, mean, moving_mean};
 use super::loss_level::train_level;
-use super::numbers::{lr, nice_lr, num};
 use super::{Finding, History, Pattern, Severity};
+use crate::curve::{argmax, mean, moving_mean};
+use crate::fmt::{lr, nice_lr, num};
 
 /// An epoch's training loss above this multiple of the first epoch's (and still high, see
 /// [`HIGH_LOSS_FRACTION_OF_CHANCE`](super::HIGH_LOSS_FRACTION_OF_CHANCE)) is exploding:

@@ -1,9 +1,9 @@
 //! Healthy: none of the problems the other rules look for. The finding still quotes the
 //! numbers, so that the next run has something to beat.
 
-use super::curve::argmin;
-use super::numbers::{num, pct};
 use super::{Finding, History, Pattern, Severity};
+use crate::curve::argmin;
+use crate::fmt::{num, pct};
 
 /// The healthy finding for a history of at least 2 epochs, to report when no rule fired.
 pub(super) fn healthy(h: &History) -> Finding {

@@ -1,6 +1,7 @@
 //! The input of a diagnosis: the curves of one run and what is known about its settings.
 
-use crate::{Error, Outcome, Result, Run};
+use crate::error::{Error, Result};
+use crate::train::{Outcome, Run};
 
 /// What is known about the run behind a [`History`]; every field is optional, and each one
 /// that is known makes the advice more concrete.
@@ -180,7 +181,7 @@ fn length_mismatch(name: &str, got: usize, n: usize) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{EpochRecord, StepRecord, TrainConfig};
+    use crate::train::{EpochRecord, StepRecord, TrainConfig};
 
     fn epoch(epoch: usize, loss: (f64, f64), acc: (f64, f64)) -> EpochRecord {
         EpochRecord {

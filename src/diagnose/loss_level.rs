@@ -6,7 +6,7 @@
 //! otherwise by an absolute value.
 
 use super::History;
-use super::numbers::num;
+use crate::fmt::num;
 
 /// A final training loss above this fraction of ln(classes) is still high: 0.2 × ln(10) ≈
 /// 0.46 means the correct class gets about 63% probability on average, far from a trained
@@ -49,7 +49,7 @@ pub(super) fn train_level(h: &History, epoch: usize, loss: f64) -> Level {
             severe: fraction > SEVERE_LOSS_FRACTION_OF_CHANCE,
             reason: format!(
                 "{} of the chance loss ln({k}) = {}; high above {}",
-                super::numbers::pct(fraction),
+                crate::fmt::pct(fraction),
                 num(chance),
                 num(line)
             ),

@@ -1,7 +1,7 @@
 //! Curve diagnosis: from a history to findings with evidence and actions.
 //!
 //! Plain data in, plain data out, no tensors: build a [`History`] from a
-//! [`Run`](crate::Run) ([`History::from_run`]), from CSV files ([`History::from_csv_files`])
+//! [`Run`](crate::train::Run) ([`History::from_run`]), from CSV files ([`History::from_csv_files`])
 //! or by hand, and [`diagnose`] it. Each rule lives in its own file with its thresholds as
 //! named constants that say why they have the value they have.
 //!
@@ -17,15 +17,12 @@
 //! ```
 
 mod csv_input;
-mod csv_table;
-mod curve;
 mod exploding;
 mod finding;
 mod healthy;
 mod history;
 mod loss_level;
 mod not_decreasing;
-mod numbers;
 mod oscillating;
 mod overfitting;
 mod plateau;
@@ -35,7 +32,6 @@ mod underfitting;
 mod val_rise;
 mod verdict;
 
-pub use csv_input::{EPOCHS_HEADER, STEPS_HEADER};
 pub use exploding::{EXPLODING_LR_CUT, EXPLODING_RISE_FACTOR, EXPLODING_STEP_WINDOW};
 pub use finding::{Diagnosis, Finding, Pattern, Severity};
 pub use history::{History, RunContext};
@@ -52,8 +48,8 @@ pub use oscillating::{
     OSCILLATION_STEP_BLOCKS, OSCILLATION_STEP_REL_AMPLITUDE,
 };
 pub use overfitting::{
-    OVERFIT_GAP_RATIO, OVERFIT_MIN_GAP, OVERFIT_NOISE_MULTIPLE, OVERFIT_SEVERE_VAL_RISE,
-    OVERFIT_STRONG_GAP_RATIO, OVERFIT_STRONG_MIN_GAP, OVERFIT_VAL_RISE,
+    OVERFIT_GAP_RATIO, OVERFIT_MIN_GAP, OVERFIT_SEVERE_VAL_RISE, OVERFIT_STRONG_GAP_RATIO,
+    OVERFIT_STRONG_MIN_GAP,
 };
 pub use plateau::{
     PLATEAU_LR_RAISE, PLATEAU_MAX_LATE_GAIN, PLATEAU_MIN_EARLY_DROP, PLATEAU_MIN_EPOCHS,
@@ -61,7 +57,5 @@ pub use plateau::{
 pub use slow::{SLOW_LR_RAISE, SLOW_MAX_DECREASE, SLOW_MIN_EPOCHS, SLOW_MIN_LATE_SHARE};
 pub use uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};
 pub use underfitting::UNDERFIT_MAX_GAP;
-pub use verdict::diagnose;
-
-#[cfg(test)]
-mod real_runs;
+pub use val_rise::{OVERFIT_NOISE_MULTIPLE, OVERFIT_VAL_RISE};
+pub use verdict::{Diagnose, diagnose};

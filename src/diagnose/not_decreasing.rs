@@ -1,9 +1,9 @@
 //! Not decreasing: the training loss ends where it started (or higher). Either nothing is
 //! learned (LR far too low, broken data or labels, a bug) or what was learned is lost again.
 
-use super::curve::argmin;
-use super::numbers::{lr, nice_lr, num, pct};
 use super::{Finding, History, Pattern, Severity};
+use crate::curve::argmin;
+use crate::fmt::{lr, nice_lr, num, pct};
 
 /// The last epoch's training loss must be at least this fraction below the first epoch's to
 /// count as decreasing. A real epoch of learning moves cross-entropy by more than 1%;

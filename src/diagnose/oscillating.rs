@@ -1,9 +1,9 @@
 //! Oscillating: the loss goes up and down a lot without going down overall. The usual
 //! cause is a learning rate somewhat too high (not enough to explode).
 
-use super::curve::{Wiggle, block_means, wiggle};
-use super::numbers::{lr, nice_lr, num, pct};
 use super::{Finding, History, Pattern, Severity};
+use crate::curve::{Wiggle, block_means, wiggle};
+use crate::fmt::{lr, nice_lr, num, pct};
 
 /// Fewest points (epochs, or blocks of steps) on which to judge an oscillation.
 pub const OSCILLATION_MIN_POINTS: usize = 5;

@@ -2,23 +2,13 @@
 //! validation loss that rises from its minimum while the training loss keeps falling, or a
 //! validation loss many times the training loss.
 
-use super::numbers::{lr, num, pct};
 use super::val_rise::{ValRise, val_rise};
 use super::{Finding, History, Pattern, Severity};
-
-/// The validation loss rising this fraction above its minimum (while the training loss
-/// falls) is overfitting; smaller rises are within the epoch-to-epoch wobble of a
-/// validation set of a few hundred samples.
-pub const OVERFIT_VAL_RISE: f64 = 0.1;
+use crate::fmt::{lr, num, pct};
 
 /// A rise of this fraction or more is severe: the final weights are much worse than the
 /// best epoch's.
 pub const OVERFIT_SEVERE_VAL_RISE: f64 = 0.5;
-
-/// The rise must also be this many times the validation curve's own epoch-to-epoch noise
-/// (its mean distance from the median-smoothed curve, relative to its level); a smaller rise
-/// is reported as "uncertain" instead of overfitting.
-pub const OVERFIT_NOISE_MULTIPLE: f64 = 2.0;
 
 /// A final validation loss this many times the training loss is a generalisation gap.
 pub const OVERFIT_GAP_RATIO: f64 = 3.0;

@@ -2,10 +2,10 @@
 //! run while it is still high. The usual causes: an LR too low to get out of a flat region,
 //! or a constant LR where a schedule would help.
 
-use super::curve::{median3, rel_change};
 use super::loss_level::train_level;
-use super::numbers::{lr, nice_lr, num, pct};
 use super::{Finding, History, Pattern, Severity};
+use crate::curve::{median3, rel_change};
+use crate::fmt::{lr, nice_lr, num, pct};
 
 /// Fewest epochs to tell an early plateau: the first third must have at least two epochs.
 pub const PLATEAU_MIN_EPOCHS: usize = 6;

@@ -1,11 +1,11 @@
 //! Slow: the training loss goes down steadily, but only a little over the whole run, and is
 //! still high. The usual cause is a learning rate that is too low.
 
-use super::curve::{median3, rel_change};
 use super::loss_level::train_level;
 use super::not_decreasing::NOT_DECREASING_TOLERANCE;
-use super::numbers::{lr, nice_lr, num, pct};
 use super::{Finding, History, Pattern, Severity};
+use crate::curve::{median3, rel_change};
+use crate::fmt::{lr, nice_lr, num, pct};
 
 /// Fewest epochs to tell slow progress from a slow start.
 pub const SLOW_MIN_EPOCHS: usize = 5;

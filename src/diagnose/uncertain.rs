@@ -1,8 +1,8 @@
 //! Uncertain: the history is too short or too noisy to tell, and the finding says why.
 
-use super::numbers::{num, pct};
 use super::val_rise::val_rise;
 use super::{Finding, History, Pattern, Severity};
+use crate::fmt::{num, pct};
 
 /// Fewer epochs than this are too few to judge the shape of a curve (plateau, slow,
 /// oscillation, overfitting): a curve's first epochs are nearly always steep.

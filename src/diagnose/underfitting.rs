@@ -2,8 +2,8 @@
 //! not even fit the data it trains on: too small, too regularised, or not trained enough.
 
 use super::loss_level::train_level;
-use super::numbers::{lr, num, pct};
 use super::{Finding, History, Pattern, Severity};
+use crate::fmt::{lr, num, pct};
 
 /// "Close together": the final validation loss is at most this fraction above the training
 /// loss. No sign that the model fits its training set better than new data, so capacity, not

@@ -2,8 +2,17 @@
 //! and the uncertain ("maybe noise") findings.
 
 use super::History;
-use super::curve::{argmin, median3, rel_change, rel_noise};
-use super::overfitting::{OVERFIT_NOISE_MULTIPLE, OVERFIT_VAL_RISE};
+use crate::curve::{argmin, median3, rel_change, rel_noise};
+
+/// The validation loss rising this fraction above its minimum (while the training loss
+/// falls) is overfitting; smaller rises are within the epoch-to-epoch wobble of a
+/// validation set of a few hundred samples.
+pub const OVERFIT_VAL_RISE: f64 = 0.1;
+
+/// The rise must also be this many times the validation curve's own epoch-to-epoch noise
+/// (its mean distance from the median-smoothed curve, relative to its level); a smaller rise
+/// is reported as "uncertain" instead of overfitting.
+pub const OVERFIT_NOISE_MULTIPLE: f64 = 2.0;
 
 /// How the validation loss moved after its minimum.
 #[derive(Debug, Clone, PartialEq)]

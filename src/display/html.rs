@@ -49,7 +49,7 @@ impl Cell {
     fn render(&self) -> String {
         match self {
             Cell::Text(t) => format!("<td>{}</td>", escape(t)),
-            Cell::Num(v, d) => format!("<td class=\"num\">{}</td>", fmt_num(*v, *d)),
+            Cell::Num(v, d) => format!("<td class=\"num\">{}</td>", crate::fmt::fixed(*v, *d)),
             Cell::Html(h) => format!("<td>{h}</td>"),
         }
     }
@@ -64,19 +64,6 @@ impl From<&str> for Cell {
 impl From<String> for Cell {
     fn from(s: String) -> Cell {
         Cell::Text(s)
-    }
-}
-
-/// Formats a number for a table.
-pub fn fmt_num(v: f64, decimals: usize) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf".into() } else { "-inf".into() }
-    } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
-        format!("{v:.2e}")
-    } else {
-        format!("{v:.decimals$}")
     }
 }
 
@@ -203,8 +190,6 @@ mod tests {
         assert!(!t.contains("<script>"));
         assert!(t.contains("<td class=\"num\">0.123</td>"));
         assert!(t.contains("<tr class=\"high\">"));
-        assert_eq!(fmt_num(f64::NAN, 2), "nan");
-        assert_eq!(fmt_num(1e-5, 2), "1.00e-5");
     }
 
     #[test]

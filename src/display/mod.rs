@@ -10,6 +10,6 @@ mod plots;
 mod rich;
 
 pub use chart::{chart_html, plotly_script, plotly_script_once, reset_plotly_script};
-pub use html::{Cell, escape, fmt_num, fragment, json_table, page, table};
+pub use html::{Cell, escape, fragment, json_table, page, table};
 pub use plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
 pub use rich::{emit, evcxr_blocks, study_report, value_html};

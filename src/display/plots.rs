@@ -2,7 +2,7 @@
 
 use crate::lr_finder::LrFinderResult;
 use crate::study::StepResult;
-use crate::{EpochRecord, Outcome, Run};
+use crate::train::{EpochRecord, Outcome, Run};
 use plotly::common::{Marker, MarkerSymbol, Mode, Title};
 use plotly::layout::{Axis, AxisType, Layout};
 use plotly::{Plot, Scatter};
@@ -244,7 +244,7 @@ mod tests {
             recommendation,
             stopped_early: false,
             seconds: 0.0,
-            optimizer: crate::OptimizerKind::Adam,
+            optimizer: crate::train::OptimizerKind::Adam,
             batch_size: 64,
             accumulate: 1,
             seeds: 1,

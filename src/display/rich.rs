@@ -4,10 +4,11 @@ use super::chart::{chart_html, plotly_script_once};
 use super::html::{Cell, escape, fragment, json_table, table};
 use super::plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
 use crate::diagnose::Diagnosis;
-use crate::log::{Comparison, ConfigComparison, ExperimentLog, RunRecord, SeedSummary};
+use crate::log::{Comparison, ExperimentLog, RunRecord};
 use crate::lr_finder::LrFinderResult;
 use crate::study::StudyResult;
-use crate::{EpochRecord, Run};
+use crate::study::{ConfigComparison, SeedSummary};
+use crate::train::{EpochRecord, Run};
 use plotly::Plot;
 
 /// Prints one block per MIME type in evcxr's convention: the plotly figure (when there is
@@ -540,8 +541,8 @@ rich_table!(
     crate::advise::MemoryEstimate => "memory estimate",
     crate::advise::AccumulationPlan => "gradient accumulation plan",
     crate::advise::RegularizationAdvice => "regularisation advice",
-    crate::advise::NoiseScale => "gradient noise scale",
-    crate::advise::SanityCheck => "sanity check",
+    crate::train::NoiseScale => "gradient noise scale",
+    crate::train::SanityCheck => "sanity check",
     crate::advise::Architecture => "architecture",
 );
 
@@ -629,17 +630,17 @@ mod tests {
     fn log_html_escapes_user_notes() {
         let splits = crate::data::iris()
             .unwrap()
-            .split(&crate::SplitConfig::default())
+            .split(&crate::data::SplitConfig::default())
             .unwrap();
-        let run = crate::train(
+        let run = crate::train::train(
             &splits,
-            &crate::TrainConfig::default()
+            &crate::train::TrainConfig::default()
                 .with_epochs(2)
                 .with_batch_size(16),
         )
         .unwrap();
         let mut log = ExperimentLog::new().quiet();
-        log.add_entry(crate::Entry::new(&run).notes("<script>alert(1)</script> & co"))
+        log.add_entry(crate::log::Entry::new(&run).notes("<script>alert(1)</script> & co"))
             .unwrap();
         let html = log.to_html();
         assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; co"));

@@ -1,8 +1,8 @@
 //! Converting log rows to polars DataFrames and back, with schema checks.
 
 use super::RunRecord;
-use crate::EpochRecord;
-use crate::{Error, Result};
+use crate::error::{Error, Result};
+use crate::train::EpochRecord;
 use polars::prelude::*;
 
 /// Column names and types of the runs table, in order.

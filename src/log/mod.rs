@@ -4,17 +4,18 @@
 
 mod frame;
 mod record;
-mod repeats;
 mod stats;
 
 pub use frame::{
     CURVE_COLUMNS, RUN_COLUMNS, curves_from_frame, curves_to_frame, runs_from_frame, runs_to_frame,
 };
 pub use record::{HYPERPARAMETERS, RunRecord, format_utc, now_utc};
-pub use repeats::{ConfigComparison, SeedSummary, compare_configs, repeat_seeds};
+pub(crate) use stats::welch_difference;
 pub use stats::{MeanInterval, t_critical_95};
 
-use crate::{EpochRecord, Error, Result, Run, fsutil};
+use crate::error::{Error, Result};
+use crate::fsutil;
+use crate::train::{EpochRecord, Run};
 use polars::prelude::*;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 //! One row of the experiment log.
 
-use crate::Run;
+use crate::train::Run;
 use serde::{Deserialize, Serialize};
 
 /// The hyperparameters compared between a run and its parent, in column order.

@@ -1,29 +1,20 @@
 //! Means with 95% t-intervals, for comparing configurations across seeds.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// Two-sided 95% critical values of Student's t for 1 to 30 degrees of freedom.
-const T95: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
-    2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
-    2.052, 2.048, 2.045, 2.042,
-];
-
-/// The two-sided 95% critical value of Student's t. Fractional degrees of freedom (from
-/// Welch's formula) are rounded down, which widens the interval: the conservative side.
+/// The two-sided 95% critical value of Student's t with `df` degrees of freedom (fractional
+/// degrees, from Welch's formula, are used as they are); NaN below 1 degree of freedom.
 pub fn t_critical_95(df: f64) -> f64 {
     if df.is_nan() || df < 1.0 {
         return f64::NAN;
     }
-    let d = df.floor() as usize;
-    match d {
-        1..=30 => T95[d - 1],
-        31..=40 => 2.021,
-        41..=60 => 2.000,
-        61..=120 => 1.980,
-        _ => 1.960,
+    if df.is_infinite() {
+        // The normal distribution's 97.5% quantile, the limit of t.
+        return 1.959_963_984_540_054;
     }
+    StudentsT::new(0.0, 1.0, df).map_or(f64::NAN, |t| t.inverse_cdf(0.975))
 }
 
 /// A sample mean with its 95% t-interval.
@@ -119,9 +110,16 @@ mod tests {
 
     #[test]
     fn critical_values_and_errors() {
-        assert_eq!(t_critical_95(1.0), 12.706);
-        assert_eq!(t_critical_95(4.7), 2.776);
-        assert_eq!(t_critical_95(1000.0), 1.960);
+        // Printed tables: t(1) = 12.706, t(4) = 2.776, t(5) = 2.571, t(1000) = 1.962.
+        assert!((t_critical_95(1.0) - 12.706).abs() < 1e-3);
+        assert!((t_critical_95(4.0) - 2.776).abs() < 1e-3);
+        let between = t_critical_95(4.7);
+        assert!(
+            between > t_critical_95(5.0) && between < t_critical_95(4.0),
+            "{between}"
+        );
+        assert!((t_critical_95(1000.0) - 1.962).abs() < 1e-3);
+        assert!(t_critical_95(0.5).is_nan());
         assert!(MeanInterval::from_values(&[1.0]).is_err());
         assert!(MeanInterval::from_values(&[1.0, f64::NAN]).is_err());
     }

@@ -1,6 +1,6 @@
 //! Settings of the learning-rate range test.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the LR range test. Defaults: from 1e-7 to 10 in 100 exponentially spaced

@@ -1,7 +1,7 @@
 //! The result of a range test.
 
 use super::{Recommendation, Suggestion};
-use crate::OptimizerKind;
+use crate::train::OptimizerKind;
 use serde::{Deserialize, Serialize};
 
 /// How one suggestion varied over seeds.

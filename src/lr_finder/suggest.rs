@@ -90,16 +90,9 @@ pub fn log_slope(x: &[f64], y: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-fn fmt_lr(lr: f64) -> String {
-    format!("{lr:.2e}")
-}
-
+/// Index of the smallest finite value (0 when none is finite).
 fn argmin(v: &[f64]) -> usize {
-    v.iter()
-        .enumerate()
-        .filter(|(_, x)| x.is_finite())
-        .min_by(|a, b| a.1.total_cmp(b.1))
-        .map_or(0, |(i, _)| i)
+    crate::curve::argmin(v).map_or(0, |(i, _)| i)
 }
 
 /// All four suggestions for a curve of at least 3 points (fewer gives none).
@@ -125,7 +118,7 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Vec<Suggestion> {
         reason: format!(
             "steepest fall of the smoothed loss: {:.3} per decade at lr {}",
             slope[steep_i],
-            fmt_lr(lrs[steep_i])
+            crate::fmt::sci(lrs[steep_i], 2)
         ),
     });
 
@@ -135,7 +128,7 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Vec<Suggestion> {
         index: min_i,
         reason: format!(
             "a tenth of lr {} where the smoothed loss is lowest ({:.4})",
-            fmt_lr(lrs[min_i]),
+            crate::fmt::sci(lrs[min_i], 2),
             smoothed[min_i]
         ),
     });
@@ -152,8 +145,8 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Vec<Suggestion> {
         index: valley_i,
         reason: format!(
             "middle of the longest descending stretch, lr {} to {} ({} points)",
-            fmt_lr(lrs[vs]),
-            fmt_lr(lrs[ve]),
+            crate::fmt::sci(lrs[vs], 2),
+            crate::fmt::sci(lrs[ve], 2),
             ve - vs + 1
         ),
     });
@@ -165,7 +158,7 @@ pub fn suggest(lrs: &[f64], smoothed: &[f64]) -> Vec<Suggestion> {
         index: slide_i,
         reason: format!(
             "sliding back from the minimum until the slope stops changing, at lr {}",
-            fmt_lr(lrs[slide_i])
+            crate::fmt::sci(lrs[slide_i], 2)
         ),
     });
     out
@@ -264,7 +257,7 @@ pub fn recommend(raw: &[f64], smoothed: &[f64], suggestions: &[Suggestion]) -> R
             "the suggestions disagree by {spread:.1} decades ({}): the curve has no clear valley",
             suggestions
                 .iter()
-                .map(|s| format!("{} {}", s.name, fmt_lr(s.lr)))
+                .map(|s| format!("{} {}", s.name, crate::fmt::sci(s.lr, 2)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ));

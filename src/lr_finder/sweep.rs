@@ -3,10 +3,11 @@
 use super::suggest::{Recommendation, Suggestion, recommend, suggest};
 use super::{LrFinderConfig, LrFinderResult, SuggestionSpread};
 use crate::data::Splits;
+use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::rng::Rng;
+use crate::train::TrainConfig;
 use crate::train::tensors::{DeviceData, group_gradients, read_f64};
-use crate::{Error, Result, TrainConfig};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use std::time::Instant;

@@ -1,7 +1,7 @@
 //! A multi-layer perceptron with a chosen activation and dropout.
 
+use crate::error::{Error, Result};
 use crate::rng::Rng;
-use crate::{Error, Result};
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::tensor::{Device, Tensor, TensorData, activation};

@@ -1,6 +1,7 @@
 //! How much a study may spend.
 
-use crate::{DeviceSpec, Error, Result};
+use crate::error::{Error, Result};
+use crate::train::DeviceSpec;
 use serde::{Deserialize, Serialize};
 
 /// The size of a study.

@@ -2,7 +2,7 @@
 
 use crate::diagnose::Diagnosis;
 use crate::log::ExperimentLog;
-use crate::{Run, TrainConfig};
+use crate::train::{Run, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 /// One step of the study: the hyperparameter varied, the trials, and the winner.

@@ -1,8 +1,8 @@
 //! The complete set of hyperparameters of one training run.
 
 use super::{DeviceSpec, OptimizerKind, Schedule};
+use crate::error::{Error, Result};
 use crate::model::{Activation, MlpConfig};
-use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
 /// Early stopping on the validation loss.

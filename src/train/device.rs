@@ -1,6 +1,6 @@
 //! Which backend and device a run trains on.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 

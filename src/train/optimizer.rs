@@ -1,6 +1,6 @@
 //! The optimizers of the tuning guide, with its default learning rates.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};

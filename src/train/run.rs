@@ -163,50 +163,6 @@ impl Run {
     pub fn step_losses(&self) -> Vec<f64> {
         self.steps.iter().map(|s| s.loss).collect()
     }
-
-    /// The per-epoch history as CSV with the header
-    /// `epoch,train_loss,val_loss,train_acc,val_acc,lr` (`nan`/`inf` for non-finite values).
-    pub fn history_csv(&self) -> String {
-        let mut out = String::from("epoch,train_loss,val_loss,train_acc,val_acc,lr\n");
-        for e in &self.epochs {
-            out.push_str(&format!(
-                "{},{},{},{},{},{}\n",
-                e.epoch,
-                fmt_value(e.train_loss),
-                fmt_value(e.val_loss),
-                fmt_value(e.train_acc),
-                fmt_value(e.val_acc),
-                fmt_value(e.lr)
-            ));
-        }
-        out
-    }
-
-    /// The per-step history as CSV with the header `step,loss,lr,grad_norm`.
-    pub fn steps_csv(&self) -> String {
-        let mut out = String::from("step,loss,lr,grad_norm\n");
-        for s in &self.steps {
-            out.push_str(&format!(
-                "{},{},{},{}\n",
-                s.step,
-                fmt_value(s.loss),
-                fmt_value(s.lr),
-                fmt_value(s.grad_norm)
-            ));
-        }
-        out
-    }
-}
-
-/// Formats a number for CSV: `nan`, `inf`, `-inf` for non-finite values.
-pub fn fmt_value(v: f64) -> String {
-    if v.is_nan() {
-        "nan".into()
-    } else if v.is_infinite() {
-        if v > 0.0 { "inf".into() } else { "-inf".into() }
-    } else {
-        format!("{v}")
-    }
 }
 
 impl std::fmt::Display for Run {
@@ -241,12 +197,5 @@ impl std::fmt::Display for Run {
             "; {:.2} s, {:.0} samples/s",
             self.wall_s, self.samples_per_s
         )
-    }
-}
-
-impl Run {
-    /// Diagnoses this run's curves (see [`crate::diagnose`]).
-    pub fn diagnose(&self) -> crate::Result<crate::diagnose::Diagnosis> {
-        crate::diagnose::diagnose(&crate::diagnose::History::from_run(self))
     }
 }

@@ -3,7 +3,7 @@
 //! Every schedule is a pure function of the step, so a run's LR sequence can be checked,
 //! plotted, and reproduced without training.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 

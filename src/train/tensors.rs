@@ -1,9 +1,9 @@
 //! Moving data to the device once, the loss, and batched read-back of scalars.
 
 use crate::data::Dataset;
+use crate::error::{Error, Result};
 use crate::model::Mlp;
 use crate::rng::Rng;
-use crate::{Error, Result};
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};

@@ -1,6 +1,8 @@
-//! Formatting numbers for evidence and actions: a few significant digits, learning rates
-//! written the way people say them (`0.01`, not `1e-2`), and suggested LRs rounded to one
-//! significant digit.
+//! Significant-digit formatting for evidence and advice: a few significant digits, learning
+//! rates written the way people say them (`0.01`, not `1e-2`), and suggested LRs rounded to
+//! one significant digit.
+
+use super::{non_finite, trim_zeros};
 
 /// Significant digits of the numbers quoted as evidence: enough to compare two losses,
 /// few enough to read aloud.
@@ -17,24 +19,24 @@ const SMALLEST_DECIMAL: f64 = 1e-4;
 const LARGEST_DECIMAL: f64 = 1e5;
 
 /// A number with [`EVIDENCE_DIGITS`] significant digits, trailing zeros dropped:
-/// `2.302585` → `2.303`, `0.0810` → `0.081`, NaN → `NaN`.
-pub(super) fn num(x: f64) -> String {
+/// `2.302585` → `2.303`, `0.0810` → `0.081`, NaN → `nan`.
+pub(crate) fn num(x: f64) -> String {
     with_digits(x, EVIDENCE_DIGITS)
 }
 
 /// A learning rate with up to [`LR_DIGITS`] significant digits: `0.01`, `0.0003`, `2.5e-5`.
-pub(super) fn lr(x: f64) -> String {
+pub(crate) fn lr(x: f64) -> String {
     with_digits(x, LR_DIGITS)
 }
 
 /// A suggested learning rate rounded to one significant digit, so that the advice reads
 /// `try 0.003` rather than `try 0.003333`.
-pub(super) fn nice_lr(x: f64) -> String {
+pub(crate) fn nice_lr(x: f64) -> String {
     with_digits(round_to_one_digit(x), LR_DIGITS)
 }
 
 /// A fraction as a percentage: `0.234` → `23%`, `0.045` → `4.5%`.
-pub(super) fn pct(fraction: f64) -> String {
+pub(crate) fn pct(fraction: f64) -> String {
     let p = fraction * 100.0;
     if !p.is_finite() {
         return num(p);
@@ -52,7 +54,7 @@ fn round_to_one_digit(x: f64) -> f64 {
 
 /// `x` rounded to `digits` significant digits, through its decimal text so that `1e-4`
 /// comes out as the nearest double to 0.0001 and not as 0.00009999...
-fn round_significant(x: f64, digits: i32) -> f64 {
+pub(crate) fn round_significant(x: f64, digits: i32) -> f64 {
     if !x.is_finite() || x == 0.0 {
         return x;
     }
@@ -62,11 +64,8 @@ fn round_significant(x: f64, digits: i32) -> f64 {
 }
 
 fn with_digits(x: f64, digits: i32) -> String {
-    if x.is_nan() {
-        return "NaN".into();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "inf".into() } else { "-inf".into() };
+    if let Some(text) = non_finite(x) {
+        return text.into();
     }
     if x == 0.0 {
         return "0".into();
@@ -85,15 +84,6 @@ fn with_digits(x: f64, digits: i32) -> String {
     trim_zeros(&format!("{x:.decimals$}"))
 }
 
-/// Drops trailing zeros after a decimal point, and the point itself if nothing is left.
-fn trim_zeros(text: &str) -> String {
-    if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        text.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +96,7 @@ mod tests {
         assert_eq!(num(0.1), "0.1");
         assert_eq!(num(123.456), "123.5");
         assert_eq!(num(0.000012346), "1.235e-5");
-        assert_eq!(num(f64::NAN), "NaN");
+        assert_eq!(num(f64::NAN), "nan");
         assert_eq!(num(f64::INFINITY), "inf");
         assert_eq!(num(0.0), "0");
         assert_eq!(num(-0.5), "-0.5");

@@ -1,7 +1,7 @@
 //! A small CSV table reader for the history files: columns found by name, every cell
 //! checked, and errors that name the file, the line and the column.
 
-use crate::{Error, Result};
+use crate::error::{Error, Result};
 
 /// A column's cells as `(line number, value)`, `None` for an empty cell.
 type Cells = Vec<(u64, Option<f64>)>;

@@ -1,9 +1,11 @@
 //! Sanity checks from practice, run before any tuning: the loss at initialisation, and
 //! whether the model can memorise a single batch.
 
-use super::table::{fmt_num, write_table};
+use crate::data::Splits;
+use crate::error::{Error, Result};
+use crate::fmt::{short, write_table};
 use crate::train::tensors::{DeviceData, evaluate};
-use crate::{Error, Result, Schedule, Splits, TrainConfig, fit};
+use crate::train::{Schedule, TrainConfig, fit};
 use serde::Serialize;
 use std::fmt;
 
@@ -92,13 +94,13 @@ pub fn initial_loss_check(splits: &Splits, config: &TrainConfig) -> Result<Sanit
             measurement(
                 "initial loss",
                 loss,
-                format!("ln({k}) = {} ± {}", fmt_num(expected), fmt_num(tolerance)),
+                format!("ln({k}) = {} ± {}", short(expected), short(tolerance)),
                 ok,
             ),
             measurement(
                 "initial accuracy",
                 accuracy,
-                format!("about 1/{k} = {}", fmt_num(1.0 / k as f64)),
+                format!("about 1/{k} = {}", short(1.0 / k as f64)),
                 true,
             ),
         ],
@@ -152,14 +154,14 @@ pub fn overfit_one_batch(
         format!(
             "training diverged ({}): lower the learning rate (now {}) and run the check again",
             run.outcome,
-            fmt_num(lr)
+            short(lr)
         )
     } else {
         format!(
             "the model did not memorise {batch} samples in {steps} steps: give it more steps or a higher \
              learning rate (now {}); if it still cannot, the model is too small or there is a bug \
              (labels misaligned with features, wrong loss)",
-            fmt_num(lr)
+            short(lr)
         )
     };
     Ok(SanityCheck {
@@ -169,19 +171,19 @@ pub fn overfit_one_batch(
             measurement(
                 "first step loss",
                 first,
-                format!("about ln({k}) = {}", fmt_num((k as f64).ln())),
+                format!("about ln({k}) = {}", short((k as f64).ln())),
                 first.is_finite(),
             ),
             measurement(
                 "final loss",
                 loss,
-                format!("<= {}", fmt_num(OVERFIT_LOSS_TARGET)),
+                format!("<= {}", short(OVERFIT_LOSS_TARGET)),
                 loss_ok,
             ),
             measurement(
                 "final accuracy",
                 accuracy,
-                format!(">= {}", fmt_num(OVERFIT_ACCURACY_TARGET)),
+                format!(">= {}", short(OVERFIT_ACCURACY_TARGET)),
                 accuracy_ok,
             ),
         ],
@@ -217,7 +219,9 @@ impl fmt::Display for SanityCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{OptimizerKind, SplitConfig, data};
+    use crate::data;
+    use crate::data::SplitConfig;
+    use crate::train::OptimizerKind;
 
     fn digits() -> Splits {
         data::digits()

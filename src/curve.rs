@@ -1,10 +1,11 @@
-//! Plain statistics of a curve (a `&[f64]`, one value per epoch or step) used by the rules.
+//! Plain statistics of a curve (a `&[f64]`, one value per epoch, step or learning rate),
+//! shared by the LR finder and the diagnosis rules.
 
 /// A denominator below this counts as zero when forming ratios.
 const TINY: f64 = 1e-12;
 
 /// `(a - b) / b`, or 0 when `b` is (nearly) zero.
-pub(super) fn rel_change(from: f64, to: f64) -> f64 {
+pub(crate) fn rel_change(from: f64, to: f64) -> f64 {
     if from.abs() < TINY {
         0.0
     } else {
@@ -13,7 +14,7 @@ pub(super) fn rel_change(from: f64, to: f64) -> f64 {
 }
 
 /// The mean, or 0 for an empty slice.
-pub(super) fn mean(xs: &[f64]) -> f64 {
+pub(crate) fn mean(xs: &[f64]) -> f64 {
     if xs.is_empty() {
         0.0
     } else {
@@ -21,16 +22,18 @@ pub(super) fn mean(xs: &[f64]) -> f64 {
     }
 }
 
-/// Index and value of the smallest value (the first one on ties).
-pub(super) fn argmin(xs: &[f64]) -> Option<(usize, f64)> {
+/// Index and value of the smallest finite value (the first one on ties); `None` when no
+/// value is finite.
+pub(crate) fn argmin(xs: &[f64]) -> Option<(usize, f64)> {
     xs.iter()
         .copied()
         .enumerate()
+        .filter(|(_, x)| x.is_finite())
         .reduce(|best, cur| if cur.1 < best.1 { cur } else { best })
 }
 
 /// Index and value of the largest value (the first one on ties).
-pub(super) fn argmax(xs: &[f64]) -> Option<(usize, f64)> {
+pub(crate) fn argmax(xs: &[f64]) -> Option<(usize, f64)> {
     xs.iter()
         .copied()
         .enumerate()
@@ -39,7 +42,7 @@ pub(super) fn argmax(xs: &[f64]) -> Option<(usize, f64)> {
 
 /// Each value replaced by the median of itself and its two neighbours (the ends are
 /// kept): removes one-epoch spikes and dips but keeps the shape.
-pub(super) fn median3(xs: &[f64]) -> Vec<f64> {
+pub(crate) fn median3(xs: &[f64]) -> Vec<f64> {
     let n = xs.len();
     (0..n)
         .map(|i| {
@@ -54,18 +57,18 @@ pub(super) fn median3(xs: &[f64]) -> Vec<f64> {
 }
 
 /// Means of consecutive blocks of `size` values (the last block may be shorter).
-pub(super) fn block_means(xs: &[f64], size: usize) -> Vec<f64> {
+pub(crate) fn block_means(xs: &[f64], size: usize) -> Vec<f64> {
     xs.chunks(size.max(1)).map(mean).collect()
 }
 
 /// Means of a sliding window of `size` values.
-pub(super) fn moving_mean(xs: &[f64], size: usize) -> Vec<f64> {
+pub(crate) fn moving_mean(xs: &[f64], size: usize) -> Vec<f64> {
     xs.windows(size.max(1)).map(mean).collect()
 }
 
 /// How a curve moves from point to point.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) struct Wiggle {
+pub(crate) struct Wiggle {
     /// Share of interior points that are a local peak or trough (0 for a monotone curve,
     /// about 2/3 for pure noise, 1 for a perfect zig-zag).
     pub turning: f64,
@@ -79,7 +82,7 @@ pub(super) struct Wiggle {
 }
 
 /// The [`Wiggle`] of a curve with at least three points.
-pub(super) fn wiggle(xs: &[f64]) -> Option<Wiggle> {
+pub(crate) fn wiggle(xs: &[f64]) -> Option<Wiggle> {
     if xs.len() < 3 {
         return None;
     }
@@ -103,7 +106,7 @@ pub(super) fn wiggle(xs: &[f64]) -> Option<Wiggle> {
 
 /// The typical size of point-to-point noise relative to the level: the mean distance from
 /// the [`median3`]-smoothed curve over the mean level.
-pub(super) fn rel_noise(xs: &[f64]) -> f64 {
+pub(crate) fn rel_noise(xs: &[f64]) -> f64 {
     let smooth = median3(xs);
     let dev: Vec<f64> = xs.iter().zip(&smooth).map(|(x, s)| (x - s).abs()).collect();
     let level = mean(xs).abs();

@@ -1,10 +1,13 @@
 //! The gradient noise scale (McCandlish et al. 2018, "An Empirical Model of Large-Batch
 //! Training"): the batch size beyond which larger batches give diminishing returns.
 
-use super::table::{fmt_num, write_table};
+use crate::data::Splits;
+use crate::error::{Error, Result};
+use crate::fmt::{short, write_table};
+use crate::model::Mlp;
 use crate::rng::Rng;
+use crate::train::TrainConfig;
 use crate::train::tensors::{DeviceData, cross_entropy, grad_sq_norm, read_f64};
-use crate::{Error, Mlp, Result, Splits, TrainConfig};
 use burn::optim::{GradientsAccumulator, GradientsParams};
 use burn::tensor::Tensor;
 use serde::Serialize;
@@ -180,27 +183,27 @@ impl fmt::Display for NoiseScale {
         let rows = vec![
             vec![
                 "|G_small|^2".into(),
-                fmt_num(self.small_grad_sq),
+                short(self.small_grad_sq),
                 "mean over the small batches".into(),
             ],
             vec![
                 "|G_big|^2".into(),
-                fmt_num(self.big_grad_sq),
+                short(self.big_grad_sq),
                 "the union's gradient".into(),
             ],
             vec![
                 "|G|^2".into(),
-                fmt_num(self.grad_sq),
+                short(self.grad_sq),
                 "true gradient (estimate)".into(),
             ],
             vec![
                 "tr(Sigma)".into(),
-                fmt_num(self.trace_sigma),
+                short(self.trace_sigma),
                 "per-sample noise (estimate)".into(),
             ],
             vec![
                 "B_simple".into(),
-                self.b_simple.map_or("n/a".into(), fmt_num),
+                self.b_simple.map_or("n/a".into(), short),
                 "tr(Sigma) / |G|^2".into(),
             ],
         ];
@@ -212,7 +215,9 @@ impl fmt::Display for NoiseScale {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{OptimizerKind, SplitConfig, data};
+    use crate::data;
+    use crate::data::SplitConfig;
+    use crate::train::OptimizerKind;
 
     #[test]
     fn noise_scale_on_digits_is_positive_finite_and_seeded() {

@@ -35,39 +35,6 @@ pub(crate) fn write_table(
     Ok(())
 }
 
-/// A byte count with a binary unit: `512 B`, `1.5 KiB`, `3.2 MiB`, `1.0 GiB`.
-pub fn fmt_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-/// A number in short scientific notation when small or large (`1e-3`, `2.5e-4`), else plain.
-pub(crate) fn fmt_num(v: f64) -> String {
-    if v == 0.0 || !v.is_finite() {
-        return crate::train::fmt_value(v);
-    }
-    let a = v.abs();
-    if (1e-2..1e4).contains(&a) {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    } else {
-        let s = format!("{v:.3e}");
-        match s.split_once('e') {
-            Some((m, e)) => format!("{}e{e}", m.trim_end_matches('0').trim_end_matches('.')),
-            None => s,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,17 +57,5 @@ mod tests {
         assert_eq!(lines[0], "a          long header");
         assert_eq!(lines[1], "---------  -----------");
         assert_eq!(lines[2], "wide cell  x");
-    }
-
-    #[test]
-    fn bytes_and_numbers_read_well() {
-        assert_eq!(fmt_bytes(512), "512 B");
-        assert_eq!(fmt_bytes(1536), "1.5 KiB");
-        assert_eq!(fmt_bytes(3 * 1024 * 1024), "3.0 MiB");
-        assert_eq!(fmt_num(1e-3), "1e-3");
-        assert_eq!(fmt_num(2.5e-4), "2.5e-4");
-        assert_eq!(fmt_num(0.25), "0.25");
-        assert_eq!(fmt_num(2.0), "2");
-        assert_eq!(fmt_num(0.0), "0");
     }
 }

@@ -1,8 +1,10 @@
 //! Running one configuration over several seeds, and telling real differences from noise.
 
-use super::stats::{MeanInterval, welch_difference};
+use crate::data::Splits;
+use crate::error::Result;
+use crate::log::{MeanInterval, welch_difference};
 use crate::parallel::parallel_map;
-use crate::{Result, Run, Splits, TrainConfig, train};
+use crate::train::{Run, TrainConfig, train};
 use serde::{Deserialize, Serialize};
 
 /// One configuration trained over several seeds.
@@ -25,7 +27,7 @@ pub struct SeedSummary {
 pub fn repeat_seeds(splits: &Splits, config: &TrainConfig, k: usize) -> Result<SeedSummary> {
     config.validate()?;
     if k < 2 {
-        return Err(crate::Error::invalid(
+        return Err(crate::error::Error::invalid(
             "seeds",
             k,
             "need at least 2 seeds to measure noise",
@@ -37,7 +39,7 @@ pub fn repeat_seeds(splits: &Splits, config: &TrainConfig, k: usize) -> Result<S
     })
     .into_iter()
     .collect::<Result<Vec<Run>>>()?;
-    let metric = |f: fn(&crate::FinalMetrics) -> f64| -> Vec<f64> {
+    let metric = |f: fn(&crate::train::FinalMetrics) -> f64| -> Vec<f64> {
         runs.iter()
             .map(|r| r.final_metrics().map_or(f64::NAN, |m| f(&m)))
             .collect()

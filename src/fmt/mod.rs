@@ -1,0 +1,151 @@
+//! Every way tunelab writes a number, in one place, so that a value reads the same in a CSV
+//! file, a text table, an HTML table and a diagnosis. Non-finite values are always spelled
+//! `nan`, `inf` and `-inf` (the spelling the CSV files use and read back).
+//!
+//! - [`csv`]: shortest exact text, for files that are read back.
+//! - [`fixed`]: a table cell with fixed decimals (scientific when tiny or huge).
+//! - [`short`]: a hyperparameter as people write it (`1e-3`, `0.25`).
+//! - [`num`], [`lr`], [`nice_lr`], [`pct`]: evidence and advice with a few significant
+//!   digits.
+//! - [`sci`]: scientific notation with a fixed number of decimals (`7.05e-3`).
+//! - [`bytes`]: a byte count with a binary unit.
+
+mod numbers;
+mod table;
+
+pub(crate) use numbers::{lr, nice_lr, num, pct, round_significant};
+pub(crate) use table::write_table;
+
+/// The one spelling of a non-finite value: `nan`, `inf`, `-inf`; `None` for a finite one.
+pub(crate) fn non_finite(v: f64) -> Option<&'static str> {
+    if v.is_nan() {
+        Some("nan")
+    } else if v == f64::INFINITY {
+        Some("inf")
+    } else if v == f64::NEG_INFINITY {
+        Some("-inf")
+    } else {
+        None
+    }
+}
+
+/// The shortest text that reads back as the same `f64` (for CSV files).
+pub(crate) fn csv(v: f64) -> String {
+    match non_finite(v) {
+        Some(text) => text.into(),
+        None => format!("{v}"),
+    }
+}
+
+/// A table cell: `decimals` fixed decimals, scientific notation when the value is below 1e-3
+/// or from 1e6 up (`1.00e-5`).
+pub(crate) fn fixed(v: f64, decimals: usize) -> String {
+    if let Some(text) = non_finite(v) {
+        text.into()
+    } else if v != 0.0 && (v.abs() < 1e-3 || v.abs() >= 1e6) {
+        format!("{v:.2e}")
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
+/// A hyperparameter as people write it: plain with up to 4 decimals from 0.01 to 10^4
+/// (`0.25`, `2`), else short scientific notation (`1e-3`, `2.5e-4`).
+pub(crate) fn short(v: f64) -> String {
+    if v == 0.0 {
+        return "0".into();
+    }
+    if let Some(text) = non_finite(v) {
+        return text.into();
+    }
+    if (1e-2..1e4).contains(&v.abs()) {
+        trim_zeros(&format!("{v:.4}"))
+    } else {
+        let s = format!("{v:.3e}");
+        match s.split_once('e') {
+            Some((m, e)) => format!("{}e{e}", trim_zeros(m)),
+            None => s,
+        }
+    }
+}
+
+/// Scientific notation with `decimals` decimals: `sci(7.05e-3, 2)` is `7.05e-3`.
+pub(crate) fn sci(v: f64, decimals: usize) -> String {
+    match non_finite(v) {
+        Some(text) => text.into(),
+        None => format!("{v:.decimals$e}"),
+    }
+}
+
+/// A byte count with a binary unit: `512 B`, `1.5 KiB`, `3.2 MiB`, `1.0 GiB`.
+pub(crate) fn bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["KiB", "MiB", "GiB", "TiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+/// Drops trailing zeros after a decimal point, and the point itself if nothing is left.
+pub(crate) fn trim_zeros(text: &str) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn non_finite_values_are_spelled_one_way_by_every_formatter() {
+        for (v, text) in [
+            (f64::NAN, "nan"),
+            (f64::INFINITY, "inf"),
+            (f64::NEG_INFINITY, "-inf"),
+        ] {
+            assert_eq!(csv(v), text);
+            assert_eq!(fixed(v, 4), text);
+            assert_eq!(short(v), text);
+            assert_eq!(sci(v, 2), text);
+            assert_eq!(num(v), text);
+            assert_eq!(lr(v), text);
+        }
+    }
+
+    #[test]
+    fn csv_text_reads_back_exactly() {
+        for v in [0.1, 1.0 / 3.0, 1e-300, 12345.678] {
+            assert_eq!(csv(v).parse::<f64>().unwrap(), v);
+        }
+    }
+
+    #[test]
+    fn table_cells_switch_to_scientific_for_tiny_and_huge_values() {
+        assert_eq!(fixed(0.12345, 4), "0.1235");
+        assert_eq!(fixed(1e-5, 2), "1.00e-5");
+        assert_eq!(fixed(2e6, 1), "2.00e6");
+        assert_eq!(fixed(0.0, 3), "0.000");
+    }
+
+    #[test]
+    fn bytes_and_hyperparameters_read_well() {
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(1536), "1.5 KiB");
+        assert_eq!(bytes(3 * 1024 * 1024), "3.0 MiB");
+        assert_eq!(short(1e-3), "1e-3");
+        assert_eq!(short(2.5e-4), "2.5e-4");
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(short(2.0), "2");
+        assert_eq!(short(0.0), "0");
+        assert_eq!(sci(7.0534e-3, 2), "7.05e-3");
+    }
+}
