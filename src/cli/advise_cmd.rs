@@ -6,7 +6,7 @@ use crate::advise::{
     regularization_advice, scale_lr,
 };
 use crate::error::Result;
-use crate::model::MlpConfig;
+use crate::model::{MlpConfig, ModelConfig};
 use crate::train::OptimizerKind;
 use clap::{Args, Subcommand};
 use serde_json::json;
@@ -54,8 +54,8 @@ pub struct BatchArgs {
 #[derive(Debug, Clone, Args)]
 pub struct MemoryArgs {
     /// Hidden layer widths, e.g. 128,64 ('linear' for none).
-    #[arg(long, default_value = "128,64", value_parser = args::hidden)]
-    pub hidden: ::std::vec::Vec<usize>,
+    #[arg(long, default_value_t = args::Hidden(ModelConfig::default().hidden), value_parser = args::hidden)]
+    pub hidden: args::Hidden,
     /// Input features.
     #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
     pub input: usize,
@@ -63,7 +63,7 @@ pub struct MemoryArgs {
     #[arg(long, default_value_t = 10, value_parser = args::positive_usize)]
     pub classes: usize,
     /// adam, adamw, sgd, sgd-momentum or rmsprop.
-    #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
+    #[arg(long, default_value = "adam", value_parser = args::optimizer)]
     pub optimizer: OptimizerKind,
     /// Samples per forward pass.
     #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
@@ -86,11 +86,6 @@ pub struct RegularizationArgs {
     /// Final validation loss.
     #[arg(long, value_parser = args::non_negative_f64)]
     pub val_loss: f64,
-}
-
-fn parse_optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
-    s.parse()
-        .map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -133,7 +128,7 @@ fn batch(b: &BatchArgs) -> Result<(String, serde_json::Value)> {
 }
 
 fn memory(m: &MemoryArgs) -> Result<(String, serde_json::Value)> {
-    let model = MlpConfig::new(m.input, m.classes).with_hidden(m.hidden.clone());
+    let model = MlpConfig::new(m.input, m.classes).with_hidden(m.hidden.0.clone());
     model.validate()?;
     let estimate = memory_estimate(&model, m.optimizer, m.batch, F32_BYTES);
     let mut text = estimate.to_string();

@@ -1,12 +1,12 @@
-//! Value parsers that name the valid range in their message, and dataset arguments shared
-//! by the subcommands.
+//! Flags shared by the subcommands (the data, a training config) and the parsers of values
+//! that are more than a number.
 
 use crate::data::{self, Dataset, SplitConfig, Splits};
 use crate::error::Result;
-use crate::train::Schedule;
+use crate::train::{DeviceSpec, OptimizerKind, TrainConfig};
 use clap::Args;
 
-/// Parses a learning rate: a finite number > 0.
+/// Parses a finite number > 0 (for the advice commands, whose inputs are not a config).
 pub fn positive_f64(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
@@ -14,7 +14,7 @@ pub fn positive_f64(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-/// Parses a number >= 0.
+/// Parses a finite number >= 0 (for the advice commands).
 pub fn non_negative_f64(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
@@ -22,15 +22,7 @@ pub fn non_negative_f64(s: &str) -> std::result::Result<f64, String> {
     }
 }
 
-/// Parses a probability in [0, 1).
-pub fn probability(s: &str) -> std::result::Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(v) if (0.0..1.0).contains(&v) => Ok(v),
-        _ => Err("must be in [0, 1) (e.g. 0.2)".into()),
-    }
-}
-
-/// Parses a count >= 1.
+/// Parses a count >= 1 (for the advice commands).
 pub fn positive_usize(s: &str) -> std::result::Result<usize, String> {
     match s.parse::<usize>() {
         Ok(v) if v >= 1 => Ok(v),
@@ -38,27 +30,105 @@ pub fn positive_usize(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
-/// Parses hidden widths like `128,64` (empty or `linear` for none).
-pub fn hidden(s: &str) -> std::result::Result<Vec<usize>, String> {
-    let t = s.trim();
-    if t.is_empty() || t.eq_ignore_ascii_case("linear") || t.eq_ignore_ascii_case("none") {
-        return Ok(Vec::new());
+/// Hidden layer widths on the command line: `128,64`, or `linear` for none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hidden(pub Vec<usize>);
+
+impl std::fmt::Display for Hidden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("linear");
+        }
+        let widths: Vec<String> = self.0.iter().map(usize::to_string).collect();
+        f.write_str(&widths.join(","))
     }
-    t.split([',', '-'])
-        .map(|p| match p.trim().parse::<usize>() {
-            Ok(v) if (1..=65_536).contains(&v) => Ok(v),
-            _ => Err(format!(
-                "'{p}' is not a layer width: give widths 1-65536 separated by commas, e.g. 128,64 (or 'linear')"
-            )),
-        })
-        .collect()
 }
 
-/// Parses a schedule name (the step schedule's interval is set from the epochs later).
-pub fn schedule_name(s: &str) -> std::result::Result<String, String> {
-    Schedule::parse(s, 3)
-        .map(|_| s.to_string())
-        .map_err(|_| "must be one of constant, step, cosine, one-cycle".into())
+/// Parses hidden widths like `128,64` (empty or `linear` for none). Only the syntax is
+/// checked here; the widths are checked with the rest of the config.
+pub fn hidden(s: &str) -> std::result::Result<Hidden, String> {
+    let t = s.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("linear") || t.eq_ignore_ascii_case("none") {
+        return Ok(Hidden(Vec::new()));
+    }
+    t.split([',', '-'])
+        .map(|p| {
+            p.trim().parse::<usize>().map_err(|_| {
+                format!(
+                    "'{p}' is not a layer width: give whole numbers separated by commas, e.g. 128,64 (or 'linear')"
+                )
+            })
+        })
+        .collect::<std::result::Result<Vec<usize>, String>>()
+        .map(Hidden)
+}
+
+/// Parses an optimizer name.
+pub fn optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
+    s.parse()
+        .map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
+}
+
+/// Parses a device name.
+pub fn device(s: &str) -> std::result::Result<DeviceSpec, String> {
+    s.parse()
+        .map_err(|_| "must be one of cpu, flex, torch-cpu, cuda, cuda:N".into())
+}
+
+/// The defaults every flag shows and uses: those of [`TrainConfig::default`].
+fn defaults() -> TrainConfig {
+    TrainConfig::default()
+}
+
+/// The flags of a training config shared by `train` and `lr-find`. Their defaults are read
+/// from [`TrainConfig::default`]; their ranges are checked once, by the library, when the
+/// config is used, and errors name the flag.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// adam, adamw, sgd, sgd-momentum or rmsprop.
+    #[arg(long, default_value_t = defaults().optimizer, value_parser = optimizer)]
+    pub optimizer: OptimizerKind,
+    /// Learning rate (default: the optimizer's default, 1e-3 or 1e-2).
+    #[arg(long)]
+    pub lr: Option<f64>,
+    /// Samples per forward pass.
+    #[arg(long, default_value_t = defaults().batch_size)]
+    pub batch_size: usize,
+    /// Micro-batches per optimizer step (gradient accumulation).
+    #[arg(long, default_value_t = defaults().accumulate)]
+    pub accumulate: usize,
+    /// Hidden layer widths, e.g. 128,64 ('linear' for none).
+    #[arg(long, default_value_t = Hidden(defaults().model.hidden), value_parser = hidden)]
+    pub hidden: Hidden,
+    /// Dropout probability in [0, 1).
+    #[arg(long, default_value_t = defaults().model.dropout)]
+    pub dropout: f64,
+    /// Weight decay (default: 1e-2 for adamw, else 0).
+    #[arg(long)]
+    pub weight_decay: Option<f64>,
+    /// Seed of initialisation, shuffling and dropout.
+    #[arg(long, default_value_t = defaults().seed)]
+    pub seed: u64,
+    /// cpu, flex, torch-cpu, cuda or cuda:N.
+    #[arg(long, default_value_t = defaults().device, value_parser = device)]
+    pub device: DeviceSpec,
+}
+
+impl ConfigArgs {
+    /// The training config these flags describe (not yet validated: the library checks it
+    /// where it is used).
+    pub fn config(&self) -> TrainConfig {
+        let mut config = TrainConfig::new(self.optimizer)
+            .with_batch_size(self.batch_size)
+            .with_accumulate(self.accumulate)
+            .with_hidden(self.hidden.0.clone())
+            .with_dropout(self.dropout)
+            .with_seed(self.seed)
+            .with_device(self.device);
+        config.lr = self.lr;
+        config.weight_decay = self.weight_decay;
+        config
+    }
 }
 
 /// Where the data comes from.

@@ -1,13 +1,11 @@
 //! `tunelab train`.
 
-use super::args::{self, DataArgs};
+use super::args::{ConfigArgs, DataArgs};
 use crate::diagnose::Diagnose;
 use crate::error::Result;
 use crate::fsutil;
 use crate::train::progress_line;
-use crate::train::{
-    DeviceSpec, EarlyStopping, EpochRecord, OptimizerKind, Run, Schedule, TrainConfig, fit,
-};
+use crate::train::{EarlyStopping, EpochRecord, Run, Schedule, TrainConfig, fit};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -16,48 +14,23 @@ use std::path::PathBuf;
 pub struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
-    /// adam, adamw, sgd, sgd-momentum or rmsprop.
-    #[arg(long, default_value = "adam", value_parser = parse_optimizer)]
-    optimizer: OptimizerKind,
-    /// Learning rate (default: the optimizer's default, 1e-3 or 1e-2).
-    #[arg(long, value_parser = args::positive_f64)]
-    lr: Option<f64>,
-    /// Samples per forward pass.
-    #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
-    batch_size: usize,
+    #[command(flatten)]
+    config: ConfigArgs,
     /// Passes over the training set.
-    #[arg(long, default_value_t = 20, value_parser = args::positive_usize)]
+    #[arg(long, default_value_t = TrainConfig::default().epochs)]
     epochs: usize,
     /// Stop after this many optimizer steps.
-    #[arg(long, value_parser = args::positive_usize)]
+    #[arg(long)]
     max_steps: Option<usize>,
-    /// Hidden layer widths, e.g. 128,64 ('linear' for none).
-    #[arg(long, default_value = "128,64", value_parser = args::hidden)]
-    hidden: ::std::vec::Vec<usize>,
-    /// Dropout probability in [0, 1).
-    #[arg(long, default_value_t = 0.0, value_parser = args::probability)]
-    dropout: f64,
-    /// Weight decay (default: 1e-2 for adamw, else 0).
-    #[arg(long, value_parser = args::non_negative_f64)]
-    weight_decay: Option<f64>,
-    /// Micro-batches per optimizer step (gradient accumulation).
-    #[arg(long, default_value_t = 1, value_parser = args::positive_usize)]
-    accumulate: usize,
     /// constant, step, cosine or one-cycle.
-    #[arg(long, default_value = "constant", value_parser = args::schedule_name)]
+    #[arg(long, default_value_t = TrainConfig::default().schedule.name().to_string())]
     schedule: String,
     /// Epochs of linear LR warm-up.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = TrainConfig::default().warmup_epochs)]
     warmup_epochs: usize,
     /// Early stopping: epochs without validation improvement before stopping.
-    #[arg(long, value_parser = args::positive_usize)]
+    #[arg(long)]
     patience: Option<usize>,
-    /// Seed of initialisation, shuffling and dropout.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// cpu, flex, torch-cpu, cuda or cuda:N.
-    #[arg(long, default_value = "cpu", value_parser = parse_device)]
-    device: DeviceSpec,
     /// Print one JSON object on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
@@ -69,36 +42,20 @@ pub struct TrainArgs {
     steps_csv: Option<PathBuf>,
 }
 
-pub(super) fn parse_optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
-    s.parse()
-        .map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
-}
-
-pub(super) fn parse_device(s: &str) -> std::result::Result<DeviceSpec, String> {
-    s.parse()
-        .map_err(|_| "must be one of cpu, flex, torch-cpu, cuda, cuda:N".into())
-}
-
 impl TrainArgs {
-    /// The config these flags describe.
+    /// The config these flags describe; the schedule name is read here, the ranges are
+    /// checked by [`fit`] when it trains.
     pub fn config(&self) -> Result<TrainConfig> {
-        let mut config = TrainConfig::new(self.optimizer)
-            .with_batch_size(self.batch_size)
+        let mut config = self
+            .config
+            .config()
             .with_epochs(self.epochs)
-            .with_hidden(self.hidden.clone())
-            .with_dropout(self.dropout)
-            .with_accumulate(self.accumulate)
             .with_schedule(Schedule::parse(&self.schedule, self.epochs)?)
-            .with_warmup_epochs(self.warmup_epochs)
-            .with_seed(self.seed)
-            .with_device(self.device);
-        config.lr = self.lr;
-        config.weight_decay = self.weight_decay;
+            .with_warmup_epochs(self.warmup_epochs);
         config.max_steps = self.max_steps;
         if let Some(p) = self.patience {
             config = config.with_early_stopping(EarlyStopping::new(p));
         }
-        config.validate()?;
         Ok(config)
     }
 }

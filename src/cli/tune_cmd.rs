@@ -27,7 +27,7 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = 0)]
     threads: usize,
     /// cpu, flex, torch-cpu, cuda or cuda:N: where every trial trains.
-    #[arg(long, default_value = "cpu", value_parser = super::train_cmd::parse_device)]
+    #[arg(long, default_value = "cpu", value_parser = super::args::device)]
     device: DeviceSpec,
     /// Print one JSON summary on stdout (progress goes to stderr).
     #[arg(long)]

@@ -73,7 +73,7 @@ impl History {
             step_loss: (!step_loss.is_empty()).then_some(step_loss),
             context: RunContext {
                 lr: Some(run.config.lr()),
-                dropout: Some(run.config.dropout),
+                dropout: Some(run.config.model.dropout),
                 weight_decay: Some(run.config.weight_decay()),
                 n_classes: Some(run.n_classes),
                 diverged_at_step,

@@ -1,6 +1,10 @@
-//! The model: a multi-layer perceptron, configured by [`MlpConfig`] and built as a burn
-//! [`Module`](burn::module::Module).
+//! The model: a multi-layer perceptron whose knobs are a [`ModelConfig`], sized for the data
+//! by an [`MlpConfig`] and built as a burn [`Module`](burn::module::Module).
 
+mod activation;
+mod config;
 mod mlp;
 
-pub use mlp::{Activation, Mlp, MlpConfig, hidden_label};
+pub use activation::Activation;
+pub use config::{MlpConfig, ModelConfig, hidden_label};
+pub use mlp::Mlp;

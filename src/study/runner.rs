@@ -144,7 +144,7 @@ impl Study<'_> {
             .map(|f| f.evidence.clone())
             .unwrap_or_default();
         let base = self.current().fitted.run.config.clone();
-        let candidates = around(base.dropout, DROPOUTS, |p| {
+        let candidates = around(base.model.dropout, DROPOUTS, |p| {
             (format!("{p}"), base.clone().with_dropout(p))
         });
         self.sweep(

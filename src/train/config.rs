@@ -2,7 +2,7 @@
 
 use super::{DeviceSpec, OptimizerKind, Schedule};
 use crate::error::{Error, Result};
-use crate::model::{Activation, MlpConfig};
+use crate::model::{Activation, MlpConfig, ModelConfig};
 use serde::{Deserialize, Serialize};
 
 /// Early stopping on the validation loss.
@@ -28,8 +28,9 @@ impl EarlyStopping {
 }
 
 /// Every hyperparameter of a run, with the tuning guide's defaults: Adam at its default LR,
-/// batch 64, 20 epochs, hidden layers `[128, 64]`, ReLU, no dropout, constant LR, seed 0,
-/// the CPU.
+/// batch 64, 20 epochs, the default [`ModelConfig`] (hidden layers `[128, 64]`, ReLU, no
+/// dropout), constant LR, seed 0, the CPU. The defaults are written once, in
+/// [`TrainConfig::new`]; the command line shows and uses the same values.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     /// The optimizer.
@@ -47,12 +48,10 @@ pub struct TrainConfig {
     pub accumulate: usize,
     /// Weight decay; `None` means the optimizer's default (1e-2 for AdamW, else 0).
     pub weight_decay: Option<f64>,
-    /// Hidden layer widths; empty for a linear model.
-    pub hidden: Vec<usize>,
-    /// Activation between layers.
-    pub activation: Activation,
-    /// Dropout probability after each hidden layer.
-    pub dropout: f64,
+    /// The model's knobs: hidden widths, activation and dropout (serialised inline, as
+    /// `hidden`, `activation` and `dropout`).
+    #[serde(flatten)]
+    pub model: ModelConfig,
     /// Learning-rate schedule.
     pub schedule: Schedule,
     /// Epochs of linear LR warm-up at the start.
@@ -82,9 +81,7 @@ impl TrainConfig {
             max_steps: None,
             accumulate: 1,
             weight_decay: None,
-            hidden: vec![128, 64],
-            activation: Activation::Relu,
-            dropout: 0.0,
+            model: ModelConfig::default(),
             schedule: Schedule::Constant,
             warmup_epochs: 0,
             early_stopping: None,
@@ -146,17 +143,17 @@ impl TrainConfig {
     }
     /// Sets the hidden layer widths.
     pub fn with_hidden(mut self, hidden: impl Into<Vec<usize>>) -> Self {
-        self.hidden = hidden.into();
+        self.model.hidden = hidden.into();
         self
     }
     /// Sets the activation.
     pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.activation = activation;
+        self.model.activation = activation;
         self
     }
     /// Sets dropout.
     pub fn with_dropout(mut self, dropout: f64) -> Self {
-        self.dropout = dropout;
+        self.model.dropout = dropout;
         self
     }
     /// Sets the LR schedule.
@@ -187,13 +184,7 @@ impl TrainConfig {
 
     /// The model config for data with `input` features and `output` classes.
     pub fn mlp(&self, input: usize, output: usize) -> MlpConfig {
-        MlpConfig {
-            input,
-            hidden: self.hidden.clone(),
-            output,
-            activation: self.activation,
-            dropout: self.dropout,
-        }
+        self.model.for_data(input, output)
     }
 
     /// Checks every hyperparameter that does not depend on the data.
@@ -254,7 +245,7 @@ impl TrainConfig {
             }
         }
         self.schedule.validate()?;
-        self.mlp(1, 2).validate()
+        self.model.validate()
     }
 }
 
@@ -272,8 +263,8 @@ impl std::fmt::Display for TrainConfig {
                 String::new()
             },
             self.epochs,
-            crate::model::hidden_label(&self.hidden),
-            self.dropout,
+            self.model.hidden_label(),
+            self.model.dropout,
             self.weight_decay(),
             self.schedule.name(),
             self.seed,

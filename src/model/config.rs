@@ -1,0 +1,209 @@
+//! The model's settings: [`ModelConfig`] holds the knobs a user tunes (written once, and
+//! held by [`TrainConfig`](crate::train::TrainConfig)); [`MlpConfig`] adds the data's input
+//! and output sizes.
+
+use super::Activation;
+use super::mlp::Mlp;
+use crate::error::{Error, Result};
+use crate::rng::Rng;
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::tensor::{Device, TensorData};
+use serde::{Deserialize, Serialize};
+
+/// The model's knobs, independent of the data: hidden widths, activation and dropout.
+/// Defaults: hidden layers `[128, 64]`, ReLU, no dropout.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelConfig {
+    /// Width of each hidden layer, input side first; empty for a linear (softmax regression)
+    /// model.
+    pub hidden: Vec<usize>,
+    /// Non-linearity between layers.
+    pub activation: Activation,
+    /// Dropout probability after each hidden activation, in [0, 1).
+    pub dropout: f64,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        ModelConfig {
+            hidden: vec![128, 64],
+            activation: Activation::Relu,
+            dropout: 0.0,
+        }
+    }
+}
+
+impl ModelConfig {
+    /// Sets the hidden layer widths.
+    pub fn with_hidden(mut self, hidden: impl Into<Vec<usize>>) -> Self {
+        self.hidden = hidden.into();
+        self
+    }
+
+    /// Sets the activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.activation = activation;
+        self
+    }
+
+    /// Sets the dropout probability.
+    pub fn with_dropout(mut self, dropout: f64) -> Self {
+        self.dropout = dropout;
+        self
+    }
+
+    /// The hidden sizes as text, like `128-64` (`linear` when there are none).
+    pub fn hidden_label(&self) -> String {
+        hidden_label(&self.hidden)
+    }
+
+    /// The full model config for data with `input` features and `output` classes.
+    pub fn for_data(&self, input: usize, output: usize) -> MlpConfig {
+        MlpConfig {
+            input,
+            output,
+            model: self.clone(),
+        }
+    }
+
+    /// Checks the hidden widths and the dropout probability.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(w) = self.hidden.iter().find(|&&w| w == 0 || w > 65_536) {
+            return Err(Error::invalid(
+                "hidden",
+                w,
+                "each hidden width must be between 1 and 65536",
+            ));
+        }
+        if self.hidden.len() > 32 {
+            return Err(Error::invalid(
+                "hidden",
+                self.hidden.len(),
+                "at most 32 hidden layers",
+            ));
+        }
+        if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
+            return Err(Error::invalid(
+                "dropout",
+                self.dropout,
+                "must be in [0, 1): 0 turns dropout off, 0.1-0.5 is the usual range",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Shape of an MLP: the data's sizes and the [`ModelConfig`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MlpConfig {
+    /// Number of input features.
+    pub input: usize,
+    /// Number of classes.
+    pub output: usize,
+    /// Hidden layers, activation and dropout.
+    #[serde(flatten)]
+    pub model: ModelConfig,
+}
+
+impl MlpConfig {
+    /// An MLP with the default [`ModelConfig`] (hidden layers `[128, 64]`, ReLU, no dropout).
+    pub fn new(input: usize, output: usize) -> Self {
+        ModelConfig::default().for_data(input, output)
+    }
+
+    /// Sets the hidden layer widths.
+    pub fn with_hidden(mut self, hidden: impl Into<Vec<usize>>) -> Self {
+        self.model.hidden = hidden.into();
+        self
+    }
+
+    /// Sets the activation.
+    pub fn with_activation(mut self, activation: Activation) -> Self {
+        self.model.activation = activation;
+        self
+    }
+
+    /// Sets the dropout probability.
+    pub fn with_dropout(mut self, dropout: f64) -> Self {
+        self.model.dropout = dropout;
+        self
+    }
+
+    /// Checks every field.
+    pub fn validate(&self) -> Result<()> {
+        if self.input == 0 {
+            return Err(Error::invalid(
+                "input",
+                0,
+                "the model needs at least one input feature",
+            ));
+        }
+        if self.output < 2 {
+            return Err(Error::invalid(
+                "output",
+                self.output,
+                "classification needs at least 2 classes",
+            ));
+        }
+        self.model.validate()
+    }
+
+    /// Number of trainable parameters (weights and biases).
+    pub fn num_params(&self) -> usize {
+        self.widths().windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+    }
+
+    /// Layer widths from input to output.
+    pub fn widths(&self) -> Vec<usize> {
+        let mut w = vec![self.input];
+        w.extend_from_slice(&self.model.hidden);
+        w.push(self.output);
+        w
+    }
+
+    /// Builds the model on `device` with weights drawn from a seeded generator, using
+    /// PyTorch's default scheme for `nn.Linear`: weights and biases uniform in
+    /// ±1/sqrt(fan_in).
+    pub fn init(&self, device: &Device, seed: u64) -> Result<Mlp> {
+        self.validate()?;
+        Ok(self.build(device, seed))
+    }
+
+    /// [`init`](Self::init) for a config that its caller has validated.
+    pub(crate) fn build(&self, device: &Device, seed: u64) -> Mlp {
+        let mut rng = Rng::derive(seed, 0x696e6974);
+        let layers = self
+            .widths()
+            .windows(2)
+            .map(|w| {
+                let (fan_in, fan_out) = (w[0], w[1]);
+                let bound = 1.0 / (fan_in as f64).sqrt();
+                let weight: Vec<f32> = (0..fan_in * fan_out)
+                    .map(|_| rng.uniform_range(-bound, bound) as f32)
+                    .collect();
+                let bias: Vec<f32> = (0..fan_out)
+                    .map(|_| rng.uniform_range(-bound, bound) as f32)
+                    .collect();
+                Linear {
+                    weight: Param::from_data(TensorData::new(weight, [fan_in, fan_out]), device),
+                    bias: Some(Param::from_data(TensorData::new(bias, [fan_out]), device)),
+                }
+            })
+            .collect();
+        Mlp::from_layers(layers, self.model.activation, self.model.dropout)
+    }
+}
+
+/// Hidden sizes as text: `128-64`, or `linear` for none.
+pub fn hidden_label(hidden: &[usize]) -> String {
+    if hidden.is_empty() {
+        "linear".to_string()
+    } else {
+        hidden
+            .iter()
+            .map(|h| h.to_string())
+            .collect::<Vec<_>>()
+            .join("-")
+    }
+}

@@ -1,0 +1,26 @@
+//! Progress output: one line per finished epoch.
+
+use super::{EpochRecord, Run};
+
+/// Something that wants to hear about each finished epoch (progress output).
+pub type EpochObserver<'a> = &'a mut dyn FnMut(&Run, &EpochRecord);
+
+/// Prints one line for an epoch (to stdout), for use as an [`EpochObserver`].
+pub fn print_progress(run: &Run, e: &EpochRecord) {
+    println!("{}", progress_line(run, e));
+}
+
+/// The progress line of an epoch.
+pub fn progress_line(run: &Run, e: &EpochRecord) -> String {
+    format!(
+        "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}  ({:.2} s)",
+        e.epoch,
+        run.config.epochs,
+        e.train_loss,
+        e.val_loss,
+        e.train_acc,
+        e.val_acc,
+        e.lr,
+        e.seconds
+    )
+}

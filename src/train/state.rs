@@ -1,0 +1,289 @@
+//! The state of a run while it trains, and the loop over epochs and steps.
+
+use super::progress::EpochObserver;
+use super::schedule::LrPlan;
+use super::tensors::{DeviceData, evaluate, grad_sq_norm, group_gradients, read_f64};
+use super::trainer::EXPLODED_LOSS_FACTOR;
+use super::{EpochRecord, Fitted, Outcome, Run, StepRecord, TrainConfig};
+use crate::data::Splits;
+use crate::error::Result;
+use crate::model::Mlp;
+use crate::rng::Rng;
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::{Device, Tensor};
+use std::time::Instant;
+
+/// Step losses are read back from the device in groups of this many steps, not one scalar
+/// per step, so that the device is not synchronised at every step.
+const READBACK_EVERY: usize = 32;
+
+/// Everything that changes during a run.
+pub(crate) struct TrainState<'a> {
+    config: &'a TrainConfig,
+    train: DeviceData,
+    train_eval: DeviceData,
+    val: DeviceData,
+    pub(crate) model: Mlp,
+    optim: ModuleOptimizer,
+    device: Device,
+    plan: LrPlan,
+    shuffle_rng: Rng,
+    dropout_rng: Rng,
+    run: Run,
+    pending_loss: Vec<Tensor<1>>,
+    pending_norm: Vec<Tensor<1>>,
+    pending_steps: Vec<StepRecord>,
+    best_model: Option<Mlp>,
+    step_seconds: f64,
+    samples_seen: usize,
+    loss_ceiling: Option<f64>,
+    started: Instant,
+}
+
+impl<'a> TrainState<'a> {
+    pub(crate) fn new(
+        splits: &Splits,
+        config: &'a TrainConfig,
+        n_params: usize,
+        device: Device,
+        model: Mlp,
+        optim: ModuleOptimizer,
+    ) -> Self {
+        let eval_device = device.clone().without_autodiff();
+        let n_train = splits.train.n_samples();
+        let batches_per_epoch = n_train.div_ceil(config.batch_size);
+        let steps_per_epoch = batches_per_epoch.div_ceil(config.accumulate);
+        let mut total_steps = steps_per_epoch * config.epochs;
+        if let Some(max) = config.max_steps {
+            total_steps = total_steps.min(max);
+        }
+        let plan = LrPlan {
+            base: config.lr(),
+            total_steps,
+            steps_per_epoch,
+            warmup_steps: config.warmup_epochs * steps_per_epoch,
+        };
+        let run = Run {
+            config: config.clone(),
+            dataset: splits.train.name.clone(),
+            n_train,
+            n_val: splits.val.n_samples(),
+            n_classes: splits.train.n_classes(),
+            n_params,
+            steps: Vec::new(),
+            epochs: Vec::new(),
+            outcome: Outcome::Completed,
+            best_epoch: None,
+            restored_best: false,
+            wall_s: 0.0,
+            samples_per_s: 0.0,
+        };
+        TrainState {
+            config,
+            train: DeviceData::upload(&splits.train, &device),
+            train_eval: DeviceData::upload(&splits.train, &eval_device),
+            val: DeviceData::upload(&splits.val, &eval_device),
+            model,
+            optim,
+            device,
+            plan,
+            shuffle_rng: Rng::derive(config.seed, 0x7368_7566),
+            dropout_rng: Rng::derive(config.seed, 0x6472_6f70),
+            run,
+            pending_loss: Vec::new(),
+            pending_norm: Vec::new(),
+            pending_steps: Vec::new(),
+            best_model: None,
+            step_seconds: 0.0,
+            samples_seen: 0,
+            loss_ceiling: None,
+            started: Instant::now(),
+        }
+    }
+
+    pub(crate) fn run_all(&mut self, observer: EpochObserver<'_>) -> Result<()> {
+        let mut step = 0usize;
+        let mut since_best = 0usize;
+        for epoch in 1..=self.config.epochs {
+            let epoch_start = Instant::now();
+            let mut order: Vec<usize> = (0..self.train.n).collect();
+            self.shuffle_rng.shuffle(&mut order);
+            let batches: Vec<&[usize]> = order.chunks(self.config.batch_size).collect();
+            for group in batches.chunks(self.config.accumulate) {
+                if step >= self.plan.total_steps {
+                    break;
+                }
+                self.step(step, epoch, group);
+                step += 1;
+                if self.pending_steps.len() >= READBACK_EVERY && self.flush()? {
+                    return self.end_diverged(epoch, epoch_start, observer);
+                }
+            }
+            if self.flush()? {
+                return self.end_diverged(epoch, epoch_start, observer);
+            }
+            let record = self.evaluate_epoch(epoch, epoch_start)?;
+            let val_loss = record.val_loss;
+            self.run.epochs.push(record.clone());
+            observer(&self.run, &record);
+            if !(record.train_loss.is_finite() && val_loss.is_finite()) {
+                let value = if val_loss.is_finite() {
+                    record.train_loss
+                } else {
+                    val_loss
+                };
+                self.run.outcome = Outcome::Diverged {
+                    step: step.saturating_sub(1),
+                    value,
+                };
+                return Ok(());
+            }
+            let min_delta = self
+                .config
+                .early_stopping
+                .as_ref()
+                .map_or(0.0, |e| e.min_delta);
+            let improved = match self.run.best() {
+                None => true,
+                Some(best) => val_loss < best.val_loss - min_delta,
+            };
+            if improved {
+                self.run.best_epoch = Some(epoch);
+                since_best = 0;
+                if self
+                    .config
+                    .early_stopping
+                    .as_ref()
+                    .is_some_and(|e| e.restore_best)
+                {
+                    self.best_model = Some(self.model.clone());
+                }
+            } else {
+                since_best += 1;
+            }
+            if let Some(es) = &self.config.early_stopping
+                && since_best >= es.patience
+            {
+                self.run.outcome = Outcome::EarlyStopped { epoch };
+                return Ok(());
+            }
+            if step >= self.plan.total_steps {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// One optimizer step over a group of micro-batches.
+    fn step(&mut self, step: usize, epoch: usize, group: &[&[usize]]) {
+        let t0 = Instant::now();
+        let lr = self.plan.lr_at(&self.config.schedule, step);
+        let total: usize = group.iter().map(|b| b.len()).sum();
+        let (step_loss, grads) =
+            group_gradients(&self.model, &self.train, group, &mut self.dropout_rng);
+        if let Some(norm) = grad_sq_norm(&self.model, &grads) {
+            self.pending_norm.push(norm);
+        }
+        let model = std::mem::replace(&mut self.model, Mlp::empty());
+        self.model = self.optim.step(lr, model, grads);
+        self.pending_loss.push(step_loss);
+        self.pending_steps.push(StepRecord {
+            step,
+            epoch,
+            lr,
+            loss: f64::NAN,
+            grad_norm: f64::NAN,
+        });
+        self.samples_seen += total;
+        self.step_seconds += t0.elapsed().as_secs_f64();
+    }
+
+    /// Reads pending step losses back; returns true when the run diverged.
+    fn flush(&mut self) -> Result<bool> {
+        if self.pending_steps.is_empty() {
+            return Ok(false);
+        }
+        let losses = read_f64(Tensor::cat(std::mem::take(&mut self.pending_loss), 0))?;
+        let norms = if self.pending_norm.is_empty() {
+            vec![f64::NAN; losses.len()]
+        } else {
+            read_f64(Tensor::cat(std::mem::take(&mut self.pending_norm), 0))?
+                .into_iter()
+                .map(f64::sqrt)
+                .collect()
+        };
+        let ln_k = (self.run.n_classes as f64).ln();
+        for (i, mut rec) in std::mem::take(&mut self.pending_steps)
+            .into_iter()
+            .enumerate()
+        {
+            rec.loss = losses.get(i).copied().unwrap_or(f64::NAN);
+            rec.grad_norm = norms.get(i).copied().unwrap_or(f64::NAN);
+            let ceiling = *self
+                .loss_ceiling
+                .get_or_insert(EXPLODED_LOSS_FACTOR * rec.loss.max(ln_k));
+            let bad = !rec.loss.is_finite() || rec.loss > ceiling;
+            let (step, value) = (rec.step, rec.loss);
+            self.run.steps.push(rec);
+            if bad {
+                self.run.outcome = Outcome::Diverged { step, value };
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Records the partial epoch in which the run diverged (evaluated as it stands, so the
+    /// curves show the blow-up) and stops.
+    fn end_diverged(
+        &mut self,
+        epoch: usize,
+        epoch_start: Instant,
+        observer: EpochObserver<'_>,
+    ) -> Result<()> {
+        self.pending_loss.clear();
+        self.pending_norm.clear();
+        self.pending_steps.clear();
+        let record = self.evaluate_epoch(epoch, epoch_start)?;
+        self.run.epochs.push(record.clone());
+        observer(&self.run, &record);
+        Ok(())
+    }
+
+    fn evaluate_epoch(&mut self, epoch: usize, epoch_start: Instant) -> Result<EpochRecord> {
+        let model = self.model.valid();
+        let (train_loss, train_acc) = evaluate(&model, &self.train_eval)?;
+        let (val_loss, val_acc) = evaluate(&model, &self.val)?;
+        Ok(EpochRecord {
+            epoch,
+            train_loss,
+            val_loss,
+            train_acc,
+            val_acc,
+            lr: self.run.steps.last().map_or(self.plan.base, |s| s.lr),
+            seconds: epoch_start.elapsed().as_secs_f64(),
+        })
+    }
+
+    pub(crate) fn finish(mut self) -> Fitted {
+        if let Some(best) = self.best_model.take()
+            && !self.run.outcome.is_diverged()
+        {
+            self.model = best;
+            self.run.restored_best = true;
+        }
+        self.run.wall_s = self.started.elapsed().as_secs_f64();
+        self.run.samples_per_s = if self.step_seconds > 0.0 {
+            self.samples_seen as f64 / self.step_seconds
+        } else {
+            0.0
+        };
+        Fitted {
+            run: self.run,
+            model: self.model,
+            optim: self.optim,
+            device: self.device,
+        }
+    }
+}
