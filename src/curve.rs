@@ -117,6 +117,61 @@ pub(crate) fn rel_noise(xs: &[f64]) -> f64 {
     }
 }
 
+/// An exponential moving average with bias correction, fed one value at a time (the LR
+/// finder smooths its loss while it sweeps): `avg = beta*avg + (1-beta)*x`, reported as
+/// `avg / (1 - beta^n)` after `n` values.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ema {
+    beta: f64,
+    avg: f64,
+    n: i32,
+}
+
+impl Ema {
+    /// An average with weight `beta` on the past (0 follows the values exactly).
+    pub(crate) fn new(beta: f64) -> Self {
+        Ema {
+            beta,
+            avg: 0.0,
+            n: 0,
+        }
+    }
+
+    /// Adds a value and returns the bias-corrected average so far.
+    pub(crate) fn push(&mut self, x: f64) -> f64 {
+        self.avg = self.beta * self.avg + (1.0 - self.beta) * x;
+        self.n += 1;
+        self.avg / (1.0 - self.beta.powi(self.n))
+    }
+}
+
+/// A whole curve smoothed by an [`Ema`] (the tests build range-test curves with it).
+#[cfg(test)]
+pub(crate) fn smooth(losses: &[f64], beta: f64) -> Vec<f64> {
+    let mut ema = Ema::new(beta);
+    losses.iter().map(|&l| ema.push(l)).collect()
+}
+
+/// Slope of `y` against log10(x) by central differences (one-sided at the ends).
+pub(crate) fn log_slope(x: &[f64], y: &[f64]) -> Vec<f64> {
+    let n = y.len().min(x.len());
+    let lx: Vec<f64> = x[..n].iter().map(|v| v.log10()).collect();
+    (0..n)
+        .map(|i| {
+            let (a, b) = match i {
+                0 => (0, 1.min(n - 1)),
+                _ if i == n - 1 => (i - 1, i),
+                _ => (i - 1, i + 1),
+            };
+            if a == b {
+                0.0
+            } else {
+                (y[b] - y[a]) / (lx[b] - lx[a])
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +214,11 @@ mod tests {
         assert_eq!(rel_change(0.0, 1.0), 0.0);
         assert_eq!(rel_noise(&[1.0, 0.9, 0.8, 0.7]), 0.0);
         assert!(rel_noise(&[1.0, 1.5, 1.0, 1.5, 1.0]) > 0.1);
+    }
+
+    #[test]
+    fn smoothing_is_bias_corrected() {
+        let s = smooth(&[2.0, 2.0, 2.0], 0.98);
+        assert!(s.iter().all(|v| (v - 2.0).abs() < 1e-12));
     }
 }

@@ -18,14 +18,35 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum Error {
     /// A hyperparameter is outside its valid range.
-    #[error("invalid {name} = {value}: {expected}")]
+    #[error("invalid {name} = {value}: must be {valid}{}", hint_text(.hint))]
     InvalidHyperparameter {
-        /// The hyperparameter's name, as in the config field or CLI flag.
+        /// The hyperparameter's name, as in the config field (the CLI flag is the same with
+        /// `-` for `_`).
         name: &'static str,
-        /// The value given, formatted.
+        /// The value given.
+        value: f64,
+        /// The values that are valid.
+        valid: Valid,
+        /// Typical values or how to fix it; may be empty.
+        hint: String,
+    },
+    /// A name (optimizer, activation, schedule, device, ...) that tunelab does not know.
+    #[error("unknown {name} '{value}': use {known}")]
+    UnknownName {
+        /// What kind of name it is, as in the config field.
+        name: &'static str,
+        /// The name given.
         value: String,
-        /// What a valid value looks like and how to fix it.
-        expected: String,
+        /// The names tunelab knows, in words.
+        known: &'static str,
+    },
+    /// A run id that is not in the experiment log.
+    #[error("no run {id} in the log (ids 1 to {runs})")]
+    UnknownRun {
+        /// The id asked for.
+        id: i64,
+        /// How many runs the log holds.
+        runs: usize,
     },
     /// A dataset name that tunelab does not ship.
     #[error("unknown dataset '{name}': use one of {known}, or give the path of a CSV file")]
@@ -90,13 +111,115 @@ pub enum Error {
     Backend(String),
 }
 
+/// The values a hyperparameter may take, for [`Error::InvalidHyperparameter`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Valid {
+    /// A finite number > 0.
+    Positive,
+    /// A finite number >= 0.
+    NonNegative,
+    /// A number >= this.
+    AtLeast(f64),
+    /// A number <= this.
+    AtMost(f64),
+    /// A number < this.
+    Below(f64),
+    /// A number from the first to the second, both included.
+    Between(f64, f64),
+    /// A number from the first (included) to the second (excluded).
+    HalfOpen(f64, f64),
+    /// A number strictly between the two.
+    Open(f64, f64),
+}
+
+impl Valid {
+    /// Whether `v` is valid.
+    pub fn contains(&self, v: f64) -> bool {
+        match *self {
+            Valid::Positive => v.is_finite() && v > 0.0,
+            Valid::NonNegative => v.is_finite() && v >= 0.0,
+            Valid::AtLeast(lo) => v >= lo,
+            Valid::AtMost(hi) => v <= hi,
+            Valid::Below(hi) => v < hi,
+            Valid::Between(lo, hi) => (lo..=hi).contains(&v),
+            Valid::HalfOpen(lo, hi) => (lo..hi).contains(&v),
+            Valid::Open(lo, hi) => v > lo && v < hi,
+        }
+    }
+}
+
+impl std::fmt::Display for Valid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Valid::Positive => write!(f, "a finite number > 0"),
+            Valid::NonNegative => write!(f, "a finite number >= 0"),
+            Valid::AtLeast(lo) => write!(f, ">= {lo}"),
+            Valid::AtMost(hi) => write!(f, "at most {hi}"),
+            Valid::Below(hi) => write!(f, "below {hi}"),
+            Valid::Between(lo, hi) => write!(f, "between {lo} and {hi}"),
+            Valid::HalfOpen(lo, hi) => write!(f, "in [{lo}, {hi})"),
+            Valid::Open(lo, hi) => write!(f, "in ({lo}, {hi})"),
+        }
+    }
+}
+
+pub(crate) fn hint_text(hint: &str) -> String {
+    if hint.is_empty() {
+        String::new()
+    } else {
+        format!(" ({hint})")
+    }
+}
+
 impl Error {
-    /// Builds an [`Error::InvalidHyperparameter`].
+    /// Builds an [`Error::InvalidHyperparameter`]: `name` is `value`, which is not `valid`;
+    /// `hint` says what is typical or how to fix it (empty for nothing more to say).
+    pub fn out_of_range(
+        name: &'static str,
+        value: f64,
+        valid: Valid,
+        hint: impl Into<String>,
+    ) -> Self {
+        Error::InvalidHyperparameter {
+            name,
+            value,
+            valid,
+            hint: hint.into(),
+        }
+    }
+
+    /// Checks `value` against `valid`, with [`Error::out_of_range`] when it fails.
+    pub fn check(
+        name: &'static str,
+        value: f64,
+        valid: Valid,
+        hint: impl Into<String>,
+    ) -> Result<()> {
+        if valid.contains(value) {
+            Ok(())
+        } else {
+            Err(Error::out_of_range(name, value, valid, hint))
+        }
+    }
+
+    /// Builds an [`Error::UnknownName`].
+    pub fn unknown(name: &'static str, value: impl Into<String>, known: &'static str) -> Self {
+        Error::UnknownName {
+            name,
+            value: value.into(),
+            known,
+        }
+    }
+
+    /// Builds an [`Error::InvalidHyperparameter`] from words (being replaced by
+    /// [`Error::out_of_range`]).
+    #[doc(hidden)]
     pub fn invalid(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
         Error::InvalidHyperparameter {
             name,
-            value: value.to_string(),
-            expected: expected.into(),
+            value: value.to_string().parse().unwrap_or(f64::NAN),
+            valid: Valid::Positive,
+            hint: expected.into(),
         }
     }
 

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod advise;
+#[doc(hidden)]
 pub mod cli;
 mod curve;
 pub mod data;
@@ -31,16 +32,16 @@ pub mod log;
 pub mod lr_finder;
 pub mod model;
 mod parallel;
-pub mod rng;
+mod rng;
 pub mod study;
 pub mod train;
 
 pub use data::{Dataset, SplitConfig, Splits};
 pub use diagnose::{Diagnose, Diagnosis, Pattern, diagnose};
-pub use error::{Error, Result};
+pub use error::{Error, Result, Valid};
 pub use log::{Entry, ExperimentLog, Metric, RunRecord};
 pub use lr_finder::{LrFinderConfig, LrFinderResult, lr_find, lr_find_with};
-pub use model::{Activation, Mlp, MlpConfig};
+pub use model::{Activation, Mlp, MlpConfig, ModelConfig};
 /// The polars version tunelab's experiment logs use, for filtering and sorting them.
 pub use polars;
 pub use study::{Budget, StudyConfig, StudyResult, run_study};

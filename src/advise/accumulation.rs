@@ -1,6 +1,6 @@
 //! Gradient accumulation: reaching a large effective batch with micro-batches that fit.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::write_table;
 use serde::Serialize;
 use std::fmt;
@@ -40,24 +40,27 @@ pub fn accumulation_plan(
     max_micro_batch: usize,
 ) -> Result<AccumulationPlan> {
     if target_effective_batch == 0 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "target_batch",
-            0,
-            "the effective batch must be >= 1",
+            0.0,
+            Valid::AtLeast(1.0),
+            "the effective batch",
         ));
     }
     if target_effective_batch > MAX_EFFECTIVE_BATCH {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "target_batch",
-            target_effective_batch,
-            format!("must be at most {MAX_EFFECTIVE_BATCH}"),
+            target_effective_batch as f64,
+            Valid::AtMost(MAX_EFFECTIVE_BATCH as f64),
+            "",
         ));
     }
     if max_micro_batch == 0 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "max_micro_batch",
-            0,
-            "the largest micro-batch that fits must be >= 1 (see largest_batch)",
+            0.0,
+            Valid::AtLeast(1.0),
+            "the largest micro-batch that fits; see largest_batch",
         ));
     }
     let target = target_effective_batch;

@@ -1,6 +1,6 @@
 //! The hidden-layer shapes the tuning guide tries, smallest first.
 
-use crate::model::MlpConfig;
+use crate::model::{MlpConfig, ModelConfig};
 use serde::Serialize;
 use std::fmt;
 
@@ -40,7 +40,9 @@ pub const ARCHITECTURES: [Architecture; 5] = [
 impl Architecture {
     /// The model config of this shape for `input` features and `output` classes.
     pub fn mlp(&self, input: usize, output: usize) -> MlpConfig {
-        MlpConfig::new(input, output).with_hidden(self.hidden.to_vec())
+        ModelConfig::default()
+            .with_hidden(self.hidden)
+            .for_data(input, output)
     }
 
     /// The shape as text, like `128-64`.

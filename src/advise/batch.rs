@@ -1,6 +1,6 @@
 //! Which batch size to start with for a dataset of a given size.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::write_table;
 use serde::Serialize;
 use std::fmt;
@@ -104,10 +104,11 @@ pub fn batch_rule(n_samples: usize) -> BatchRule {
 /// A range above the dataset size is cut to the dataset size (full-batch training).
 pub fn batch_size_for(n_samples: usize) -> Result<BatchAdvice> {
     if n_samples == 0 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "n_samples",
-            0,
-            "give the number of training samples (at least 1)",
+            0.0,
+            Valid::AtLeast(1.0),
+            "the number of training samples",
         ));
     }
     let rule = batch_rule(n_samples);

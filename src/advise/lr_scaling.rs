@@ -1,6 +1,6 @@
 //! Scaling the learning rate when the batch size changes.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::{short, write_table};
 use serde::Serialize;
 use std::fmt;
@@ -32,15 +32,21 @@ pub struct LrScaling {
 /// Scales `lr`, tuned at batch `old_batch`, to batch `new_batch` by both rules.
 pub fn scale_lr(lr: f64, old_batch: usize, new_batch: usize) -> Result<LrScaling> {
     if !(lr.is_finite() && lr > 0.0) {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "lr",
-            lr,
-            "must be a finite number > 0 (the learning rate tuned at the old batch, e.g. 1e-3)",
+            lr as f64,
+            Valid::Positive,
+            "the learning rate tuned at the old batch, e.g. 1e-3",
         ));
     }
     for (name, batch) in [("from_batch", old_batch), ("to_batch", new_batch)] {
         if batch == 0 {
-            return Err(Error::invalid(name, 0, "a batch size must be >= 1"));
+            return Err(Error::out_of_range(
+                name,
+                0.0,
+                Valid::AtLeast(1.0),
+                "a batch size",
+            ));
         }
     }
     let ratio = new_batch as f64 / old_batch as f64;

@@ -1,6 +1,6 @@
 //! How much memory training an MLP takes, and the largest batch that fits a budget.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::write_table;
 use crate::model::MlpConfig;
 use crate::train::OptimizerKind;
@@ -126,12 +126,14 @@ pub fn largest_batch(
     let (fixed, per_sample) = cost(model, optimizer, F32_BYTES);
     let minimum = fixed.saturating_add(per_sample);
     if budget_bytes < minimum || per_sample == 0 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "budget",
-            format!("{budget_bytes} bytes ({})", crate::fmt::bytes(budget_bytes)),
+            budget_bytes as f64,
+            Valid::AtLeast(minimum.max(1) as f64),
             format!(
-                "training this {}-parameter model with {optimizer} needs at least {minimum} bytes ({}) \
+                "bytes; {} given, and training this {}-parameter model with {optimizer} needs at least {} \
                  for batch 1: raise the budget, use a smaller model, or an optimizer with less state (sgd)",
+                crate::fmt::bytes(budget_bytes),
                 model.num_params(),
                 crate::fmt::bytes(minimum)
             ),
@@ -186,9 +188,12 @@ impl fmt::Display for MemoryEstimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ModelConfig;
 
     fn digits_mlp() -> MlpConfig {
-        MlpConfig::new(64, 10).with_hidden(vec![128, 64])
+        ModelConfig::default()
+            .with_hidden(vec![128, 64])
+            .for_data(64, 10)
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! How much regularisation to add, by how strongly the model overfits.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::{short, write_table};
 use serde::Serialize;
 use std::fmt;
@@ -154,10 +154,11 @@ pub fn regularization_rule(gap: f64) -> RegularizationRule {
 pub fn regularization_advice(train_loss: f64, val_loss: f64) -> Result<RegularizationAdvice> {
     for (name, v) in [("train_loss", train_loss), ("val_loss", val_loss)] {
         if !(v.is_finite() && v >= 0.0) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 name,
-                v,
-                "must be a finite loss >= 0 (a run that diverged needs a lower learning rate first)",
+                v as f64,
+                Valid::NonNegative,
+                "a run that diverged needs a lower learning rate first",
             ));
         }
     }

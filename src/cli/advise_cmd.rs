@@ -6,25 +6,25 @@ use crate::advise::{
     regularization_advice, scale_lr,
 };
 use crate::error::Result;
-use crate::model::{MlpConfig, ModelConfig};
+use crate::model::ModelConfig;
 use crate::train::OptimizerKind;
 use clap::{Args, Subcommand};
 use serde_json::json;
 
 /// Flags of `tunelab advise`.
 #[derive(Debug, Clone, Args)]
-pub struct AdviseArgs {
+pub(crate) struct AdviseArgs {
     /// Which advice.
     #[command(subcommand)]
-    pub topic: AdviseTopic,
+    pub(crate) topic: AdviseTopic,
     /// Print one JSON object instead of tables.
     #[arg(long, global = true)]
-    pub json: bool,
+    pub(crate) json: bool,
 }
 
 /// The topics of `tunelab advise`.
 #[derive(Debug, Clone, Subcommand)]
-pub enum AdviseTopic {
+pub(crate) enum AdviseTopic {
     /// Batch size for a dataset size; with --lr, the learning rate for a new batch size.
     Batch(BatchArgs),
     /// Training memory of an MLP; the largest batch for a budget; gradient accumulation.
@@ -35,57 +35,57 @@ pub enum AdviseTopic {
 
 /// Flags of `tunelab advise batch`.
 #[derive(Debug, Clone, Args)]
-pub struct BatchArgs {
+pub(crate) struct BatchArgs {
     /// Training samples in the dataset.
     #[arg(long, value_parser = args::positive_usize)]
-    pub n_samples: usize,
+    pub(crate) n_samples: usize,
     /// A learning rate tuned at --from-batch, to scale to --to-batch.
     #[arg(long, value_parser = args::positive_f64)]
-    pub lr: Option<f64>,
+    pub(crate) lr: Option<f64>,
     /// The batch the learning rate was tuned at.
     #[arg(long, default_value_t = 64, requires = "lr", value_parser = args::positive_usize)]
-    pub from_batch: usize,
+    pub(crate) from_batch: usize,
     /// The new batch (default: the suggested batch for --n-samples).
     #[arg(long, requires = "lr", value_parser = args::positive_usize)]
-    pub to_batch: Option<usize>,
+    pub(crate) to_batch: Option<usize>,
 }
 
 /// Flags of `tunelab advise memory`.
 #[derive(Debug, Clone, Args)]
-pub struct MemoryArgs {
+pub(crate) struct MemoryArgs {
     /// Hidden layer widths, e.g. 128,64 ('linear' for none).
     #[arg(long, default_value_t = args::Hidden(ModelConfig::default().hidden), value_parser = args::hidden)]
-    pub hidden: args::Hidden,
+    pub(crate) hidden: args::Hidden,
     /// Input features.
     #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
-    pub input: usize,
+    pub(crate) input: usize,
     /// Classes (outputs).
     #[arg(long, default_value_t = 10, value_parser = args::positive_usize)]
-    pub classes: usize,
+    pub(crate) classes: usize,
     /// adam, adamw, sgd, sgd-momentum or rmsprop.
     #[arg(long, default_value = "adam", value_parser = args::optimizer)]
-    pub optimizer: OptimizerKind,
+    pub(crate) optimizer: OptimizerKind,
     /// Samples per forward pass.
     #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
-    pub batch: usize,
+    pub(crate) batch: usize,
     /// Memory budget in MiB: prints the largest batch that fits.
     #[arg(long, value_parser = args::positive_f64)]
-    pub budget_mb: Option<f64>,
+    pub(crate) budget_mb: Option<f64>,
     /// Effective batch wanted: prints a gradient-accumulation plan with micro-batches that
     /// fit the budget (or --batch without a budget).
     #[arg(long, value_parser = args::positive_usize)]
-    pub target_batch: Option<usize>,
+    pub(crate) target_batch: Option<usize>,
 }
 
 /// Flags of `tunelab advise regularization`.
 #[derive(Debug, Clone, Args)]
-pub struct RegularizationArgs {
+pub(crate) struct RegularizationArgs {
     /// Final training loss.
     #[arg(long, value_parser = args::non_negative_f64)]
-    pub train_loss: f64,
+    pub(crate) train_loss: f64,
     /// Final validation loss.
     #[arg(long, value_parser = args::non_negative_f64)]
-    pub val_loss: f64,
+    pub(crate) val_loss: f64,
 }
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -128,7 +128,9 @@ fn batch(b: &BatchArgs) -> Result<(String, serde_json::Value)> {
 }
 
 fn memory(m: &MemoryArgs) -> Result<(String, serde_json::Value)> {
-    let model = MlpConfig::new(m.input, m.classes).with_hidden(m.hidden.0.clone());
+    let model = ModelConfig::default()
+        .with_hidden(m.hidden.0.clone())
+        .for_data(m.input, m.classes);
     model.validate()?;
     let estimate = memory_estimate(&model, m.optimizer, m.batch, F32_BYTES);
     let mut text = estimate.to_string();

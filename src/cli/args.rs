@@ -7,7 +7,7 @@ use crate::train::{DeviceSpec, OptimizerKind, TrainConfig};
 use clap::Args;
 
 /// Parses a finite number > 0 (for the advice commands, whose inputs are not a config).
-pub fn positive_f64(s: &str) -> std::result::Result<f64, String> {
+pub(crate) fn positive_f64(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v > 0.0 => Ok(v),
         _ => Err("must be a finite number > 0 (e.g. 1e-3)".into()),
@@ -15,7 +15,7 @@ pub fn positive_f64(s: &str) -> std::result::Result<f64, String> {
 }
 
 /// Parses a finite number >= 0 (for the advice commands).
-pub fn non_negative_f64(s: &str) -> std::result::Result<f64, String> {
+pub(crate) fn non_negative_f64(s: &str) -> std::result::Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err("must be a finite number >= 0 (e.g. 1e-4)".into()),
@@ -23,7 +23,7 @@ pub fn non_negative_f64(s: &str) -> std::result::Result<f64, String> {
 }
 
 /// Parses a count >= 1 (for the advice commands).
-pub fn positive_usize(s: &str) -> std::result::Result<usize, String> {
+pub(crate) fn positive_usize(s: &str) -> std::result::Result<usize, String> {
     match s.parse::<usize>() {
         Ok(v) if v >= 1 => Ok(v),
         _ => Err("must be a whole number >= 1".into()),
@@ -32,7 +32,7 @@ pub fn positive_usize(s: &str) -> std::result::Result<usize, String> {
 
 /// Hidden layer widths on the command line: `128,64`, or `linear` for none.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Hidden(pub Vec<usize>);
+pub(crate) struct Hidden(pub Vec<usize>);
 
 impl std::fmt::Display for Hidden {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -46,7 +46,7 @@ impl std::fmt::Display for Hidden {
 
 /// Parses hidden widths like `128,64` (empty or `linear` for none). Only the syntax is
 /// checked here; the widths are checked with the rest of the config.
-pub fn hidden(s: &str) -> std::result::Result<Hidden, String> {
+pub(crate) fn hidden(s: &str) -> std::result::Result<Hidden, String> {
     let t = s.trim();
     if t.is_empty() || t.eq_ignore_ascii_case("linear") || t.eq_ignore_ascii_case("none") {
         return Ok(Hidden(Vec::new()));
@@ -64,13 +64,13 @@ pub fn hidden(s: &str) -> std::result::Result<Hidden, String> {
 }
 
 /// Parses an optimizer name.
-pub fn optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
+pub(crate) fn optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
     s.parse()
         .map_err(|_| "must be one of adam, adamw, sgd, sgd-momentum, rmsprop".into())
 }
 
 /// Parses a device name.
-pub fn device(s: &str) -> std::result::Result<DeviceSpec, String> {
+pub(crate) fn device(s: &str) -> std::result::Result<DeviceSpec, String> {
     s.parse()
         .map_err(|_| "must be one of cpu, flex, torch-cpu, cuda, cuda:N".into())
 }
@@ -84,40 +84,40 @@ fn defaults() -> TrainConfig {
 /// from [`TrainConfig::default`]; their ranges are checked once, by the library, when the
 /// config is used, and errors name the flag.
 #[derive(Debug, Clone, Args)]
-pub struct ConfigArgs {
+pub(crate) struct ConfigArgs {
     /// adam, adamw, sgd, sgd-momentum or rmsprop.
     #[arg(long, default_value_t = defaults().optimizer, value_parser = optimizer)]
-    pub optimizer: OptimizerKind,
+    pub(crate) optimizer: OptimizerKind,
     /// Learning rate (default: the optimizer's default, 1e-3 or 1e-2).
     #[arg(long)]
-    pub lr: Option<f64>,
+    pub(crate) lr: Option<f64>,
     /// Samples per forward pass.
     #[arg(long, default_value_t = defaults().batch_size)]
-    pub batch_size: usize,
+    pub(crate) batch_size: usize,
     /// Micro-batches per optimizer step (gradient accumulation).
     #[arg(long, default_value_t = defaults().accumulate)]
-    pub accumulate: usize,
+    pub(crate) accumulate: usize,
     /// Hidden layer widths, e.g. 128,64 ('linear' for none).
     #[arg(long, default_value_t = Hidden(defaults().model.hidden), value_parser = hidden)]
-    pub hidden: Hidden,
+    pub(crate) hidden: Hidden,
     /// Dropout probability in [0, 1).
     #[arg(long, default_value_t = defaults().model.dropout)]
-    pub dropout: f64,
+    pub(crate) dropout: f64,
     /// Weight decay (default: 1e-2 for adamw, else 0).
     #[arg(long)]
-    pub weight_decay: Option<f64>,
+    pub(crate) weight_decay: Option<f64>,
     /// Seed of initialisation, shuffling and dropout.
     #[arg(long, default_value_t = defaults().seed)]
-    pub seed: u64,
+    pub(crate) seed: u64,
     /// cpu, flex, torch-cpu, cuda or cuda:N.
     #[arg(long, default_value_t = defaults().device, value_parser = device)]
-    pub device: DeviceSpec,
+    pub(crate) device: DeviceSpec,
 }
 
 impl ConfigArgs {
     /// The training config these flags describe (not yet validated: the library checks it
     /// where it is used).
-    pub fn config(&self) -> TrainConfig {
+    pub(crate) fn config(&self) -> TrainConfig {
         let mut config = TrainConfig::new(self.optimizer)
             .with_batch_size(self.batch_size)
             .with_accumulate(self.accumulate)
@@ -133,21 +133,21 @@ impl ConfigArgs {
 
 /// Where the data comes from.
 #[derive(Debug, Clone, Args)]
-pub struct DataArgs {
+pub(crate) struct DataArgs {
     /// A dataset name (digits, wine, breast_cancer, iris, moons, spirals) or a CSV path.
     #[arg(long, default_value = "digits")]
-    pub data: String,
+    pub(crate) data: String,
     /// The class column of a CSV file.
     #[arg(long, default_value = "target")]
-    pub target: String,
+    pub(crate) target: String,
     /// Seed of the train/validation/test split.
     #[arg(long, default_value_t = 0)]
-    pub split_seed: u64,
+    pub(crate) split_seed: u64,
 }
 
 impl DataArgs {
     /// Loads and splits the data.
-    pub fn load(&self) -> Result<Splits> {
+    pub(crate) fn load(&self) -> Result<Splits> {
         let dataset = if self.data.ends_with(".csv") || std::path::Path::new(&self.data).is_file() {
             Dataset::from_csv(&self.data, &self.target)?
         } else {

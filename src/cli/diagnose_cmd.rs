@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Flags of `tunelab diagnose`.
 #[derive(Debug, Clone, Args)]
-pub struct DiagnoseArgs {
+pub(crate) struct DiagnoseArgs {
     /// Per-epoch history CSV (header epoch,train_loss,val_loss,train_acc,val_acc,lr), as
     /// written by `tunelab train --history-csv`.
     #[arg(long)]

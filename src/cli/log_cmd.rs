@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 /// Flags of `tunelab log`.
 #[derive(Debug, Clone, Args)]
-pub struct LogArgs {
+pub(crate) struct LogArgs {
     #[command(subcommand)]
     action: LogAction,
 }
@@ -51,10 +51,10 @@ pub(super) fn run(args: LogArgs) -> Result<()> {
                 "val_loss" => Metric::ValLoss,
                 "train_loss" => Metric::TrainLoss,
                 _ => {
-                    return Err(Error::invalid(
+                    return Err(Error::unknown(
                         "metric",
                         metric,
-                        "use val_accuracy, val_loss or train_loss",
+                        "val_accuracy, val_loss or train_loss",
                     ));
                 }
             };

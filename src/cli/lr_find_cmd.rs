@@ -7,7 +7,7 @@ use clap::Args;
 
 /// Flags of `tunelab lr-find`.
 #[derive(Debug, Clone, Args)]
-pub struct LrFindArgs {
+pub(crate) struct LrFindArgs {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]

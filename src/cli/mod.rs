@@ -1,4 +1,5 @@
-//! The command-line interface (`tunelab train`, ...). The binary calls [`main`].
+//! The command-line interface (`tunelab train`, ...). The binary calls [`main`]; nothing
+//! else here is public.
 
 mod advise_cmd;
 mod args;
@@ -14,15 +15,15 @@ use clap::{Parser, Subcommand};
 /// tunelab: learn hyperparameter tuning by doing it.
 #[derive(Debug, Parser)]
 #[command(name = "tunelab", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     /// What to do.
     #[command(subcommand)]
-    pub command: Command,
+    pub(crate) command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Train one model and print its curves, outcome and summary.
     Train(train_cmd::TrainArgs),
     /// Run the learning-rate range test and print its suggestions.
@@ -38,9 +39,9 @@ pub enum Command {
 }
 
 /// Exit status for bad flags, values and input data.
-pub const EXIT_USAGE: i32 = 2;
+pub(crate) const EXIT_USAGE: i32 = 2;
 /// Exit status for failures while running.
-pub const EXIT_FAILURE: i32 = 1;
+pub(crate) const EXIT_FAILURE: i32 = 1;
 
 /// Parses the command line, runs the command and returns the exit status. Errors are one
 /// line on stderr.
@@ -93,19 +94,31 @@ fn one_line(err: &Error) -> String {
         Error::InvalidHyperparameter {
             name,
             value,
-            expected,
+            valid,
+            hint,
         } => format!(
-            "invalid value '{value}' for --{}: {expected}",
-            name.replace('_', "-")
+            "invalid value '{value}' for {}: must be {valid}{}",
+            flag(name),
+            crate::error::hint_text(hint)
         ),
+        Error::UnknownName { name, value, known } => {
+            format!("invalid value '{value}' for {}: use {known}", flag(name))
+        }
         other => other.to_string(),
     };
     text.replace('\n', " ")
 }
 
+/// The flag of a config field: `batch_size` is `--batch-size`.
+fn flag(name: &str) -> String {
+    format!("--{}", name.replace('_', "-"))
+}
+
 fn exit_code(err: &Error) -> i32 {
     match err {
         Error::InvalidHyperparameter { .. }
+        | Error::UnknownName { .. }
+        | Error::UnknownRun { .. }
         | Error::UnknownDataset { .. }
         | Error::Data { .. }
         | Error::File { .. }

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 /// Flags of `tunelab train`.
 #[derive(Debug, Clone, Args)]
-pub struct TrainArgs {
+pub(crate) struct TrainArgs {
     #[command(flatten)]
     data: DataArgs,
     #[command(flatten)]
@@ -45,7 +45,7 @@ pub struct TrainArgs {
 impl TrainArgs {
     /// The config these flags describe; the schedule name is read here, the ranges are
     /// checked by [`fit`] when it trains.
-    pub fn config(&self) -> Result<TrainConfig> {
+    pub(crate) fn config(&self) -> Result<TrainConfig> {
         let mut config = self
             .config
             .config()
@@ -98,7 +98,7 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
 }
 
 /// The JSON summary of a run printed by `train --json`.
-pub fn summary_json(run: &Run) -> serde_json::Value {
+pub(crate) fn summary_json(run: &Run) -> serde_json::Value {
     let epochs: Vec<serde_json::Value> = run
         .epochs
         .iter()

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 /// Flags of `tunelab tune`.
 #[derive(Debug, Clone, Args)]
-pub struct TuneArgs {
+pub(crate) struct TuneArgs {
     #[command(flatten)]
     data: DataArgs,
     /// quick (a minute or so) or full.

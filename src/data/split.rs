@@ -1,7 +1,7 @@
 //! Seeded stratified train/validation/test split and standardisation.
 
 use super::Dataset;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::rng::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -106,10 +106,11 @@ impl Splits {
     /// shuffled), for demonstrations of overfitting on little data.
     pub fn with_train_size(mut self, n: usize) -> Result<Splits> {
         if n == 0 || n > self.train.n_samples() {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "train_size",
-                n,
-                format!("must be between 1 and {}", self.train.n_samples()),
+                n as f64,
+                Valid::Between(1.0, self.train.n_samples() as f64),
+                "the training samples available",
             ));
         }
         let rows: Vec<usize> = (0..n).collect();
@@ -139,21 +140,28 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
         ("test_fraction", config.test_fraction),
     ] {
         if !(v.is_finite() && (0.0..1.0).contains(&v)) {
-            return Err(Error::invalid(name, v, "must be in [0, 1)"));
+            return Err(Error::out_of_range(
+                name,
+                v as f64,
+                Valid::HalfOpen(0.0, 1.0),
+                "",
+            ));
         }
     }
     if config.val_fraction <= 0.0 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "val_fraction",
-            config.val_fraction,
-            "must be > 0: tuning needs validation data",
+            config.val_fraction as f64,
+            Valid::Open(0.0, 1.0),
+            "tuning needs validation data",
         ));
     }
     if config.val_fraction + config.test_fraction >= 0.9 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "val_fraction + test_fraction",
-            config.val_fraction + config.test_fraction,
-            "must be below 0.9 so that training keeps at least 10% of the data",
+            config.val_fraction + config.test_fraction as f64,
+            Valid::Below(0.9),
+            "so that training keeps at least 10% of the data",
         ));
     }
     let mut rng = Rng::derive(config.seed, 0x73706c69);

@@ -2,18 +2,24 @@
 //! and overfitting on purpose.
 
 use super::Dataset;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::rng::Rng;
 
 fn check(n: usize, noise: f64) -> Result<()> {
     if n < 4 {
-        return Err(Error::invalid("n_samples", n, "must be at least 4"));
+        return Err(Error::out_of_range(
+            "n_samples",
+            n as f64,
+            Valid::AtLeast(4.0),
+            "",
+        ));
     }
     if !noise.is_finite() || noise < 0.0 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "noise",
-            noise,
-            "must be a finite number >= 0",
+            noise as f64,
+            Valid::NonNegative,
+            "",
         ));
     }
     Ok(())
@@ -51,10 +57,11 @@ pub fn moons(n: usize, noise: f64, seed: u64) -> Result<Dataset> {
 pub fn spirals(n: usize, classes: usize, noise: f64, seed: u64) -> Result<Dataset> {
     check(n, noise)?;
     if !(2..=10).contains(&classes) {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "classes",
-            classes,
-            "must be between 2 and 10",
+            classes as f64,
+            Valid::Between(2.0, 10.0),
+            "",
         ));
     }
     let mut rng = Rng::derive(seed, 0x7370_6972);

@@ -1,6 +1,6 @@
 //! The input of a diagnosis: the curves of one run and what is known about its settings.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::train::{Outcome, Run};
 
 /// What is known about the run behind a [`History`]; every field is optional, and each one
@@ -135,34 +135,42 @@ impl History {
         if let Some(lr) = c.lr
             && !(lr.is_finite() && lr > 0.0)
         {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "lr",
-                lr,
-                "must be a finite number > 0, or unknown",
+                lr as f64,
+                Valid::Positive,
+                "or unknown",
             ));
         }
         if let Some(d) = c.dropout
             && !(0.0..1.0).contains(&d)
         {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "dropout",
-                d,
-                "must be in [0, 1), or unknown",
+                d as f64,
+                Valid::HalfOpen(0.0, 1.0),
+                "or unknown",
             ));
         }
         if let Some(wd) = c.weight_decay
             && !(wd.is_finite() && wd >= 0.0)
         {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "weight_decay",
-                wd,
-                "must be a finite number >= 0, or unknown",
+                wd as f64,
+                Valid::NonNegative,
+                "or unknown",
             ));
         }
         if let Some(k) = c.n_classes
             && k < 2
         {
-            return Err(Error::invalid("n_classes", k, "must be >= 2, or unknown"));
+            return Err(Error::out_of_range(
+                "n_classes",
+                k as f64,
+                Valid::AtLeast(2.0),
+                "or unknown",
+            ));
         }
         Ok(())
     }

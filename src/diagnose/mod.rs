@@ -3,7 +3,7 @@
 //! Plain data in, plain data out, no tensors: build a [`History`] from a
 //! [`Run`](crate::train::Run) ([`History::from_run`]), from CSV files ([`History::from_csv_files`])
 //! or by hand, and [`diagnose`] it. Each rule lives in its own file with its thresholds as
-//! named constants that say why they have the value they have.
+//! named constants that say why they have the value they have ([`thresholds`]).
 //!
 //! ```
 //! use tunelab::diagnose::{diagnose, History, Pattern};
@@ -32,30 +32,35 @@ mod underfitting;
 mod val_rise;
 mod verdict;
 
-pub use exploding::{EXPLODING_LR_CUT, EXPLODING_RISE_FACTOR, EXPLODING_STEP_WINDOW};
 pub use finding::{Diagnosis, Finding, Pattern, Severity};
 pub use history::{History, RunContext};
-pub use loss_level::{
-    FALLBACK_HIGH_LOSS, HIGH_LOSS_FRACTION_OF_CHANCE, LOW_TRAIN_ACCURACY,
-    SEVERE_LOSS_FRACTION_OF_CHANCE, SEVERE_TRAIN_ACCURACY,
-};
-pub use not_decreasing::{
-    CLIMBED_BACK_DROP, INITIAL_LOSS_TOLERANCE, NOT_DECREASING_TOLERANCE, TINY_LR,
-};
-pub use oscillating::{
-    OSCILLATION_EPOCH_REL_AMPLITUDE, OSCILLATION_LR_CUT, OSCILLATION_MAX_TREND,
-    OSCILLATION_MIN_ABS_AMPLITUDE, OSCILLATION_MIN_POINTS, OSCILLATION_MIN_TURNING,
-    OSCILLATION_STEP_BLOCKS, OSCILLATION_STEP_REL_AMPLITUDE,
-};
-pub use overfitting::{
-    OVERFIT_GAP_RATIO, OVERFIT_MIN_GAP, OVERFIT_SEVERE_VAL_RISE, OVERFIT_STRONG_GAP_RATIO,
-    OVERFIT_STRONG_MIN_GAP,
-};
-pub use plateau::{
-    PLATEAU_LR_RAISE, PLATEAU_MAX_LATE_GAIN, PLATEAU_MIN_EARLY_DROP, PLATEAU_MIN_EPOCHS,
-};
-pub use slow::{SLOW_LR_RAISE, SLOW_MAX_DECREASE, SLOW_MIN_EPOCHS, SLOW_MIN_LATE_SHARE};
-pub use uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};
-pub use underfitting::UNDERFIT_MAX_GAP;
-pub use val_rise::{OVERFIT_NOISE_MULTIPLE, OVERFIT_VAL_RISE};
 pub use verdict::{Diagnose, diagnose};
+
+/// Every threshold of the rules, each documented where it is used: what it measures and why
+/// it has its value. A teacher can quote them; the rules read no other numbers.
+pub mod thresholds {
+    pub use super::exploding::{EXPLODING_LR_CUT, EXPLODING_RISE_FACTOR, EXPLODING_STEP_WINDOW};
+    pub use super::loss_level::{
+        FALLBACK_HIGH_LOSS, HIGH_LOSS_FRACTION_OF_CHANCE, LOW_TRAIN_ACCURACY,
+        SEVERE_LOSS_FRACTION_OF_CHANCE, SEVERE_TRAIN_ACCURACY,
+    };
+    pub use super::not_decreasing::{
+        CLIMBED_BACK_DROP, INITIAL_LOSS_TOLERANCE, NOT_DECREASING_TOLERANCE, TINY_LR,
+    };
+    pub use super::oscillating::{
+        OSCILLATION_EPOCH_REL_AMPLITUDE, OSCILLATION_LR_CUT, OSCILLATION_MAX_TREND,
+        OSCILLATION_MIN_ABS_AMPLITUDE, OSCILLATION_MIN_POINTS, OSCILLATION_MIN_TURNING,
+        OSCILLATION_STEP_BLOCKS, OSCILLATION_STEP_REL_AMPLITUDE,
+    };
+    pub use super::overfitting::{
+        OVERFIT_GAP_RATIO, OVERFIT_MIN_GAP, OVERFIT_SEVERE_VAL_RISE, OVERFIT_STRONG_GAP_RATIO,
+        OVERFIT_STRONG_MIN_GAP,
+    };
+    pub use super::plateau::{
+        PLATEAU_LR_RAISE, PLATEAU_MAX_LATE_GAIN, PLATEAU_MIN_EARLY_DROP, PLATEAU_MIN_EPOCHS,
+    };
+    pub use super::slow::{SLOW_LR_RAISE, SLOW_MAX_DECREASE, SLOW_MIN_EPOCHS, SLOW_MIN_LATE_SHARE};
+    pub use super::uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};
+    pub use super::underfitting::UNDERFIT_MAX_GAP;
+    pub use super::val_rise::{OVERFIT_NOISE_MULTIPLE, OVERFIT_VAL_RISE};
+}

@@ -1,6 +1,6 @@
 //! Settings of the learning-rate range test.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the LR range test. Defaults: from 1e-7 to 10 in 100 exponentially spaced
@@ -60,42 +60,47 @@ impl LrFinderConfig {
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [("start_lr", self.start_lr), ("end_lr", self.end_lr)] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(Error::invalid(name, v, "must be a finite number > 0"));
+                return Err(Error::out_of_range(name, v as f64, Valid::Positive, ""));
             }
         }
         if self.start_lr >= self.end_lr {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "start_lr",
                 self.start_lr,
-                format!("must be below end_lr ({}), e.g. 1e-7 to 10", self.end_lr),
+                Valid::Below(self.end_lr),
+                "below end_lr, e.g. 1e-7 to 10",
             ));
         }
         if self.steps < 5 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "steps",
-                self.steps,
-                "must be >= 5 (100 is usual)",
+                self.steps as f64,
+                Valid::AtLeast(5.0),
+                "100 is usual",
             ));
         }
         if !(0.0..1.0).contains(&self.beta) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "beta",
-                self.beta,
-                "must be in [0, 1), e.g. 0.98",
+                self.beta as f64,
+                Valid::HalfOpen(0.0, 1.0),
+                "e.g. 0.98",
             ));
         }
         if !(self.stop_factor.is_finite() && self.stop_factor > 1.0) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "stop_factor",
-                self.stop_factor,
-                "must be > 1, e.g. 4",
+                self.stop_factor as f64,
+                Valid::Open(1.0, f64::INFINITY),
+                "e.g. 4",
             ));
         }
         if !(1..=20).contains(&self.seeds) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "seeds",
-                self.seeds,
-                "must be between 1 and 20",
+                self.seeds as f64,
+                Valid::Between(1.0, 20.0),
+                "",
             ));
         }
         Ok(())

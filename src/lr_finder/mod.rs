@@ -6,14 +6,15 @@
 //! are, and says "uncertain" rather than pretend when the curve is flat or noisy.
 
 mod config;
+pub(crate) mod recommend;
 mod result;
-mod suggest;
+pub(crate) mod suggest;
 mod sweep;
 
 pub use config::LrFinderConfig;
-pub use result::{LrFinderResult, SuggestionSpread};
-pub use suggest::{
+pub use recommend::{
     FLAT_RELATIVE_DROP, MAX_DISAGREEMENT_DECADES, MIN_POINTS, NOISE_RATIO, Recommendation,
-    Suggestion, log_slope, recommend, smooth, suggest,
 };
+pub use result::{LrFinderResult, SuggestionSpread};
+pub use suggest::Suggestion;
 pub use sweep::{MAX_SEED_SPREAD_DECADES, lr_find, lr_find_with};

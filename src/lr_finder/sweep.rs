@@ -1,7 +1,9 @@
 //! Running the range test on copies of the model and optimizer.
 
-use super::suggest::{Recommendation, Suggestion, recommend, suggest};
+use super::recommend::{Recommendation, recommend};
+use super::suggest::{Suggestion, suggest};
 use super::{LrFinderConfig, LrFinderResult, SuggestionSpread};
+use crate::curve::Ema;
 use crate::data::Splits;
 use crate::error::{Error, Result};
 use crate::model::Mlp;
@@ -45,7 +47,10 @@ pub fn lr_find_with(
         .first()
         .map(|l| l.weight.val().device())
         .ok_or_else(|| {
-            Error::invalid("model", "no layers", "build the model with MlpConfig::init")
+            Error::data(
+                "model",
+                "the model has no layers: build it with MlpConfig::init",
+            )
         })?;
     run_sweeps(splits, config, finder, &device, |_| {
         Ok((model.clone(), optim.clone()))
@@ -63,7 +68,7 @@ fn run_sweeps(
 ) -> Result<LrFinderResult> {
     finder.validate()?;
     config.validate()?;
-    check_batch(splits, config)?;
+    crate::train::check_batch(splits, config)?;
     let train = DeviceData::upload(&splits.train, device);
     let started = Instant::now();
     let mut curves = Vec::with_capacity(finder.seeds);
@@ -78,18 +83,6 @@ fn run_sweeps(
         finder,
         started.elapsed().as_secs_f64(),
     ))
-}
-
-fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {
-    let n = splits.train.n_samples();
-    if config.batch_size > n {
-        return Err(Error::invalid(
-            "batch_size",
-            config.batch_size,
-            format!("must not exceed the {n} training samples"),
-        ));
-    }
-    Ok(())
 }
 
 /// One sweep's raw curve.
@@ -115,7 +108,7 @@ fn sweep(
     let mut order: Vec<usize> = Vec::new();
     let mut cursor = 0;
     let (mut lrs, mut losses, mut smoothed) = (Vec::new(), Vec::new(), Vec::new());
-    let mut avg = 0.0;
+    let mut ema = Ema::new(finder.beta);
     let mut best = f64::INFINITY;
     let mut stopped_early = false;
     for (i, &lr) in schedule.iter().enumerate() {
@@ -129,8 +122,7 @@ fn sweep(
         let group: Vec<&[usize]> = rows.chunks(config.batch_size).collect();
         let (loss, grads) = group_gradients(&model, train, &group, &mut dropout);
         let loss = read_f64(loss)?.first().copied().unwrap_or(f64::NAN);
-        avg = finder.beta * avg + (1.0 - finder.beta) * loss;
-        let sm = avg / (1.0 - finder.beta.powi(i as i32 + 1));
+        let sm = ema.push(loss);
         lrs.push(lr);
         losses.push(loss);
         smoothed.push(sm);

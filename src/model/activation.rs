@@ -53,10 +53,10 @@ impl std::str::FromStr for Activation {
             "gelu" => Ok(Activation::Gelu),
             "leaky_relu" => Ok(Activation::LeakyRelu),
             "sigmoid" => Ok(Activation::Sigmoid),
-            _ => Err(Error::invalid(
+            _ => Err(Error::unknown(
                 "activation",
                 s,
-                "use relu, tanh, gelu, leaky_relu or sigmoid",
+                "relu, tanh, gelu, leaky_relu or sigmoid",
             )),
         }
     }

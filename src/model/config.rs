@@ -4,7 +4,7 @@
 
 use super::Activation;
 use super::mlp::Mlp;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::rng::Rng;
 use burn::module::Param;
 use burn::nn::Linear;
@@ -70,24 +70,27 @@ impl ModelConfig {
     /// Checks the hidden widths and the dropout probability.
     pub fn validate(&self) -> Result<()> {
         if let Some(w) = self.hidden.iter().find(|&&w| w == 0 || w > 65_536) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "hidden",
-                w,
-                "each hidden width must be between 1 and 65536",
+                *w as f64,
+                Valid::Between(1.0, 65_536.0),
+                "each hidden width",
             ));
         }
         if self.hidden.len() > 32 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "hidden",
-                self.hidden.len(),
-                "at most 32 hidden layers",
+                self.hidden.len() as f64,
+                Valid::AtMost(32.0),
+                "hidden layers",
             ));
         }
         if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "dropout",
-                self.dropout,
-                "must be in [0, 1): 0 turns dropout off, 0.1-0.5 is the usual range",
+                self.dropout as f64,
+                Valid::HalfOpen(0.0, 1.0),
+                "0 turns dropout off, 0.1-0.5 is the usual range",
             ));
         }
         Ok(())
@@ -107,42 +110,28 @@ pub struct MlpConfig {
 }
 
 impl MlpConfig {
-    /// An MLP with the default [`ModelConfig`] (hidden layers `[128, 64]`, ReLU, no dropout).
+    /// An MLP with the default [`ModelConfig`] (hidden layers `[128, 64]`, ReLU, no dropout);
+    /// for other layers, start from the model config:
+    /// `ModelConfig::default().with_hidden([512, 512]).for_data(64, 10)`.
     pub fn new(input: usize, output: usize) -> Self {
         ModelConfig::default().for_data(input, output)
-    }
-
-    /// Sets the hidden layer widths.
-    pub fn with_hidden(mut self, hidden: impl Into<Vec<usize>>) -> Self {
-        self.model.hidden = hidden.into();
-        self
-    }
-
-    /// Sets the activation.
-    pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.model.activation = activation;
-        self
-    }
-
-    /// Sets the dropout probability.
-    pub fn with_dropout(mut self, dropout: f64) -> Self {
-        self.model.dropout = dropout;
-        self
     }
 
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
         if self.input == 0 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "input",
-                0,
+                0.0,
+                Valid::AtLeast(1.0),
                 "the model needs at least one input feature",
             ));
         }
         if self.output < 2 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "output",
-                self.output,
+                self.output as f64,
+                Valid::AtLeast(2.0),
                 "classification needs at least 2 classes",
             ));
         }

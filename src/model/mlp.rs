@@ -35,7 +35,7 @@ impl Mlp {
 
     /// Logits for a training batch: dropout masks are drawn from `rng`, so training stays
     /// reproducible even when several models train in parallel threads.
-    pub fn forward_train(&self, x: Tensor<2>, rng: &mut Rng) -> Tensor<2> {
+    pub(crate) fn forward_train(&self, x: Tensor<2>, rng: &mut Rng) -> Tensor<2> {
         if self.dropout > 0.0 {
             self.forward_inner(x, Some(rng))
         } else {

@@ -1,6 +1,6 @@
 //! How much a study may spend.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::train::DeviceSpec;
 use serde::{Deserialize, Serialize};
 
@@ -20,7 +20,7 @@ impl std::str::FromStr for Budget {
         match s.to_ascii_lowercase().as_str() {
             "quick" => Ok(Budget::Quick),
             "full" => Ok(Budget::Full),
-            _ => Err(Error::invalid("budget", s, "use quick or full")),
+            _ => Err(Error::unknown("budget", s, "quick or full")),
         }
     }
 }
@@ -102,17 +102,28 @@ impl StudyConfig {
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
         if self.epochs_per_trial == 0 {
-            return Err(Error::invalid("epochs_per_trial", 0, "must be >= 1"));
+            return Err(Error::out_of_range(
+                "epochs_per_trial",
+                0.0,
+                Valid::AtLeast(1.0),
+                "",
+            ));
         }
         if self.final_epochs < self.epochs_per_trial {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "final_epochs",
-                self.final_epochs,
-                format!("must be >= epochs_per_trial ({})", self.epochs_per_trial),
+                self.final_epochs as f64,
+                Valid::AtLeast(self.epochs_per_trial as f64),
+                "at least epochs_per_trial",
             ));
         }
         if self.patience == 0 {
-            return Err(Error::invalid("patience", 0, "must be >= 1"));
+            return Err(Error::out_of_range(
+                "patience",
+                0.0,
+                Valid::AtLeast(1.0),
+                "",
+            ));
         }
         Ok(())
     }

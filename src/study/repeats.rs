@@ -1,7 +1,7 @@
 //! Running one configuration over several seeds, and telling real differences from noise.
 
 use crate::data::Splits;
-use crate::error::Result;
+use crate::error::{Error, Result, Valid};
 use crate::log::{MeanInterval, welch_difference};
 use crate::parallel::parallel_map;
 use crate::train::{Run, TrainConfig, train};
@@ -27,10 +27,11 @@ pub struct SeedSummary {
 pub fn repeat_seeds(splits: &Splits, config: &TrainConfig, k: usize) -> Result<SeedSummary> {
     config.validate()?;
     if k < 2 {
-        return Err(crate::error::Error::invalid(
+        return Err(Error::out_of_range(
             "seeds",
-            k,
-            "need at least 2 seeds to measure noise",
+            k as f64,
+            Valid::AtLeast(2.0),
+            "seeds, to measure noise",
         ));
     }
     let seeds: Vec<u64> = (0..k as u64).map(|i| config.seed.wrapping_add(i)).collect();

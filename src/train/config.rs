@@ -1,31 +1,9 @@
 //! The complete set of hyperparameters of one training run.
 
-use super::{DeviceSpec, OptimizerKind, Schedule};
-use crate::error::{Error, Result};
+use super::{DeviceSpec, EarlyStopping, OptimizerKind, Schedule};
+use crate::error::{Error, Result, Valid};
 use crate::model::{Activation, MlpConfig, ModelConfig};
 use serde::{Deserialize, Serialize};
-
-/// Early stopping on the validation loss.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct EarlyStopping {
-    /// Epochs without improvement before stopping (default 5).
-    pub patience: usize,
-    /// Improvement smaller than this does not count (default 0).
-    pub min_delta: f64,
-    /// Put back the weights of the best epoch at the end (default true).
-    pub restore_best: bool,
-}
-
-impl EarlyStopping {
-    /// Stop after `patience` epochs without improvement, restoring the best weights.
-    pub fn new(patience: usize) -> Self {
-        EarlyStopping {
-            patience,
-            min_delta: 0.0,
-            restore_best: true,
-        }
-    }
-}
 
 /// Every hyperparameter of a run, with the tuning guide's defaults: Adam at its default LR,
 /// batch 64, 20 epochs, the default [`ModelConfig`] (hidden layers `[128, 64]`, ReLU, no
@@ -143,17 +121,17 @@ impl TrainConfig {
     }
     /// Sets the hidden layer widths.
     pub fn with_hidden(mut self, hidden: impl Into<Vec<usize>>) -> Self {
-        self.model.hidden = hidden.into();
+        self.model = self.model.with_hidden(hidden);
         self
     }
     /// Sets the activation.
     pub fn with_activation(mut self, activation: Activation) -> Self {
-        self.model.activation = activation;
+        self.model = self.model.with_activation(activation);
         self
     }
     /// Sets dropout.
     pub fn with_dropout(mut self, dropout: f64) -> Self {
-        self.model.dropout = dropout;
+        self.model = self.model.with_dropout(dropout);
         self
     }
     /// Sets the LR schedule.
@@ -191,56 +169,72 @@ impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
         let lr = self.lr();
         if !(lr.is_finite() && lr > 0.0) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "lr",
-                lr,
-                "must be a finite number > 0 (typical: 1e-4 to 1e-1)",
+                lr as f64,
+                Valid::Positive,
+                "typical: 1e-4 to 1e-1",
             ));
         }
         if self.batch_size == 0 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "batch_size",
-                0,
-                "must be >= 1 (typical: 16 to 256)",
+                0.0,
+                Valid::AtLeast(1.0),
+                "typical: 16 to 256",
             ));
         }
         if self.epochs == 0 {
-            return Err(Error::invalid("epochs", 0, "must be >= 1"));
+            return Err(Error::out_of_range("epochs", 0.0, Valid::AtLeast(1.0), ""));
         }
         if self.max_steps == Some(0) {
-            return Err(Error::invalid("max_steps", 0, "must be >= 1, or unset"));
+            return Err(Error::out_of_range(
+                "max_steps",
+                0.0,
+                Valid::AtLeast(1.0),
+                "or unset",
+            ));
         }
         if self.accumulate == 0 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "accumulate",
-                0,
-                "must be >= 1 (1 means no accumulation)",
+                0.0,
+                Valid::AtLeast(1.0),
+                "1 means no accumulation",
             ));
         }
         let wd = self.weight_decay();
         if !(wd.is_finite() && wd >= 0.0) {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "weight_decay",
-                wd,
-                "must be a finite number >= 0 (typical: 1e-5 to 1e-3)",
+                wd as f64,
+                Valid::NonNegative,
+                "typical: 1e-5 to 1e-3",
             ));
         }
         if self.warmup_epochs >= self.epochs {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "warmup_epochs",
-                self.warmup_epochs,
-                format!("must be less than epochs ({})", self.epochs),
+                self.warmup_epochs as f64,
+                Valid::Below(self.epochs as f64),
+                "fewer than the epochs",
             ));
         }
         if let Some(es) = &self.early_stopping {
             if es.patience == 0 {
-                return Err(Error::invalid("patience", 0, "must be >= 1 epoch"));
+                return Err(Error::out_of_range(
+                    "patience",
+                    0.0,
+                    Valid::AtLeast(1.0),
+                    "epochs",
+                ));
             }
             if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
-                return Err(Error::invalid(
+                return Err(Error::out_of_range(
                     "min_delta",
-                    es.min_delta,
-                    "must be a finite number >= 0",
+                    es.min_delta as f64,
+                    Valid::NonNegative,
+                    "",
                 ));
             }
         }

@@ -167,10 +167,10 @@ impl std::str::FromStr for DeviceSpec {
                 {
                     return Ok(DeviceSpec::Cuda(n));
                 }
-                Err(Error::invalid(
+                Err(Error::unknown(
                     "device",
                     s,
-                    "use cpu, torch-cpu, cuda or cuda:N",
+                    "cpu, flex, torch-cpu, cuda or cuda:N",
                 ))
             }
         }

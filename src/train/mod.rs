@@ -4,11 +4,13 @@
 mod config;
 mod csv_table;
 mod device;
+mod early_stopping;
 mod fitted;
 pub(crate) mod history_csv;
 mod many;
 mod noise_scale;
 mod optimizer;
+mod plan;
 mod progress;
 mod run;
 mod sanity;
@@ -17,8 +19,9 @@ mod state;
 pub(crate) mod tensors;
 mod trainer;
 
-pub use config::{EarlyStopping, TrainConfig};
+pub use config::TrainConfig;
 pub use device::DeviceSpec;
+pub use early_stopping::EarlyStopping;
 pub use fitted::Fitted;
 pub use history_csv::{EPOCHS_HEADER, STEPS_HEADER};
 pub use many::train_all;
@@ -30,5 +33,6 @@ pub use sanity::{
     INITIAL_LOSS_TOLERANCE, Measurement, OVERFIT_ACCURACY_TARGET, OVERFIT_LOSS_TARGET, SanityCheck,
     initial_loss_check, overfit_one_batch,
 };
-pub use schedule::{LrPlan, Schedule};
+pub use schedule::Schedule;
+pub(crate) use trainer::check_batch;
 pub use trainer::{EXPLODED_LOSS_FACTOR, fit, train, train_verbose};

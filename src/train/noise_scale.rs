@@ -2,7 +2,7 @@
 //! Training"): the batch size beyond which larger batches give diminishing returns.
 
 use crate::data::Splits;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::{short, write_table};
 use crate::model::Mlp;
 use crate::rng::Rng;
@@ -63,24 +63,29 @@ pub fn gradient_noise_scale(
 ) -> Result<NoiseScale> {
     config.validate()?;
     if micro_batch == 0 {
-        return Err(Error::invalid("micro_batch", 0, "must be >= 1 (e.g. 16)"));
+        return Err(Error::out_of_range(
+            "micro_batch",
+            0.0,
+            Valid::AtLeast(1.0),
+            "e.g. 16",
+        ));
     }
     if n_micro < 2 {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "n_micro",
-            n_micro,
-            "must be >= 2: the estimate compares small batches with their union (e.g. 16)",
+            n_micro as f64,
+            Valid::AtLeast(2.0),
+            "the estimate compares small batches with their union, e.g. 16",
         ));
     }
     let n_train = splits.train.n_samples();
     let big_batch = micro_batch.saturating_mul(n_micro);
     if big_batch > n_train {
-        return Err(Error::invalid(
+        return Err(Error::out_of_range(
             "micro_batch * n_micro",
-            big_batch,
-            format!(
-                "must not exceed the {n_train} training samples: use fewer or smaller micro-batches"
-            ),
+            big_batch as f64,
+            Valid::AtMost(n_train as f64),
+            "the training samples: use fewer or smaller micro-batches",
         ));
     }
     let device = config.device.to_device()?.autodiff();

@@ -111,10 +111,10 @@ impl std::str::FromStr for OptimizerKind {
             "sgd" => Ok(OptimizerKind::Sgd),
             "sgd-momentum" | "momentum" => Ok(OptimizerKind::SgdMomentum),
             "rmsprop" => Ok(OptimizerKind::RmsProp),
-            _ => Err(Error::invalid(
+            _ => Err(Error::unknown(
                 "optimizer",
                 s,
-                "use adam, adamw, sgd, sgd-momentum or rmsprop",
+                "adam, adamw, sgd, sgd-momentum or rmsprop",
             )),
         }
     }

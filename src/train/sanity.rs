@@ -2,7 +2,7 @@
 //! whether the model can memorise a single batch.
 
 use crate::data::Splits;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use crate::fmt::{short, write_table};
 use crate::train::tensors::{DeviceData, evaluate};
 use crate::train::{Schedule, TrainConfig, fit};
@@ -119,7 +119,12 @@ pub fn overfit_one_batch(
 ) -> Result<SanityCheck> {
     config.validate()?;
     if steps == 0 {
-        return Err(Error::invalid("steps", 0, "must be >= 1 (e.g. 200)"));
+        return Err(Error::out_of_range(
+            "steps",
+            0.0,
+            Valid::AtLeast(1.0),
+            "e.g. 200",
+        ));
     }
     let batch = config.batch_size.min(splits.train.n_samples());
     let k = splits.train.n_classes();

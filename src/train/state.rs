@@ -1,7 +1,7 @@
 //! The state of a run while it trains, and the loop over epochs and steps.
 
+use super::plan::LrPlan;
 use super::progress::EpochObserver;
-use super::schedule::LrPlan;
 use super::tensors::{DeviceData, evaluate, grad_sq_norm, group_gradients, read_f64};
 use super::trainer::EXPLODED_LOSS_FACTOR;
 use super::{EpochRecord, Fitted, Outcome, Run, StepRecord, TrainConfig};

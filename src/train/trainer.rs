@@ -4,7 +4,7 @@ use super::progress::{EpochObserver, print_progress};
 use super::state::TrainState;
 use super::{Fitted, Run, TrainConfig};
 use crate::data::Splits;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 
 /// A step loss above this multiple of the first step's loss (or of ln(classes), whichever
 /// is larger) counts as divergence even while it is still finite: cross-entropy starts near
@@ -39,15 +39,19 @@ pub fn fit(splits: &Splits, config: &TrainConfig, observer: EpochObserver<'_>) -
     Ok(state.finish())
 }
 
-fn check_splits(splits: &Splits, config: &TrainConfig) -> Result<()> {
+/// Checks that a (micro-)batch fits in the training split.
+pub(crate) fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {
     let n = splits.train.n_samples();
-    if config.batch_size > n {
-        return Err(Error::invalid(
-            "batch_size",
-            config.batch_size,
-            format!("must not exceed the {n} training samples"),
-        ));
-    }
+    Error::check(
+        "batch_size",
+        config.batch_size as f64,
+        Valid::Between(1.0, n as f64),
+        format!("must not exceed the {n} training samples"),
+    )
+}
+
+fn check_splits(splits: &Splits, config: &TrainConfig) -> Result<()> {
+    check_batch(splits, config)?;
     let val = &splits.val;
     if val.n_samples() == 0 {
         return Err(Error::data(
