@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: formatting, lints, unit and integration tests (release build, which
-# the main job shares), the flex and libtorch backends' tests, then every notebook through
-# the real Jupyter kernel. Everything it installs is cached under $HOME/.cache/tunelab.
+# The whole test suite: formatting, the committed notebooks' form (no outputs, canonical JSON;
+# also under --no-notebooks), lints, unit and integration tests (release build, which the main
+# job shares), the flex and libtorch backends' tests, then every notebook through the real
+# Jupyter kernel. Everything it installs is cached under $HOME/.cache/tunelab.
 # Usage: scripts/test.sh [--no-notebooks] [--no-tch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,9 @@ start=$(date +%s)
 stamp() { echo "== [$(( $(date +%s) - start )) s] $*"; }
 stamp "cargo fmt --check"
 cargo fmt --check
+stamp "notebook files: scripts/check_notebooks.py and its self-test"
+python3 scripts/check_notebooks.py
+python3 scripts/test_check_notebooks.py
 stamp "cargo clippy --all-targets (release) -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 stamp "cargo test --release"
