@@ -21,6 +21,7 @@
 pub mod advise;
 #[doc(hidden)]
 pub mod cli;
+mod csv_table;
 mod curve;
 pub mod data;
 pub mod diagnose;

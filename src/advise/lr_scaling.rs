@@ -34,7 +34,7 @@ pub fn scale_lr(lr: f64, old_batch: usize, new_batch: usize) -> Result<LrScaling
     if !(lr.is_finite() && lr > 0.0) {
         return Err(Error::out_of_range(
             "lr",
-            lr as f64,
+            lr,
             Valid::Positive,
             "the learning rate tuned at the old batch, e.g. 1e-3",
         ));

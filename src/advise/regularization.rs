@@ -156,7 +156,7 @@ pub fn regularization_advice(train_loss: f64, val_loss: f64) -> Result<Regulariz
         if !(v.is_finite() && v >= 0.0) {
             return Err(Error::out_of_range(
                 name,
-                v as f64,
+                v,
                 Valid::NonNegative,
                 "a run that diverged needs a lower learning rate first",
             ));

@@ -39,13 +39,6 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
         ..LrFinderConfig::default()
     };
     let splits = args.data.load()?;
-    if !args.json {
-        eprintln!("{splits}");
-        eprintln!(
-            "sweeping {} learning rates over {} seed(s)...",
-            finder.steps, finder.seeds
-        );
-    }
     let result = lr_find(&splits, &config, &finder)?;
     if args.json {
         let suggestions: serde_json::Map<String, serde_json::Value> = result
@@ -68,6 +61,7 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
         });
         println!("{value}");
     } else {
+        println!("{splits}");
         println!("{result}");
     }
     Ok(())

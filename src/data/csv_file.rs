@@ -1,29 +1,15 @@
 //! Loading a dataset from a CSV file with a header row.
 
 use super::{Dataset, encode_targets};
+use crate::csv_table::Table;
 use crate::error::{Error, Result};
 use std::path::Path;
 
 pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {
     let source = path.display().to_string();
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_reader(file);
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| Error::file(path, format!("cannot read the header row: {e}")))?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    if headers.iter().all(|h| h.is_empty()) {
-        return Err(Error::file(
-            path,
-            "the file is empty: expected a header row naming the columns, then one row per sample",
-        ));
-    }
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let table = Table::read(&text, &source, "a header row naming the columns", "sample")?;
+    let headers = table.headers();
     let target_col = headers.iter().position(|h| h == target).ok_or_else(|| {
         Error::data(
             &source,
@@ -33,72 +19,43 @@ pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {
             ),
         )
     })?;
-    let feature_names: Vec<String> = headers
-        .iter()
-        .enumerate()
-        .filter(|&(i, _)| i != target_col)
-        .map(|(_, h)| h.clone())
-        .collect();
-    let mut features = Vec::new();
-    let mut targets = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let line = row + 2;
-        let record =
-            record.map_err(|e| Error::file(path, format!("line {line} is unreadable: {e}")))?;
-        if record.len() != headers.len() {
-            return Err(Error::data(
-                &source,
-                format!(
-                    "line {line} has {} cells but the header has {} columns: every row needs one value per column",
-                    record.len(),
-                    headers.len()
-                ),
-            ));
-        }
-        for (col, cell) in record.iter().enumerate() {
-            let value = parse_cell(cell).ok_or_else(|| {
-                let what = if col == target_col {
-                    "target"
-                } else {
-                    "feature"
-                };
-                Error::data(
-                    &source,
-                    format!(
-                        "line {line}, {what} column '{}': '{cell}' is not a number{}",
-                        headers[col],
-                        if col == target_col {
-                            " (encode the classes as integers 0, 1, 2, ...)"
-                        } else {
-                            " (features must be numeric: encode or drop this column)"
-                        }
-                    ),
-                )
-            })?;
-            if col == target_col {
-                targets.push(value);
-            } else {
-                features.push(value as f32);
-            }
-        }
+    let mut columns = Vec::with_capacity(headers.len());
+    for (col, name) in headers.iter().enumerate() {
+        let (label, hint) = if col == target_col {
+            (
+                format!("target column '{name}'"),
+                " (encode the classes as integers 0, 1, 2, ...)",
+            )
+        } else {
+            (
+                format!("feature column '{name}'"),
+                " (features must be numeric: encode or drop this column)",
+            )
+        };
+        let cells = table.parse_column(col, &label, hint)?;
+        let values = cells
+            .into_iter()
+            .map(|(line, v)| {
+                v.ok_or_else(|| {
+                    Error::data(
+                        &source,
+                        format!("line {line}, {label}: the cell is empty{hint}"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<f64>>>()?;
+        columns.push(values);
     }
-    if targets.is_empty() {
-        return Err(Error::data(
-            &source,
-            "the file has a header but no data rows",
-        ));
+    let targets = columns.remove(target_col);
+    let mut feature_names = headers.to_vec();
+    feature_names.remove(target_col);
+    let n = targets.len();
+    let mut features = Vec::with_capacity(n * columns.len());
+    for row in 0..n {
+        features.extend(columns.iter().map(|c| c[row] as f32));
     }
     let (labels, class_names) = encode_targets(&source, target, &targets)?;
     Dataset::new(source, features, labels, feature_names, class_names)
-}
-
-/// Parses a number; `nan`, `inf` and friends parse (and are rejected later with the row
-/// named), an empty cell does not.
-fn parse_cell(cell: &str) -> Option<f64> {
-    if cell.is_empty() {
-        return None;
-    }
-    cell.parse::<f64>().ok()
 }
 
 #[cfg(test)]
@@ -140,7 +97,7 @@ mod tests {
                 "'cat' is not a number",
             ),
             ("text_feature.csv", "a,label\nx,1\n", "'x' is not a number"),
-            ("nan_feature.csv", "a,label\nnan,1\n2,0\n", "is NaN"),
+            ("nan_feature.csv", "a,label\nnan,1\n2,0\n", "is nan"),
             ("float_target.csv", "a,label\n1,0.5\n2,1\n", "whole numbers"),
             (
                 "one_class.csv",

@@ -67,7 +67,7 @@ impl Dataset {
                     "feature '{}' of row {} is {}: remove or impute missing and infinite values first",
                     feature_names[pos % n_features],
                     pos / n_features,
-                    features[pos]
+                    crate::fmt::num(f64::from(features[pos]))
                 ),
             ));
         }

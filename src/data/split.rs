@@ -140,18 +140,13 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
         ("test_fraction", config.test_fraction),
     ] {
         if !(v.is_finite() && (0.0..1.0).contains(&v)) {
-            return Err(Error::out_of_range(
-                name,
-                v as f64,
-                Valid::HalfOpen(0.0, 1.0),
-                "",
-            ));
+            return Err(Error::out_of_range(name, v, Valid::HalfOpen(0.0, 1.0), ""));
         }
     }
     if config.val_fraction <= 0.0 {
         return Err(Error::out_of_range(
             "val_fraction",
-            config.val_fraction as f64,
+            config.val_fraction,
             Valid::Open(0.0, 1.0),
             "tuning needs validation data",
         ));
@@ -159,7 +154,7 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
     if config.val_fraction + config.test_fraction >= 0.9 {
         return Err(Error::out_of_range(
             "val_fraction + test_fraction",
-            config.val_fraction + config.test_fraction as f64,
+            config.val_fraction + config.test_fraction,
             Valid::Below(0.9),
             "so that training keeps at least 10% of the data",
         ));

@@ -15,12 +15,7 @@ fn check(n: usize, noise: f64) -> Result<()> {
         ));
     }
     if !noise.is_finite() || noise < 0.0 {
-        return Err(Error::out_of_range(
-            "noise",
-            noise as f64,
-            Valid::NonNegative,
-            "",
-        ));
+        return Err(Error::out_of_range("noise", noise, Valid::NonNegative, ""));
     }
     Ok(())
 }

@@ -133,7 +133,7 @@ mod tests {
         let f = exploding(&h).unwrap();
         assert_eq!(f.severity, Severity::High);
         assert!(
-            f.evidence.contains("train loss became NaN at epoch 3"),
+            f.evidence.contains("train loss became nan at epoch 3"),
             "{}",
             f.evidence
         );
@@ -155,7 +155,7 @@ mod tests {
         h.step_loss = Some(vec![2.3, 2.2, f64::NAN]);
         let f = exploding(&h).unwrap();
         assert!(
-            f.evidence.contains("step loss became NaN at step 2"),
+            f.evidence.contains("step loss became nan at step 2"),
             "{}",
             f.evidence
         );

@@ -135,19 +135,14 @@ impl History {
         if let Some(lr) = c.lr
             && !(lr.is_finite() && lr > 0.0)
         {
-            return Err(Error::out_of_range(
-                "lr",
-                lr as f64,
-                Valid::Positive,
-                "or unknown",
-            ));
+            return Err(Error::out_of_range("lr", lr, Valid::Positive, "or unknown"));
         }
         if let Some(d) = c.dropout
             && !(0.0..1.0).contains(&d)
         {
             return Err(Error::out_of_range(
                 "dropout",
-                d as f64,
+                d,
                 Valid::HalfOpen(0.0, 1.0),
                 "or unknown",
             ));
@@ -157,7 +152,7 @@ impl History {
         {
             return Err(Error::out_of_range(
                 "weight_decay",
-                wd as f64,
+                wd,
                 Valid::NonNegative,
                 "or unknown",
             ));
@@ -184,6 +179,17 @@ fn length_mismatch(name: &str, got: usize, n: usize) -> Error {
             if name == "lr" { " (or none)" } else { "" }
         ),
     )
+}
+
+impl std::fmt::Display for History {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "{:>5} {:>10} {:>10}", "epoch", "train_loss", "val_loss")?;
+        for (i, t) in self.train_loss.iter().enumerate() {
+            let v = self.val_loss.get(i).copied().unwrap_or(f64::NAN);
+            writeln!(f, "{:>5} {t:>10.4} {v:>10.4}", i + 1)?;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ static PLOTLY_SENT: AtomicBool = AtomicBool::new(false);
 
 /// The plotly.js library as one inline `<script>` (about 4.6 MB; embedded in the crate, so
 /// nothing is fetched from a CDN).
-pub fn plotly_script() -> String {
+pub(crate) fn plotly_script() -> String {
     let sources = Plot::offline_js_sources();
     // The embedded sources are plotly.js then MathJax; tunelab needs only plotly.js.
     let plotly = match sources.find("</script>") {
@@ -24,7 +24,7 @@ pub fn plotly_script() -> String {
 
 /// The plotly.js script the first time it is asked for in this process (a notebook kernel),
 /// an empty string afterwards: later outputs in the same notebook reuse it.
-pub fn plotly_script_once() -> String {
+pub(crate) fn plotly_script_once() -> String {
     if PLOTLY_SENT.swap(true, Ordering::SeqCst) {
         String::new()
     } else {
@@ -50,7 +50,7 @@ fn next_id() -> String {
 
 /// A `<div>` and the script that draws `plot` into it once plotly.js is on the page. The
 /// figure JSON is escaped for a script context (`</` cannot end the script early).
-pub fn chart_html(plot: &Plot) -> String {
+pub(crate) fn chart_html(plot: &Plot) -> String {
     let id = next_id();
     let json = plot.to_json().replace("</", "<\\/");
     format!(

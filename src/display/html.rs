@@ -1,7 +1,7 @@
 //! Small HTML building blocks: escaping, tables, severity colours, the page shell.
 
 /// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -17,7 +17,7 @@ pub fn escape(text: &str) -> String {
 }
 
 /// The style shared by every tunelab output (scoped by the `tunelab` class).
-pub const STYLE: &str = "<style>\
+const STYLE: &str = "<style>\
 .tunelab{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;font-size:13px;color:#222}\
 .tunelab table{border-collapse:collapse;margin:6px 0}\
 .tunelab th,.tunelab td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}\
@@ -30,13 +30,13 @@ pub const STYLE: &str = "<style>\
 </style>";
 
 /// Wraps a fragment in the tunelab container with its style.
-pub fn fragment(body: &str) -> String {
+pub(crate) fn fragment(body: &str) -> String {
     format!("<div class=\"tunelab\">{STYLE}{body}</div>")
 }
 
 /// A table cell: text (escaped) or a number (right-aligned).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
+pub(crate) enum Cell {
     /// Text, escaped when rendered.
     Text(String),
     /// A number with a fixed count of decimals (`nan`/`inf` shown as such).
@@ -68,7 +68,7 @@ impl From<String> for Cell {
 }
 
 /// An HTML table with a caption, headers and rows (each row may carry a CSS class).
-pub fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<Cell>)]) -> String {
+pub(crate) fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<Cell>)]) -> String {
     let mut out = String::from("<table>");
     if !caption.is_empty() {
         out.push_str(&format!("<caption>{}</caption>", escape(caption)));
@@ -93,7 +93,7 @@ pub fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<Cell>)]
 }
 
 /// A two-column key/value table from a JSON object (nested values shown as JSON text).
-pub fn json_table(caption: &str, value: &serde_json::Value) -> String {
+pub(crate) fn json_table(caption: &str, value: &serde_json::Value) -> String {
     let rows: Vec<(Option<&str>, Vec<Cell>)> = match value {
         serde_json::Value::Object(map) => map
             .iter()
@@ -155,7 +155,7 @@ fn json_cell(v: &serde_json::Value) -> Cell {
 
 /// A whole standalone page: plotly.js inlined once in the head, nothing fetched from the
 /// network.
-pub fn page(title: &str, body: &str) -> String {
+pub(crate) fn page(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title>\n{}\n{STYLE}</head>\n<body class=\"tunelab\" style=\"max-width:1100px;margin:20px auto\">\n{body}\n</body></html>\n",
         escape(title),

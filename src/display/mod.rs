@@ -4,12 +4,20 @@
 //! HTML draws without internet: plotly.js is inlined once per notebook kernel (the first
 //! chart shown carries it) or once per standalone page.
 
+mod advice_html;
 mod chart;
+mod diagnosis_html;
+mod evcxr;
+mod history_html;
 mod html;
+mod log_html;
+mod lr_finder_html;
 mod plots;
-mod rich;
+mod repeats_html;
+mod run_html;
+mod schema_table;
+mod study_html;
 
-pub use chart::{chart_html, plotly_script, plotly_script_once, reset_plotly_script};
-pub use html::{Cell, escape, fragment, json_table, page, table};
+pub use chart::reset_plotly_script;
 pub use plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
-pub use rich::{emit, evcxr_blocks, study_report, value_html};
+pub use study_html::study_report;

@@ -233,9 +233,10 @@ mod tests {
     fn lr_finder_chart_is_log_x_and_marks_every_suggestion() {
         let lrs: Vec<f64> = (0..20).map(|i| 1e-5 * 10f64.powf(i as f64 / 4.0)).collect();
         let losses: Vec<f64> = (0..20).map(|i| 2.3 - 0.1 * i as f64).collect();
-        let smoothed = crate::lr_finder::smooth(&losses, 0.5);
-        let suggestions = crate::lr_finder::suggest(&lrs, &smoothed);
-        let recommendation = crate::lr_finder::recommend(&losses, &smoothed, &suggestions);
+        let smoothed = crate::curve::smooth(&losses, 0.5);
+        let suggestions = crate::lr_finder::suggest::suggest(&lrs, &smoothed);
+        let recommendation =
+            crate::lr_finder::recommend::recommend(&losses, &smoothed, &suggestions);
         let r = LrFinderResult {
             lrs,
             losses,

@@ -1,120 +1,101 @@
-//! Converting log rows to polars DataFrames and back, with schema checks.
+//! Log rows to polars DataFrames and back, column by column as the schema lists them, with
+//! a clear error for a missing or mistyped column.
 
-use super::RunRecord;
+use super::record::RunRecord;
+use super::schema::{CURVES, CurveRow, Field, RUNS, Table};
 use crate::error::{Error, Result};
 use crate::train::EpochRecord;
 use polars::prelude::*;
 
-/// Column names and types of the runs table, in order.
-pub const RUN_COLUMNS: &[(&str, &str)] = &[
-    ("run_id", "i64"),
-    ("parent_id", "i64"),
-    ("step", "str"),
-    ("timestamp", "str"),
-    ("dataset", "str"),
-    ("optimizer", "str"),
-    ("lr", "f64"),
-    ("batch_size", "i64"),
-    ("hidden", "str"),
-    ("dropout", "f64"),
-    ("weight_decay", "f64"),
-    ("epochs", "i64"),
-    ("accumulate", "i64"),
-    ("schedule", "str"),
-    ("seed", "i64"),
-    ("outcome", "str"),
-    ("best_epoch", "i64"),
-    ("train_loss", "f64"),
-    ("val_loss", "f64"),
-    ("val_accuracy", "f64"),
-    ("wall_s", "f64"),
-    ("notes", "str"),
-    ("changed", "str"),
-    ("warnings", "str"),
-];
+impl<R> Table<R> {
+    /// The rows as a DataFrame with this table's columns.
+    pub(crate) fn to_frame(&self, rows: &[R]) -> Result<DataFrame> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let name = c.name.into();
+                match &c.field {
+                    Field::Int(get, _) => {
+                        Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
+                    }
+                    Field::MaybeInt(get, _) => {
+                        Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
+                    }
+                    Field::Float(get, _) => {
+                        Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
+                    }
+                    Field::Text(get, _) => {
+                        Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
+                    }
+                }
+            })
+            .collect();
+        DataFrame::new(rows.len(), columns)
+            .map_err(|e| Error::table(format!("building the {} table", self.name), e))
+    }
 
-/// Column names of the curves table (run_id and epoch are i64, the rest f64).
-pub const CURVE_COLUMNS: &[&str] = &[
-    "run_id",
-    "epoch",
-    "train_loss",
-    "val_loss",
-    "train_acc",
-    "val_acc",
-    "lr",
-];
-
-fn col(name: &str, values: Vec<f64>) -> Column {
-    Column::new(name.into(), values)
+    /// Rebuilds the rows from a DataFrame, checking every column's presence and type.
+    pub(crate) fn rows_from(&self, df: &DataFrame, source: &str) -> Result<Vec<R>> {
+        let reader = Reader { df, source };
+        let mut rows: Vec<R> = (0..df.height()).map(|_| (self.blank)()).collect();
+        for c in self.columns {
+            match &c.field {
+                Field::Int(_, set) => put(&mut rows, reader.i64s(c.name)?, set),
+                Field::MaybeInt(_, set) => put(&mut rows, reader.opt_i64s(c.name)?, set),
+                Field::Float(_, set) => put(&mut rows, reader.f64s(c.name)?, set),
+                Field::Text(_, set) => put(&mut rows, reader.strs(c.name)?, set),
+            }
+        }
+        Ok(rows)
+    }
 }
 
-/// The runs as a DataFrame with the columns of [`RUN_COLUMNS`].
-pub fn runs_to_frame(rows: &[RunRecord]) -> Result<DataFrame> {
-    let s = |f: fn(&RunRecord) -> &str| -> Vec<String> {
-        rows.iter().map(|r| f(r).to_string()).collect()
-    };
-    let i = |f: fn(&RunRecord) -> i64| -> Vec<i64> { rows.iter().map(f).collect() };
-    let x = |f: fn(&RunRecord) -> f64| -> Vec<f64> { rows.iter().map(f).collect() };
-    let columns = vec![
-        Column::new("run_id".into(), i(|r| r.run_id)),
-        Column::new(
-            "parent_id".into(),
-            rows.iter().map(|r| r.parent_id).collect::<Vec<_>>(),
-        ),
-        Column::new("step".into(), s(|r| &r.step)),
-        Column::new("timestamp".into(), s(|r| &r.timestamp)),
-        Column::new("dataset".into(), s(|r| &r.dataset)),
-        Column::new("optimizer".into(), s(|r| &r.optimizer)),
-        col("lr", x(|r| r.lr)),
-        Column::new("batch_size".into(), i(|r| r.batch_size)),
-        Column::new("hidden".into(), s(|r| &r.hidden)),
-        col("dropout", x(|r| r.dropout)),
-        col("weight_decay", x(|r| r.weight_decay)),
-        Column::new("epochs".into(), i(|r| r.epochs)),
-        Column::new("accumulate".into(), i(|r| r.accumulate)),
-        Column::new("schedule".into(), s(|r| &r.schedule)),
-        Column::new("seed".into(), i(|r| r.seed)),
-        Column::new("outcome".into(), s(|r| &r.outcome)),
-        Column::new(
-            "best_epoch".into(),
-            rows.iter().map(|r| r.best_epoch).collect::<Vec<_>>(),
-        ),
-        col("train_loss", x(|r| r.train_loss)),
-        col("val_loss", x(|r| r.val_loss)),
-        col("val_accuracy", x(|r| r.val_accuracy)),
-        col("wall_s", x(|r| r.wall_s)),
-        Column::new("notes".into(), s(|r| &r.notes)),
-        Column::new("changed".into(), s(|r| &r.changed)),
-        Column::new("warnings".into(), s(|r| &r.warnings)),
-    ];
-    DataFrame::new(rows.len(), columns).map_err(|e| Error::table("building the runs table", e))
+fn put<R, T>(rows: &mut [R], values: Vec<T>, set: &fn(&mut R, T)) {
+    for (row, value) in rows.iter_mut().zip(values) {
+        set(row, value);
+    }
 }
 
-/// The per-epoch curves of runs as a long DataFrame with the columns of [`CURVE_COLUMNS`].
-pub fn curves_to_frame(curves: &[(i64, Vec<EpochRecord>)]) -> Result<DataFrame> {
-    let rows: Vec<(i64, &EpochRecord)> = curves
+/// The runs as a DataFrame with the columns of [`RUN_COLUMNS`](super::RUN_COLUMNS).
+pub(crate) fn runs_to_frame(rows: &[RunRecord]) -> Result<DataFrame> {
+    RUNS.to_frame(rows)
+}
+
+/// Rebuilds log rows from a runs DataFrame, checking every column's presence and type.
+pub(crate) fn runs_from_frame(df: &DataFrame, source: &str) -> Result<Vec<RunRecord>> {
+    RUNS.rows_from(df, source)
+}
+
+/// The per-epoch curves of runs as a long DataFrame with the columns of
+/// [`CURVE_COLUMNS`](super::CURVE_COLUMNS).
+pub(crate) fn curves_to_frame(curves: &[(i64, Vec<EpochRecord>)]) -> Result<DataFrame> {
+    let rows: Vec<CurveRow> = curves
         .iter()
-        .flat_map(|(id, epochs)| epochs.iter().map(move |e| (*id, e)))
+        .flat_map(|(run_id, epochs)| {
+            epochs.iter().map(|e| CurveRow {
+                run_id: *run_id,
+                epoch: e.clone(),
+            })
+        })
         .collect();
-    let f = |g: fn(&EpochRecord) -> f64| -> Vec<f64> { rows.iter().map(|(_, e)| g(e)).collect() };
-    let columns = vec![
-        Column::new(
-            "run_id".into(),
-            rows.iter().map(|(id, _)| *id).collect::<Vec<i64>>(),
-        ),
-        Column::new(
-            "epoch".into(),
-            rows.iter()
-                .map(|(_, e)| e.epoch as i64)
-                .collect::<Vec<i64>>(),
-        ),
-        col("train_loss", f(|e| e.train_loss)),
-        col("val_loss", f(|e| e.val_loss)),
-        col("train_acc", f(|e| e.train_acc)),
-        col("val_acc", f(|e| e.val_acc)),
-        col("lr", f(|e| e.lr)),
-    ];
-    DataFrame::new(rows.len(), columns).map_err(|e| Error::table("building the curves table", e))
+    CURVES.to_frame(&rows)
+}
+
+/// Rebuilds per-run curves from a curves DataFrame (consecutive rows of a run form its
+/// curve).
+pub(crate) fn curves_from_frame(
+    df: &DataFrame,
+    source: &str,
+) -> Result<Vec<(i64, Vec<EpochRecord>)>> {
+    let mut out: Vec<(i64, Vec<EpochRecord>)> = Vec::new();
+    for row in CURVES.rows_from(df, source)? {
+        match out.last_mut() {
+            Some((id, list)) if *id == row.run_id => list.push(row.epoch),
+            _ => out.push((row.run_id, vec![row.epoch])),
+        }
+    }
+    Ok(out)
 }
 
 /// Reads one typed column, with an error naming the column and the type found.
@@ -186,95 +167,131 @@ impl Reader<'_> {
     }
 }
 
-/// Rebuilds log rows from a runs DataFrame, checking every column's presence and type.
-pub fn runs_from_frame(df: &DataFrame, source: &str) -> Result<Vec<RunRecord>> {
-    let r = Reader { df, source };
-    let (run_id, parent_id, step, timestamp, dataset) = (
-        r.i64s("run_id")?,
-        r.opt_i64s("parent_id")?,
-        r.strs("step")?,
-        r.strs("timestamp")?,
-        r.strs("dataset")?,
-    );
-    let (optimizer, lr, batch_size, hidden, dropout, weight_decay) = (
-        r.strs("optimizer")?,
-        r.f64s("lr")?,
-        r.i64s("batch_size")?,
-        r.strs("hidden")?,
-        r.f64s("dropout")?,
-        r.f64s("weight_decay")?,
-    );
-    let (epochs, accumulate, schedule, seed, outcome, best_epoch) = (
-        r.i64s("epochs")?,
-        r.i64s("accumulate")?,
-        r.strs("schedule")?,
-        r.i64s("seed")?,
-        r.strs("outcome")?,
-        r.opt_i64s("best_epoch")?,
-    );
-    let (train_loss, val_loss, val_accuracy, wall_s) = (
-        r.f64s("train_loss")?,
-        r.f64s("val_loss")?,
-        r.f64s("val_accuracy")?,
-        r.f64s("wall_s")?,
-    );
-    let (notes, changed, warnings) = (r.strs("notes")?, r.strs("changed")?, r.strs("warnings")?);
-    Ok((0..df.height())
-        .map(|i| RunRecord {
-            run_id: run_id[i],
-            parent_id: parent_id[i],
-            step: step[i].clone(),
-            timestamp: timestamp[i].clone(),
-            dataset: dataset[i].clone(),
-            optimizer: optimizer[i].clone(),
-            lr: lr[i],
-            batch_size: batch_size[i],
-            hidden: hidden[i].clone(),
-            dropout: dropout[i],
-            weight_decay: weight_decay[i],
-            epochs: epochs[i],
-            accumulate: accumulate[i],
-            schedule: schedule[i].clone(),
-            seed: seed[i],
-            outcome: outcome[i].clone(),
-            best_epoch: best_epoch[i],
-            train_loss: train_loss[i],
-            val_loss: val_loss[i],
-            val_accuracy: val_accuracy[i],
-            wall_s: wall_s[i],
-            notes: notes[i].clone(),
-            changed: changed[i].clone(),
-            warnings: warnings[i].clone(),
-        })
-        .collect())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Rebuilds per-run curves from a curves DataFrame.
-pub fn curves_from_frame(df: &DataFrame, source: &str) -> Result<Vec<(i64, Vec<EpochRecord>)>> {
-    let r = Reader { df, source };
-    let (ids, epochs) = (r.i64s("run_id")?, r.i64s("epoch")?);
-    let (tl, vl, ta, va, lr) = (
-        r.f64s("train_loss")?,
-        r.f64s("val_loss")?,
-        r.f64s("train_acc")?,
-        r.f64s("val_acc")?,
-        r.f64s("lr")?,
-    );
-    let mut out: Vec<(i64, Vec<EpochRecord>)> = Vec::new();
-    for i in 0..df.height() {
-        let rec = EpochRecord {
-            epoch: epochs[i].max(0) as usize,
-            train_loss: tl[i],
-            val_loss: vl[i],
-            train_acc: ta[i],
-            val_acc: va[i],
-            lr: lr[i],
-            seconds: f64::NAN,
-        };
-        match out.last_mut() {
-            Some((id, list)) if *id == ids[i] => list.push(rec),
-            _ => out.push((ids[i], vec![rec])),
+    fn record(run_id: i64, parent_id: Option<i64>) -> RunRecord {
+        RunRecord {
+            run_id,
+            parent_id,
+            step: "baseline".into(),
+            timestamp: "2026-01-01T00:00:00Z".into(),
+            dataset: "iris".into(),
+            optimizer: "adam".into(),
+            lr: 1e-3,
+            batch_size: 32,
+            hidden: "128-64".into(),
+            dropout: 0.0,
+            weight_decay: 0.0,
+            epochs: 3,
+            accumulate: 1,
+            schedule: "constant".into(),
+            seed: 0,
+            outcome: "diverged".into(),
+            best_epoch: None,
+            train_loss: f64::NAN,
+            val_loss: f64::INFINITY,
+            val_accuracy: 0.25,
+            wall_s: 0.5,
+            notes: "a <note>".into(),
+            changed: String::new(),
+            warnings: String::new(),
         }
     }
-    Ok(out)
+
+    fn epoch(epoch: usize, loss: f64) -> EpochRecord {
+        EpochRecord {
+            epoch,
+            train_loss: loss,
+            val_loss: loss + 0.1,
+            train_acc: 0.5,
+            val_acc: 0.4,
+            lr: 1e-3,
+            seconds: 0.25,
+        }
+    }
+
+    #[test]
+    fn runs_frame_has_the_schema_columns_and_types() {
+        let df = runs_to_frame(&[record(1, None), record(2, Some(1))]).unwrap();
+        assert_eq!(df.height(), 2);
+        let found: Vec<(String, DataType)> = df
+            .get_column_names()
+            .iter()
+            .map(|n| (n.to_string(), df.column(n).unwrap().dtype().clone()))
+            .collect();
+        let expected: Vec<(String, DataType)> = super::super::RUN_COLUMNS
+            .iter()
+            .map(|(name, ty)| {
+                let dtype = match *ty {
+                    "i64" => DataType::Int64,
+                    "f64" => DataType::Float64,
+                    _ => DataType::String,
+                };
+                (name.to_string(), dtype)
+            })
+            .collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn runs_round_trip_through_a_frame_including_missing_and_non_finite_values() {
+        let rows = vec![record(1, None), record(2, Some(1))];
+        let back = runs_from_frame(&runs_to_frame(&rows).unwrap(), "test").unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!(back[1].parent_id, Some(1));
+        assert_eq!(back[0].parent_id, None);
+        assert!(back[0].train_loss.is_nan());
+        let comparable = |r: &RunRecord| RunRecord {
+            train_loss: 0.0,
+            ..r.clone()
+        };
+        assert_eq!(
+            back.iter().map(comparable).collect::<Vec<_>>(),
+            rows.iter().map(comparable).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn curves_round_trip_grouped_by_run_without_their_seconds() {
+        let curves = vec![
+            (1, vec![epoch(1, 1.0), epoch(2, 0.5)]),
+            (2, vec![epoch(1, 0.9)]),
+        ];
+        let df = curves_to_frame(&curves).unwrap();
+        let names: Vec<String> = df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(names, super::super::CURVE_COLUMNS);
+        assert_eq!(df.height(), 3);
+        let back = curves_from_frame(&df, "test").unwrap();
+        assert_eq!(back.len(), 2);
+        assert_eq!((back[0].0, back[0].1.len()), (1, 2));
+        assert_eq!((back[1].0, back[1].1.len()), (2, 1));
+        assert_eq!(back[0].1[1].val_loss, 0.6);
+        assert!(back[0].1.iter().all(|e| e.seconds.is_nan()));
+    }
+
+    #[test]
+    fn a_missing_or_mistyped_column_is_named_in_the_error() {
+        let df = runs_to_frame(&[record(1, None)]).unwrap();
+        let err = runs_from_frame(&df.drop("seed").unwrap(), "x.parquet")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("column 'seed' is missing"), "{err}");
+        let mut mistyped = df.drop("lr").unwrap();
+        mistyped
+            .with_column(Column::new("lr".into(), vec!["fast"]))
+            .unwrap();
+        let err = runs_from_frame(&mistyped, "x.parquet")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("column 'lr' has type str but should be f64"),
+            "{err}"
+        );
+    }
 }

@@ -17,8 +17,9 @@ pub const HYPERPARAMETERS: &[&str] = &[
     "seed",
 ];
 
-/// One run as a row of the experiment log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// One run as a row of the experiment log (its columns are listed in
+/// [`RUN_COLUMNS`](super::RUN_COLUMNS)).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
     /// Id of this run in the log (1, 2, ...).
     pub run_id: i64,
@@ -139,7 +140,7 @@ impl RunRecord {
 }
 
 /// The current time as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn now_utc() -> String {
+pub(crate) fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -147,7 +148,7 @@ pub fn now_utc() -> String {
 }
 
 /// Formats seconds since the Unix epoch as an ISO 8601 UTC time.
-pub fn format_utc(secs: u64) -> String {
+pub(crate) fn format_utc(secs: u64) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     // Civil-from-days (H. Hinnant's algorithm).

@@ -60,7 +60,7 @@ impl LrFinderConfig {
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [("start_lr", self.start_lr), ("end_lr", self.end_lr)] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(Error::out_of_range(name, v as f64, Valid::Positive, ""));
+                return Err(Error::out_of_range(name, v, Valid::Positive, ""));
             }
         }
         if self.start_lr >= self.end_lr {
@@ -82,7 +82,7 @@ impl LrFinderConfig {
         if !(0.0..1.0).contains(&self.beta) {
             return Err(Error::out_of_range(
                 "beta",
-                self.beta as f64,
+                self.beta,
                 Valid::HalfOpen(0.0, 1.0),
                 "e.g. 0.98",
             ));
@@ -90,7 +90,7 @@ impl LrFinderConfig {
         if !(self.stop_factor.is_finite() && self.stop_factor > 1.0) {
             return Err(Error::out_of_range(
                 "stop_factor",
-                self.stop_factor as f64,
+                self.stop_factor,
                 Valid::Open(1.0, f64::INFINITY),
                 "e.g. 4",
             ));

@@ -88,7 +88,7 @@ impl ModelConfig {
         if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
             return Err(Error::out_of_range(
                 "dropout",
-                self.dropout as f64,
+                self.dropout,
                 Valid::HalfOpen(0.0, 1.0),
                 "0 turns dropout off, 0.1-0.5 is the usual range",
             ));

@@ -171,7 +171,7 @@ impl TrainConfig {
         if !(lr.is_finite() && lr > 0.0) {
             return Err(Error::out_of_range(
                 "lr",
-                lr as f64,
+                lr,
                 Valid::Positive,
                 "typical: 1e-4 to 1e-1",
             ));
@@ -207,7 +207,7 @@ impl TrainConfig {
         if !(wd.is_finite() && wd >= 0.0) {
             return Err(Error::out_of_range(
                 "weight_decay",
-                wd as f64,
+                wd,
                 Valid::NonNegative,
                 "typical: 1e-5 to 1e-3",
             ));
@@ -232,7 +232,7 @@ impl TrainConfig {
             if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
                 return Err(Error::out_of_range(
                     "min_delta",
-                    es.min_delta as f64,
+                    es.min_delta,
                     Valid::NonNegative,
                     "",
                 ));

@@ -6,8 +6,8 @@
 //! name in any order and unknown columns are ignored, so files from other tools work when
 //! they use the same column names.
 
-use super::csv_table::Table;
 use super::{EpochRecord, Run, StepRecord};
+use crate::csv_table::Table;
 use crate::error::Result;
 use crate::fmt;
 
@@ -73,7 +73,12 @@ fn push_values(out: &mut String, values: &[f64]) {
 /// Reads an epochs file (`train_loss` and `val_loss` required; the accuracy and `lr`
 /// columns optional and may be left empty). `source` names the file in errors.
 pub(crate) fn read_epochs(text: &str, source: &str) -> Result<EpochColumns> {
-    let table = Table::read(text, source, EPOCHS_HEADER, "epoch")?;
+    let table = Table::read(
+        text,
+        source,
+        &format!("the header `{EPOCHS_HEADER}`"),
+        "epoch",
+    )?;
     table.require(&["train_loss", "val_loss"])?;
     Ok(EpochColumns {
         train_loss: table.required_numbers("train_loss")?,
@@ -86,7 +91,12 @@ pub(crate) fn read_epochs(text: &str, source: &str) -> Result<EpochColumns> {
 
 /// Reads the `loss` column of a steps file. `source` names the file in errors.
 pub(crate) fn read_step_losses(text: &str, source: &str) -> Result<Vec<f64>> {
-    let table = Table::read(text, source, STEPS_HEADER, "step")?;
+    let table = Table::read(
+        text,
+        source,
+        &format!("the header `{STEPS_HEADER}`"),
+        "step",
+    )?;
     table.require(&["loss"])?;
     table.required_numbers("loss")
 }

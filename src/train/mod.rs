@@ -2,7 +2,6 @@
 //! device, the training loop, and the record of a run ([`Run`]).
 
 mod config;
-mod csv_table;
 mod device;
 mod early_stopping;
 mod fitted;

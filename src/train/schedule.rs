@@ -106,7 +106,7 @@ impl Schedule {
                 if !(gamma > 0.0 && gamma < 1.0) {
                     return Err(Error::out_of_range(
                         "schedule.gamma",
-                        gamma as f64,
+                        gamma,
                         Valid::Open(0.0, 1.0),
                         "e.g. 0.1",
                     ));
@@ -117,7 +117,7 @@ impl Schedule {
                 if !(0.0..1.0).contains(&min_factor) {
                     return Err(Error::out_of_range(
                         "schedule.min_factor",
-                        min_factor as f64,
+                        min_factor,
                         Valid::HalfOpen(0.0, 1.0),
                         "",
                     ));
@@ -132,7 +132,7 @@ impl Schedule {
                 if !(pct_start > 0.0 && pct_start < 1.0) {
                     return Err(Error::out_of_range(
                         "schedule.pct_start",
-                        pct_start as f64,
+                        pct_start,
                         Valid::Open(0.0, 1.0),
                         "e.g. 0.3",
                     ));
@@ -140,7 +140,7 @@ impl Schedule {
                 if !(div_factor >= 1.0 && div_factor.is_finite()) {
                     return Err(Error::out_of_range(
                         "schedule.div_factor",
-                        div_factor as f64,
+                        div_factor,
                         Valid::AtLeast(1.0),
                         "e.g. 25",
                     ));
@@ -148,7 +148,7 @@ impl Schedule {
                 if !(final_div_factor >= 1.0 && final_div_factor.is_finite()) {
                     return Err(Error::out_of_range(
                         "schedule.final_div_factor",
-                        final_div_factor as f64,
+                        final_div_factor,
                         Valid::AtLeast(1.0),
                         "e.g. 1e4",
                     ));

@@ -1,24 +1,28 @@
-//! A small CSV table reader for the history files: columns found by name, every cell
-//! checked, and errors that name the file, the line and the column.
+//! The one CSV reader of tunelab, for dataset files and history files alike: a header row,
+//! columns found by name, every row checked for its number of cells, every cell checked
+//! when it is read as a number, and errors that name the file, the line and the column.
+//!
+//! Written on the `csv` crate rather than polars' reader because every error must name the
+//! line and the column of the bad cell, and both formats are small.
 
 use crate::error::{Error, Result};
 
 /// A column's cells as `(line number, value)`, `None` for an empty cell.
-type Cells = Vec<(u64, Option<f64>)>;
+pub(crate) type Cells = Vec<(u64, Option<f64>)>;
 
 /// A CSV file read into strings, with each row's line number.
-pub(super) struct Table<'a> {
+pub(crate) struct Table<'a> {
     source: &'a str,
-    expected_header: &'static str,
+    expected: String,
     headers: Vec<String>,
     rows: Vec<(u64, csv::StringRecord)>,
 }
 
 impl<'a> Table<'a> {
-    pub(super) fn read(
+    pub(crate) fn read(
         text: &str,
         source: &'a str,
-        expected_header: &'static str,
+        expected: &str,
         row_name: &str,
     ) -> Result<Self> {
         let mut reader = csv::ReaderBuilder::new()
@@ -35,9 +39,7 @@ impl<'a> Table<'a> {
         if headers.iter().all(String::is_empty) {
             return Err(Error::data(
                 source,
-                format!(
-                    "the file is empty: expected the header `{expected_header}`, then one row per {row_name}"
-                ),
+                format!("the file is empty: expected {expected}, then one row per {row_name}"),
             ));
         }
         for (i, h) in headers.iter().enumerate() {
@@ -73,7 +75,7 @@ impl<'a> Table<'a> {
         }
         Ok(Table {
             source,
-            expected_header,
+            expected: expected.to_string(),
             headers,
             rows,
         })
@@ -83,7 +85,7 @@ impl<'a> Table<'a> {
         self.headers.iter().position(|h| h == name)
     }
 
-    pub(super) fn require(&self, names: &[&str]) -> Result<()> {
+    pub(crate) fn require(&self, names: &[&str]) -> Result<()> {
         let missing: Vec<String> = names
             .iter()
             .filter(|n| self.column(n).is_none())
@@ -95,21 +97,23 @@ impl<'a> Table<'a> {
         Err(Error::data(
             self.source,
             format!(
-                "missing column{} {} (the columns are: {}); expected the header `{}`",
+                "missing column{} {} (the columns are: {}); expected {}",
                 if missing.len() > 1 { "s" } else { "" },
                 missing.join(", "),
                 self.headers.join(", "),
-                self.expected_header
+                self.expected
             ),
         ))
     }
 
-    /// The cells of a column as numbers, `None` for empty cells; `None` if the column is
-    /// absent.
-    fn cells(&self, name: &str) -> Result<Option<Cells>> {
-        let Some(col) = self.column(name) else {
-            return Ok(None);
-        };
+    /// The column names, in file order.
+    pub(crate) fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
+    /// The cells of column `col` as numbers, `None` for an empty cell. A cell that is not a
+    /// number is an error naming the line and `label` (like `column 'lr'`), then `hint`.
+    pub(crate) fn parse_column(&self, col: usize, label: &str, hint: &str) -> Result<Cells> {
         let mut out = Vec::with_capacity(self.rows.len());
         for (line, record) in &self.rows {
             let cell = record.get(col).unwrap_or("");
@@ -119,19 +123,31 @@ impl<'a> Table<'a> {
                 Some(cell.parse::<f64>().map_err(|_| {
                     Error::data(
                         self.source,
-                        format!(
-                            "line {line}, column '{name}': '{cell}' is not a number (write nan or inf for non-finite values)"
-                        ),
+                        format!("line {line}, {label}: '{cell}' is not a number{hint}"),
                     )
                 })?)
             };
             out.push((*line, value));
         }
-        Ok(Some(out))
+        Ok(out)
+    }
+
+    /// The cells of a named column as numbers, `None` for empty cells; `None` if the column
+    /// is absent.
+    fn cells(&self, name: &str) -> Result<Option<Cells>> {
+        let Some(col) = self.column(name) else {
+            return Ok(None);
+        };
+        self.parse_column(
+            col,
+            &format!("column '{name}'"),
+            " (write nan or inf for non-finite values)",
+        )
+        .map(Some)
     }
 
     /// A column that must be present with a value in every row.
-    pub(super) fn required_numbers(&self, name: &str) -> Result<Vec<f64>> {
+    pub(crate) fn required_numbers(&self, name: &str) -> Result<Vec<f64>> {
         let cells = self.cells(name)?.unwrap_or_default();
         cells
             .into_iter()
@@ -149,7 +165,7 @@ impl<'a> Table<'a> {
     }
 
     /// A column that may be absent or entirely empty (`None`), or else full.
-    pub(super) fn optional_numbers(&self, name: &str) -> Result<Option<Vec<f64>>> {
+    pub(crate) fn optional_numbers(&self, name: &str) -> Result<Option<Vec<f64>>> {
         let Some(cells) = self.cells(name)? else {
             return Ok(None);
         };

@@ -1,0 +1,54 @@
+//! A diagnosis as HTML: one row per finding, coloured by severity.
+
+use super::evcxr::rich_display;
+use super::html::{Cell, table};
+use crate::diagnose::Diagnosis;
+
+rich_display!(Diagnosis, "diagnosis", diagnosis_html, |_: &Diagnosis| None);
+
+/// The findings table (also part of the study report).
+pub(super) fn diagnosis_html(d: &Diagnosis) -> String {
+    let rows: Vec<(Option<&str>, Vec<Cell>)> = d
+        .findings
+        .iter()
+        .map(|f| {
+            let sev = f.severity.name();
+            (
+                Some(sev),
+                vec![
+                    Cell::Text(f.pattern.name().to_string()),
+                    Cell::Html(format!("<span class=\"sev-{sev}\">{sev}</span>")),
+                    Cell::Text(f.evidence.clone()),
+                    Cell::Text(f.action.clone()),
+                ],
+            )
+        })
+        .collect();
+    table(
+        "Diagnosis",
+        &["pattern", "severity", "evidence", "action"],
+        &rows,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnose::{Diagnosis, Finding, Pattern, Severity};
+
+    #[test]
+    fn diagnosis_html_colours_by_severity_and_escapes_text() {
+        let d = Diagnosis::new(vec![
+            Finding::new(Pattern::Healthy, Severity::Low, "fine <ok>", "keep"),
+            Finding::new(
+                Pattern::Exploding,
+                Severity::High,
+                "loss NaN at step 3",
+                "cut the LR 10x",
+            ),
+        ]);
+        let html = d.to_html();
+        assert!(html.contains("<tr class=\"high\">") && html.contains("<tr class=\"low\">"));
+        assert!(html.find("exploding").unwrap() < html.find("healthy").unwrap());
+        assert!(html.contains("fine &lt;ok&gt;"));
+    }
+}

@@ -1,0 +1,83 @@
+//! Showing results in Jupyter through the evcxr kernel: one `EVCXR_BEGIN_CONTENT <mime>` ...
+//! `EVCXR_END_CONTENT` block per MIME type, with plotly.js sent once per kernel, and the
+//! macro that gives a result type its `to_html()` and `evcxr_display()`.
+
+use super::chart::plotly_script_once;
+use plotly::Plot;
+
+/// Prints one block per MIME type in evcxr's convention: the plotly figure (when there is
+/// one), HTML (with plotly.js the first time in this kernel), and plain text.
+pub(crate) fn emit(plot: Option<&Plot>, html: &str, text: &str) {
+    let script = if plot.is_some() || html.contains("tunelab-chart") {
+        plotly_script_once()
+    } else {
+        String::new()
+    };
+    println!("{}", evcxr_blocks(plot, html, text, &script));
+}
+
+/// The text `emit` prints: `EVCXR_BEGIN_CONTENT <mime>` ... `EVCXR_END_CONTENT` blocks for
+/// the plotly JSON (if any), the HTML (after `script`) and the plain text.
+pub(crate) fn evcxr_blocks(plot: Option<&Plot>, html: &str, text: &str, script: &str) -> String {
+    let mut out = String::new();
+    if let Some(p) = plot {
+        out.push_str(&format!(
+            "EVCXR_BEGIN_CONTENT application/vnd.plotly.v1+json\n{}\nEVCXR_END_CONTENT\n",
+            p.to_json()
+        ));
+    }
+    out.push_str(&format!(
+        "EVCXR_BEGIN_CONTENT text/html\n{script}{html}\nEVCXR_END_CONTENT\n"
+    ));
+    out.push_str(&format!(
+        "EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"
+    ));
+    out
+}
+
+/// Gives `$ty` a public `to_html()` (the fragment `$html` builds, with the tunelab style) and
+/// `evcxr_display()` (the figure `$plot` returns, if any, the HTML and the `Display` text).
+macro_rules! rich_display {
+    ($ty:ty, $what:literal, $html:path, $plot:expr) => {
+        impl $ty {
+            #[doc = concat!("The ", $what, " as an HTML fragment (charts need plotly.js on the page).")]
+            pub fn to_html(&self) -> String {
+                $crate::display::html::fragment(&$html(self))
+            }
+
+            #[doc = concat!("Shows the ", $what, " in a Jupyter notebook (evcxr kernel).")]
+            pub fn evcxr_display(&self) {
+                let plot: Option<::plotly::Plot> = $plot(self);
+                $crate::display::evcxr::emit(plot.as_ref(), &self.to_html(), &self.to_string());
+            }
+        }
+    };
+}
+pub(super) use rich_display;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emitted_blocks_follow_evcxr_convention() {
+        let advice = crate::advise::batch_size_for(1000).unwrap();
+        let html = advice.to_html();
+        assert!(html.starts_with("<div class=\"tunelab\">"));
+        assert!(html.contains("<table>"));
+        let plot = crate::display::overlay_chart(&[], "val_loss", false);
+        let blocks = evcxr_blocks(Some(&plot), &html, "plain", "<script>lib</script>");
+        let mimes: Vec<&str> = blocks
+            .lines()
+            .filter_map(|l| l.strip_prefix("EVCXR_BEGIN_CONTENT "))
+            .collect();
+        assert_eq!(
+            mimes,
+            ["application/vnd.plotly.v1+json", "text/html", "text/plain"]
+        );
+        assert_eq!(blocks.matches("EVCXR_END_CONTENT").count(), 3);
+        assert!(blocks.contains("text/html\n<script>lib</script><div class=\"tunelab\">"));
+        let no_plot = evcxr_blocks(None, "<p>x</p>", "x", "");
+        assert!(!no_plot.contains("plotly"));
+    }
+}

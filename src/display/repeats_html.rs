@@ -1,0 +1,83 @@
+//! Seed repeats as HTML: the runs' validation curves overlaid and the 95% intervals, and the
+//! comparison of two configurations over seeds.
+
+use super::chart::chart_html;
+use super::evcxr::rich_display;
+use super::html::{Cell, table};
+use super::plots::overlay_chart;
+use crate::study::{ConfigComparison, SeedSummary};
+use crate::train::EpochRecord;
+use plotly::Plot;
+
+rich_display!(
+    SeedSummary,
+    "seed repeats",
+    seeds_html,
+    |s: &SeedSummary| Some(seeds_chart(s))
+);
+rich_display!(
+    ConfigComparison,
+    "comparison of two configurations",
+    config_comparison_html,
+    |_: &ConfigComparison| None
+);
+
+fn seeds_chart(s: &SeedSummary) -> Plot {
+    let runs: Vec<(String, Vec<EpochRecord>)> = s
+        .runs
+        .iter()
+        .zip(&s.seeds)
+        .map(|(r, seed)| (format!("seed {seed}"), r.epochs.clone()))
+        .collect();
+    overlay_chart(&runs, "val_loss", false)
+}
+
+fn seeds_html(s: &SeedSummary) -> String {
+    let mut out = chart_html(&seeds_chart(s));
+    let rows = vec![
+        (
+            None,
+            vec![Cell::from("config"), Cell::Text(s.config.to_string())],
+        ),
+        (
+            None,
+            vec![Cell::from("seeds"), Cell::Text(format!("{:?}", s.seeds))],
+        ),
+        (
+            None,
+            vec![
+                Cell::from("val accuracy"),
+                Cell::Text(s.val_accuracy.to_string()),
+            ],
+        ),
+        (
+            None,
+            vec![Cell::from("val loss"), Cell::Text(s.val_loss.to_string())],
+        ),
+    ];
+    out.push_str(&table(
+        "Seed repeats (95% t-intervals)",
+        &["", "value"],
+        &rows,
+    ));
+    out
+}
+
+fn config_comparison_html(c: &ConfigComparison) -> String {
+    let class = match c.a_better {
+        Some(_) => "low",
+        None => "medium",
+    };
+    table(
+        "A vs B over seeds",
+        &["difference (A - B)", "95% half-width", "verdict"],
+        &[(
+            Some(class),
+            vec![
+                Cell::Num(c.difference, 4),
+                Cell::Num(c.half_width, 4),
+                Cell::Text(c.verdict.clone()),
+            ],
+        )],
+    )
+}
