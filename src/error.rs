@@ -211,18 +211,6 @@ impl Error {
         }
     }
 
-    /// Builds an [`Error::InvalidHyperparameter`] from words (being replaced by
-    /// [`Error::out_of_range`]).
-    #[doc(hidden)]
-    pub fn invalid(name: &'static str, value: impl ToString, expected: impl Into<String>) -> Self {
-        Error::InvalidHyperparameter {
-            name,
-            value: value.to_string().parse().unwrap_or(f64::NAN),
-            valid: Valid::Positive,
-            hint: expected.into(),
-        }
-    }
-
     /// Builds an [`Error::Data`].
     pub fn data(source_name: impl Into<String>, reason: impl Into<String>) -> Self {
         Error::Data {

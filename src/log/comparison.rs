@@ -19,9 +19,10 @@ impl ExperimentLog {
         let rows = ids
             .iter()
             .map(|&id| {
-                self.get(id)
-                    .cloned()
-                    .ok_or_else(|| Error::invalid("run_id", id, format!("no run {id} in the log")))
+                self.get(id).cloned().ok_or_else(|| Error::UnknownRun {
+                    id,
+                    runs: self.len(),
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let differing = HYPERPARAMETERS

@@ -74,12 +74,9 @@ impl ExperimentLog {
         row.step = entry.step;
         row.notes = entry.notes;
         if let Some(pid) = entry.parent {
-            let parent = self.get(pid).ok_or_else(|| {
-                Error::invalid(
-                    "parent",
-                    pid,
-                    format!("no run {pid} in the log (ids 1 to {})", self.rows.len()),
-                )
+            let parent = self.get(pid).ok_or_else(|| Error::UnknownRun {
+                id: pid,
+                runs: self.rows.len(),
             })?;
             row.parent_id = Some(pid);
             let changed = row.diff(parent);

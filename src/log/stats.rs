@@ -1,6 +1,6 @@
 //! Means with 95% t-intervals, for comparing configurations across seeds.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, Valid};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
@@ -38,10 +38,11 @@ impl MeanInterval {
     /// Mean and 95% t-interval of at least two finite values.
     pub fn from_values(values: &[f64]) -> Result<MeanInterval> {
         if values.len() < 2 {
-            return Err(Error::invalid(
+            return Err(Error::out_of_range(
                 "seeds",
-                values.len(),
-                "need at least 2 values (seeds) for an interval",
+                values.len() as f64,
+                Valid::AtLeast(2.0),
+                "values (seeds), for an interval",
             ));
         }
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
