@@ -74,7 +74,7 @@ impl ExperimentLog {
         row.step = entry.step;
         row.notes = entry.notes;
         if let Some(pid) = entry.parent {
-            let parent = self.get(pid).ok_or_else(|| Error::UnknownRun {
+            let parent = self.get(pid).ok_or(Error::UnknownRun {
                 id: pid,
                 runs: self.rows.len(),
             })?;
