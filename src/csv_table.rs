@@ -146,22 +146,30 @@ impl<'a> Table<'a> {
         .map(Some)
     }
 
-    /// A column that must be present with a value in every row.
-    pub(crate) fn required_numbers(&self, name: &str) -> Result<Vec<f64>> {
-        let cells = self.cells(name)?.unwrap_or_default();
+    /// The values of parsed cells; an empty cell is an error naming its line and `label`
+    /// (like `column 'lr'`), followed by `why`.
+    pub(crate) fn filled(&self, cells: Cells, label: &str, why: &str) -> Result<Vec<f64>> {
         cells
             .into_iter()
             .map(|(line, value)| {
                 value.ok_or_else(|| {
                     Error::data(
                         self.source,
-                        format!(
-                            "line {line}, column '{name}': the cell is empty; every row needs a value (write nan if it was NaN)"
-                        ),
+                        format!("line {line}, {label}: the cell is empty{why}"),
                     )
                 })
             })
             .collect()
+    }
+
+    /// A column that must be present with a value in every row.
+    pub(crate) fn required_numbers(&self, name: &str) -> Result<Vec<f64>> {
+        let cells = self.cells(name)?.unwrap_or_default();
+        self.filled(
+            cells,
+            &format!("column '{name}'"),
+            "; every row needs a value (write nan if it was not a number)",
+        )
     }
 
     /// A column that may be absent or entirely empty (`None`), or else full.
@@ -172,19 +180,11 @@ impl<'a> Table<'a> {
         if cells.iter().all(|(_, v)| v.is_none()) {
             return Ok(None);
         }
-        cells
-            .into_iter()
-            .map(|(line, value)| {
-                value.ok_or_else(|| {
-                    Error::data(
-                        self.source,
-                        format!(
-                            "line {line}, column '{name}': the cell is empty but other rows have values: fill the column or leave all of it empty"
-                        ),
-                    )
-                })
-            })
-            .collect::<Result<Vec<f64>>>()
-            .map(Some)
+        self.filled(
+            cells,
+            &format!("column '{name}'"),
+            " but other rows have values: fill the column or leave all of it empty",
+        )
+        .map(Some)
     }
 }

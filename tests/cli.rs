@@ -9,6 +9,15 @@ fn tunelab(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Fails with the command's stderr unless it exited 0.
+fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn train_json_reports_a_completed_run_and_writes_the_history_csv() {
     let dir = std::env::temp_dir().join(format!("tunelab-cli-{}", std::process::id()));
@@ -25,11 +34,7 @@ fn train_json_reports_a_completed_run_and_writes_the_history_csv() {
         "--history-csv",
         csv.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["outcome"], "completed");
     assert_eq!(v["epochs"].as_array().unwrap().len(), 3);
@@ -137,11 +142,7 @@ fn diagnose_reads_the_history_csv_of_train() {
     ]);
     assert!(out.status.success());
     let out = tunelab(&["diagnose", "--history", csv.to_str().unwrap(), "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let patterns: Vec<&str> = v["findings"]
         .as_array()
@@ -170,11 +171,7 @@ fn diagnose_reads_the_steps_csv_that_train_writes() {
         "--steps-csv",
         steps.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let text = std::fs::read_to_string(&steps).unwrap();
     assert_eq!(text.lines().next(), Some(tunelab::train::STEPS_HEADER));
     assert!(text.lines().count() > 4, "{text}");
@@ -186,11 +183,7 @@ fn diagnose_reads_the_steps_csv_that_train_writes() {
         steps.to_str().unwrap(),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!v["findings"].as_array().unwrap().is_empty(), "{v}");
     let _ = std::fs::remove_dir_all(&dir);
@@ -206,11 +199,7 @@ fn lr_find_json_has_the_documented_keys() {
         "adam",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     for key in ["lrs", "losses", "smoothed", "suggestions", "reason"] {
         assert!(!v[key].is_null(), "{key}");

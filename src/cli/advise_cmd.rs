@@ -7,7 +7,7 @@ use crate::advise::{
 };
 use crate::error::Result;
 use crate::model::ModelConfig;
-use crate::train::OptimizerKind;
+use crate::train::{OptimizerKind, TrainConfig};
 use clap::{Args, Subcommand};
 use serde_json::json;
 
@@ -63,10 +63,10 @@ pub(crate) struct MemoryArgs {
     #[arg(long, default_value_t = 10, value_parser = args::positive_usize)]
     pub(crate) classes: usize,
     /// adam, adamw, sgd, sgd-momentum or rmsprop.
-    #[arg(long, default_value = "adam", value_parser = args::optimizer)]
+    #[arg(long, default_value_t = TrainConfig::default().optimizer, value_parser = args::optimizer)]
     pub(crate) optimizer: OptimizerKind,
     /// Samples per forward pass.
-    #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
+    #[arg(long, default_value_t = TrainConfig::default().batch_size, value_parser = args::positive_usize)]
     pub(crate) batch: usize,
     /// Memory budget in MiB: prints the largest batch that fits.
     #[arg(long, value_parser = args::positive_f64)]

@@ -141,7 +141,7 @@ pub(crate) struct DataArgs {
     #[arg(long, default_value = "target")]
     pub(crate) target: String,
     /// Seed of the train/validation/test split.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = SplitConfig::default().seed)]
     pub(crate) split_seed: u64,
 }
 

@@ -4,8 +4,7 @@ use super::args::{ConfigArgs, DataArgs};
 use crate::diagnose::Diagnose;
 use crate::error::Result;
 use crate::fsutil;
-use crate::train::progress_line;
-use crate::train::{EarlyStopping, EpochRecord, Run, Schedule, TrainConfig, fit};
+use crate::train::{EarlyStopping, EpochRecord, Run, Schedule, TrainConfig, fit, progress_line};
 use clap::Args;
 use std::path::PathBuf;
 

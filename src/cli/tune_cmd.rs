@@ -21,13 +21,13 @@ pub(crate) struct TuneArgs {
     #[arg(long, default_value = "tunelab-out")]
     out: PathBuf,
     /// Seed of the split, initialisations and batch order.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).seed)]
     seed: u64,
     /// Trials run at once (0: one per CPU thread).
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).threads)]
     threads: usize,
     /// cpu, flex, torch-cpu, cuda or cuda:N: where every trial trains.
-    #[arg(long, default_value = "cpu", value_parser = super::args::device)]
+    #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).device, value_parser = super::args::device)]
     device: DeviceSpec,
     /// Print one JSON summary on stdout (progress goes to stderr).
     #[arg(long)]

@@ -33,17 +33,7 @@ pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {
             )
         };
         let cells = table.parse_column(col, &label, hint)?;
-        let values = cells
-            .into_iter()
-            .map(|(line, v)| {
-                v.ok_or_else(|| {
-                    Error::data(
-                        &source,
-                        format!("line {line}, {label}: the cell is empty{hint}"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<f64>>>()?;
+        let values = table.filled(cells, &label, hint)?;
         columns.push(values);
     }
     let targets = columns.remove(target_col);

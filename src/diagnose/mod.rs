@@ -22,6 +22,7 @@ mod finding;
 mod healthy;
 mod history;
 mod loss_level;
+mod method;
 mod not_decreasing;
 mod oscillating;
 mod overfitting;
@@ -34,7 +35,8 @@ mod verdict;
 
 pub use finding::{Diagnosis, Finding, Pattern, Severity};
 pub use history::{History, RunContext};
-pub use verdict::{Diagnose, diagnose};
+pub use method::Diagnose;
+pub use verdict::diagnose;
 
 /// Every threshold of the rules, each documented where it is used: what it measures and why
 /// it has its value. A teacher can quote them; the rules read no other numbers.

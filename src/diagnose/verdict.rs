@@ -11,7 +11,6 @@ use super::uncertain::{MIN_EPOCHS_TO_JUDGE, noisy_val_rise, too_few_epochs};
 use super::underfitting::underfitting;
 use super::{Diagnosis, Finding, History, Pattern, Severity};
 use crate::error::{Error, Result};
-use crate::train::Run;
 
 /// Reads the curves of a run and says what they show, with the evidence in numbers and the
 /// next thing to try.
@@ -84,27 +83,6 @@ fn defer_to(problem: Option<Pattern>, mut underfit: Finding) -> Finding {
             .push_str(&format!("; but first fix the {problem} finding"));
     }
     underfit
-}
-
-/// `run.diagnose()`: diagnosis as a method of the training record.
-///
-/// It lives here, beside [`diagnose`], so that training knows nothing of diagnosis; bring it
-/// into scope with `use tunelab::Diagnose` (or `use tunelab::*`).
-pub trait Diagnose {
-    /// Diagnoses these curves (see [`diagnose`]).
-    fn diagnose(&self) -> Result<Diagnosis>;
-}
-
-impl Diagnose for Run {
-    fn diagnose(&self) -> Result<Diagnosis> {
-        diagnose(&History::from_run(self))
-    }
-}
-
-impl Diagnose for History {
-    fn diagnose(&self) -> Result<Diagnosis> {
-        diagnose(self)
-    }
 }
 
 #[cfg(test)]

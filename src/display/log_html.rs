@@ -6,8 +6,7 @@ use super::evcxr::rich_display;
 use super::html::escape;
 use super::plots::overlay_chart;
 use super::schema_table::schema_table;
-use crate::log::schema::RUNS;
-use crate::log::{Comparison, ExperimentLog, RunRecord};
+use crate::log::{Comparison, ExperimentLog, RunRecord, schema::RUNS};
 use crate::train::EpochRecord;
 use plotly::Plot;
 
@@ -87,17 +86,7 @@ mod tests {
 
     #[test]
     fn log_html_escapes_user_notes() {
-        let splits = crate::data::iris()
-            .unwrap()
-            .split(&crate::data::SplitConfig::default())
-            .unwrap();
-        let run = crate::train::train(
-            &splits,
-            &crate::train::TrainConfig::default()
-                .with_epochs(2)
-                .with_batch_size(16),
-        )
-        .unwrap();
+        let run = super::super::tiny_run();
         let mut log = ExperimentLog::new().quiet();
         log.add_entry(crate::log::Entry::new(&run).notes("<script>alert(1)</script> & co"))
             .unwrap();

@@ -21,3 +21,16 @@ mod study_html;
 pub use chart::reset_plotly_script;
 pub use plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
 pub use study_html::study_report;
+
+/// A two-epoch run on iris, for the tests of the HTML of runs and logs.
+#[cfg(test)]
+fn tiny_run() -> crate::train::Run {
+    let splits = crate::data::iris()
+        .unwrap()
+        .split(&crate::data::SplitConfig::default())
+        .unwrap();
+    let config = crate::train::TrainConfig::default()
+        .with_epochs(2)
+        .with_batch_size(16);
+    crate::train::train(&splits, &config).unwrap()
+}

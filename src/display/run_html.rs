@@ -95,17 +95,7 @@ fn epochs_table(epochs: &[EpochRecord]) -> String {
 mod tests {
     #[test]
     fn run_html_has_the_chart_the_summary_and_every_epoch() {
-        let splits = crate::data::iris()
-            .unwrap()
-            .split(&crate::data::SplitConfig::default())
-            .unwrap();
-        let run = crate::train::train(
-            &splits,
-            &crate::train::TrainConfig::default()
-                .with_epochs(2)
-                .with_batch_size(16),
-        )
-        .unwrap();
+        let run = super::super::tiny_run();
         let html = run.to_html();
         assert!(html.contains("train loss") && html.contains("val loss"));
         assert!(html.contains("tunelab-chart"));

@@ -54,7 +54,7 @@ impl ModelConfig {
     }
 
     /// The hidden sizes as text, like `128-64` (`linear` when there are none).
-    pub fn hidden_label(&self) -> String {
+    pub(crate) fn hidden_label(&self) -> String {
         hidden_label(&self.hidden)
     }
 
@@ -185,7 +185,7 @@ impl MlpConfig {
 }
 
 /// Hidden sizes as text: `128-64`, or `linear` for none.
-pub fn hidden_label(hidden: &[usize]) -> String {
+pub(crate) fn hidden_label(hidden: &[usize]) -> String {
     if hidden.is_empty() {
         "linear".to_string()
     } else {

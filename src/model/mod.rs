@@ -6,5 +6,6 @@ mod config;
 mod mlp;
 
 pub use activation::Activation;
-pub use config::{MlpConfig, ModelConfig, hidden_label};
+pub(crate) use config::hidden_label;
+pub use config::{MlpConfig, ModelConfig};
 pub use mlp::Mlp;

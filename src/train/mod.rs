@@ -26,7 +26,8 @@ pub use history_csv::{EPOCHS_HEADER, STEPS_HEADER};
 pub use many::train_all;
 pub use noise_scale::{NOISE_SCALE_BAND, NoiseScale, gradient_noise_scale};
 pub use optimizer::OptimizerKind;
-pub use progress::{EpochObserver, print_progress, progress_line};
+pub(crate) use progress::progress_line;
+pub use progress::{EpochObserver, print_progress};
 pub use run::{EpochRecord, FinalMetrics, Outcome, Run, StepRecord};
 pub use sanity::{
     INITIAL_LOSS_TOLERANCE, Measurement, OVERFIT_ACCURACY_TARGET, OVERFIT_LOSS_TARGET, SanityCheck,

@@ -11,7 +11,7 @@ pub fn print_progress(run: &Run, e: &EpochRecord) {
 }
 
 /// The progress line of an epoch.
-pub fn progress_line(run: &Run, e: &EpochRecord) -> String {
+pub(crate) fn progress_line(run: &Run, e: &EpochRecord) -> String {
     format!(
         "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}  ({:.2} s)",
         e.epoch,
