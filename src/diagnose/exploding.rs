@@ -7,7 +7,7 @@ use crate::curve::{argmax, mean, moving_mean};
 use crate::fmt::{lr, nice_lr, num};
 
 /// An epoch's training loss above this multiple of the first epoch's (and still high, see
-/// [`HIGH_LOSS_FRACTION_OF_CHANCE`](super::HIGH_LOSS_FRACTION_OF_CHANCE)) is exploding:
+/// [`HIGH_LOSS_FRACTION_OF_CHANCE`](super::loss_level::HIGH_LOSS_FRACTION_OF_CHANCE)) is exploding:
 /// training only ever lowers the training loss on average, so doubling it means the steps
 /// overshoot.
 pub const EXPLODING_RISE_FACTOR: f64 = 2.0;

@@ -14,7 +14,7 @@ pub const EXPLODED_LOSS_FACTOR: f64 = 100.0;
 /// Trains a model on `splits.train`, evaluating on `splits.val` after every epoch.
 ///
 /// A loss that becomes NaN or infinite (or explodes, see [`EXPLODED_LOSS_FACTOR`]) ends the
-/// run with [`Outcome::Diverged`]; that is a result, not an error. Errors are for invalid
+/// run with [`Outcome::Diverged`](super::Outcome::Diverged); that is a result, not an error. Errors are for invalid
 /// hyperparameters and data that do not fit the model.
 pub fn train(splits: &Splits, config: &TrainConfig) -> Result<Run> {
     Ok(fit(splits, config, &mut |_, _| {})?.run)
