@@ -3,6 +3,7 @@
 use super::args::{ConfigArgs, DataArgs};
 use crate::diagnose::Diagnose;
 use crate::error::Result;
+use crate::fmt::Num;
 use crate::fsutil;
 use crate::train::{EarlyStopping, EpochRecord, Run, Schedule, TrainConfig, fit, progress_line};
 use clap::Args;
@@ -145,9 +146,9 @@ fn print_summary(run: &Run) {
     if let Some(f) = run.final_metrics() {
         println!(
             "final: train_loss {:.4}  val_loss {:.4}  val_accuracy {:.4}{}",
-            f.train_loss,
-            f.val_loss,
-            f.val_accuracy,
+            Num(f.train_loss),
+            Num(f.val_loss),
+            Num(f.val_accuracy),
             if run.restored_best {
                 " (best epoch restored)"
             } else {

@@ -1,6 +1,7 @@
 //! The input of a diagnosis: the curves of one run and what is known about its settings.
 
 use crate::error::{Error, Result, Valid};
+use crate::fmt::Num;
 use crate::train::{Outcome, Run};
 
 /// What is known about the run behind a [`History`]; every field is optional, and each one
@@ -186,7 +187,7 @@ impl std::fmt::Display for History {
         writeln!(f, "{:>5} {:>10} {:>10}", "epoch", "train_loss", "val_loss")?;
         for (i, t) in self.train_loss.iter().enumerate() {
             let v = self.val_loss.get(i).copied().unwrap_or(f64::NAN);
-            writeln!(f, "{:>5} {t:>10.4} {v:>10.4}", i + 1)?;
+            writeln!(f, "{:>5} {:>10.4} {:>10.4}", i + 1, Num(*t), Num(v))?;
         }
         Ok(())
     }

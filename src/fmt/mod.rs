@@ -29,6 +29,29 @@ pub(crate) fn non_finite(v: f64) -> Option<&'static str> {
     }
 }
 
+/// A number for `format!` with width and precision (`{:>10.4}`, `{:.2e}`), whose
+/// non-finite values read `nan`, `inf` and `-inf` like everywhere else.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match non_finite(self.0) {
+            Some(text) => f.pad(text),
+            None => std::fmt::Display::fmt(&self.0, f),
+        }
+    }
+}
+
+impl std::fmt::LowerExp for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match non_finite(self.0) {
+            Some(text) => f.pad(text),
+            None => std::fmt::LowerExp::fmt(&self.0, f),
+        }
+    }
+}
+
 /// The shortest text that reads back as the same `f64` (for CSV files).
 pub(crate) fn csv(v: f64) -> String {
     match non_finite(v) {
@@ -119,6 +142,14 @@ mod tests {
             assert_eq!(num(v), text);
             assert_eq!(lr(v), text);
         }
+    }
+
+    #[test]
+    fn num_keeps_width_and_precision_and_spells_non_finite_values_one_way() {
+        assert_eq!(format!("{:>8.3}", Num(0.5)), "   0.500");
+        assert_eq!(format!("{:>8.3}", Num(f64::NAN)), "     nan");
+        assert_eq!(format!("{:.2e}", Num(0.00705)), "7.05e-3");
+        assert_eq!(format!("{:<5.2e}|", Num(f64::NEG_INFINITY)), "-inf |");
     }
 
     #[test]

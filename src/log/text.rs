@@ -3,6 +3,7 @@
 use super::comparison::Comparison;
 use super::experiment_log::ExperimentLog;
 use super::record::RunRecord;
+use crate::fmt::Num;
 use std::fmt;
 
 impl fmt::Display for ExperimentLog {
@@ -58,8 +59,8 @@ fn write_rows(f: &mut fmt::Formatter<'_>, rows: &[RunRecord]) -> fmt::Result {
             r.dropout,
             r.weight_decay,
             r.outcome,
-            r.val_loss,
-            r.val_accuracy,
+            Num(r.val_loss),
+            Num(r.val_accuracy),
             r.changed,
             if r.warnings.is_empty() {
                 String::new()

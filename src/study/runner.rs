@@ -9,6 +9,7 @@ use crate::advise::{ARCHITECTURES, scale_lr};
 use crate::data::Splits;
 use crate::diagnose::{History, Pattern, diagnose};
 use crate::error::Result;
+use crate::fmt::Num;
 use crate::log::{Entry, ExperimentLog};
 use crate::lr_finder::{LrFinderConfig, lr_find};
 use crate::parallel::available_threads;
@@ -239,7 +240,11 @@ fn baseline(
     let (acc, loss) = trial.score();
     say(
         config,
-        &format!("[baseline] run {id}: {train_config} -> val_acc {acc:.4} val_loss {loss:.4}"),
+        &format!(
+            "[baseline] run {id}: {train_config} -> val_acc {:.4} val_loss {:.4}",
+            Num(acc),
+            Num(loss)
+        ),
     );
     let step = StepResult {
         name: "baseline".into(),
@@ -250,7 +255,11 @@ fn baseline(
         val_loss: vec![loss],
         winner: "defaults".into(),
         winner_id: id,
-        why: format!("the starting point: val accuracy {acc:.4}, val loss {loss:.4}"),
+        why: format!(
+            "the starting point: val accuracy {:.4}, val loss {:.4}",
+            Num(acc),
+            Num(loss)
+        ),
         warnings: Vec::new(),
         skipped: None,
     };

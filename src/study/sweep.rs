@@ -4,6 +4,7 @@
 use super::{StepResult, StudyConfig};
 use crate::data::Splits;
 use crate::error::Result;
+use crate::fmt::Num;
 use crate::log::{Entry, ExperimentLog};
 use crate::parallel::parallel_map_ordered;
 use crate::train::{Fitted, TrainConfig, fit};
@@ -92,8 +93,8 @@ impl Study<'_> {
                         "[{name}] trial {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s)",
                         i + 1,
                         c.label,
-                        m.map_or(f64::NAN, |m| m.val_accuracy),
-                        m.map_or(f64::NAN, |m| m.val_loss),
+                        Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
+                        Num(m.map_or(f64::NAN, |m| m.val_loss)),
                         f.run.outcome,
                         t0.elapsed().as_secs_f64()
                     );
@@ -178,7 +179,9 @@ impl Study<'_> {
         let (acc, loss) = self.current.score();
         result.winner_id = self.current.id;
         result.why = format!(
-            "{context}; validation accuracy {acc:.4} (loss {loss:.4}) is the best of {} values",
+            "{context}; validation accuracy {:.4} (loss {:.4}) is the best of {} values",
+            Num(acc),
+            Num(loss),
             result.values.len()
         );
         // A winner at the lower edge of 0 (no dropout, no weight decay) is at a natural

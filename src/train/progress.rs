@@ -1,6 +1,7 @@
 //! Progress output: one line per finished epoch.
 
 use super::{EpochRecord, Run};
+use crate::fmt::Num;
 
 /// Something that wants to hear about each finished epoch (progress output).
 pub type EpochObserver<'a> = &'a mut dyn FnMut(&Run, &EpochRecord);
@@ -16,10 +17,10 @@ pub(crate) fn progress_line(run: &Run, e: &EpochRecord) -> String {
         "epoch {:>3}/{}  train_loss {:.4}  val_loss {:.4}  train_acc {:.4}  val_acc {:.4}  lr {:.2e}  ({:.2} s)",
         e.epoch,
         run.config.epochs,
-        e.train_loss,
-        e.val_loss,
-        e.train_acc,
-        e.val_acc,
+        Num(e.train_loss),
+        Num(e.val_loss),
+        Num(e.train_acc),
+        Num(e.val_acc),
         e.lr,
         e.seconds
     )

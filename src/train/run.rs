@@ -1,6 +1,7 @@
 //! The record of one training run: plain data, serialisable, with no tensors in it.
 
 use super::TrainConfig;
+use crate::fmt::Num;
 use serde::{Deserialize, Serialize};
 
 /// One optimizer step.
@@ -79,7 +80,7 @@ impl std::fmt::Display for Outcome {
             Outcome::Completed => write!(f, "completed"),
             Outcome::EarlyStopped { epoch } => write!(f, "early-stopped after epoch {epoch}"),
             Outcome::Diverged { step, value } => {
-                write!(f, "diverged at step {step} (loss {value})")
+                write!(f, "diverged at step {step} (loss {})", Num(*value))
             }
         }
     }
@@ -181,7 +182,12 @@ impl std::fmt::Display for Run {
             writeln!(
                 f,
                 "{:>5} {:>10.4} {:>10.4} {:>9.4} {:>9.4} {:>10.2e}",
-                e.epoch, e.train_loss, e.val_loss, e.train_acc, e.val_acc, e.lr
+                e.epoch,
+                Num(e.train_loss),
+                Num(e.val_loss),
+                Num(e.train_acc),
+                Num(e.val_acc),
+                e.lr
             )?;
         }
         write!(f, "outcome: {}", self.outcome)?;
@@ -189,7 +195,9 @@ impl std::fmt::Display for Run {
             write!(
                 f,
                 "; best epoch {} (val loss {:.4}, val acc {:.4})",
-                b.epoch, b.val_loss, b.val_acc
+                b.epoch,
+                Num(b.val_loss),
+                Num(b.val_acc)
             )?;
         }
         write!(
