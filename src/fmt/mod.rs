@@ -37,7 +37,7 @@ pub(crate) struct Num(pub f64);
 impl std::fmt::Display for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match non_finite(self.0) {
-            Some(text) => f.pad(text),
+            Some(text) => pad_like_a_number(f, text),
             None => std::fmt::Display::fmt(&self.0, f),
         }
     }
@@ -46,10 +46,31 @@ impl std::fmt::Display for Num {
 impl std::fmt::LowerExp for Num {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match non_finite(self.0) {
-            Some(text) => f.pad(text),
+            Some(text) => pad_like_a_number(f, text),
             None => std::fmt::LowerExp::fmt(&self.0, f),
         }
     }
+}
+
+/// Writes `text` in the formatter's width, right-aligned unless asked otherwise (as numbers
+/// are), ignoring the precision (which would cut text short).
+fn pad_like_a_number(f: &mut std::fmt::Formatter<'_>, text: &str) -> std::fmt::Result {
+    use std::fmt::{Alignment, Write};
+    let gap = f.width().unwrap_or(0).saturating_sub(text.chars().count());
+    let (before, after) = match f.align() {
+        Some(Alignment::Left) => (0, gap),
+        Some(Alignment::Center) => (gap / 2, gap - gap / 2),
+        _ => (gap, 0),
+    };
+    let fill = f.fill();
+    for _ in 0..before {
+        f.write_char(fill)?;
+    }
+    f.write_str(text)?;
+    for _ in 0..after {
+        f.write_char(fill)?;
+    }
+    Ok(())
 }
 
 /// The shortest text that reads back as the same `f64` (for CSV files).
