@@ -6,18 +6,8 @@ use crate::error::{Error, Result, Valid};
 use crate::rng::Rng;
 
 fn check(n: usize, noise: f64) -> Result<()> {
-    if n < 4 {
-        return Err(Error::out_of_range(
-            "n_samples",
-            n as f64,
-            Valid::AtLeast(4.0),
-            "",
-        ));
-    }
-    if !noise.is_finite() || noise < 0.0 {
-        return Err(Error::out_of_range("noise", noise, Valid::NonNegative, ""));
-    }
-    Ok(())
+    Error::check("n_samples", n as f64, Valid::AtLeast(4.0), "")?;
+    Error::check("noise", noise, Valid::NonNegative, "")
 }
 
 /// Two interleaving half circles, `n` points in all, Gaussian noise of standard deviation

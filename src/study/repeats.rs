@@ -26,14 +26,12 @@ pub struct SeedSummary {
 /// parallel on the available CPU threads.
 pub fn repeat_seeds(splits: &Splits, config: &TrainConfig, k: usize) -> Result<SeedSummary> {
     config.validate()?;
-    if k < 2 {
-        return Err(Error::out_of_range(
-            "seeds",
-            k as f64,
-            Valid::AtLeast(2.0),
-            "seeds, to measure noise",
-        ));
-    }
+    Error::check(
+        "seeds",
+        k as f64,
+        Valid::AtLeast(2.0),
+        "seeds, to measure noise",
+    )?;
     let seeds: Vec<u64> = (0..k as u64).map(|i| config.seed.wrapping_add(i)).collect();
     let runs = parallel_map(seeds.clone(), 0, |seed| {
         train(splits, &config.clone().with_seed(seed))

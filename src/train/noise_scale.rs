@@ -62,22 +62,18 @@ pub fn gradient_noise_scale(
     n_micro: usize,
 ) -> Result<NoiseScale> {
     config.validate()?;
-    if micro_batch == 0 {
-        return Err(Error::out_of_range(
-            "micro_batch",
-            0.0,
-            Valid::AtLeast(1.0),
-            "e.g. 16",
-        ));
-    }
-    if n_micro < 2 {
-        return Err(Error::out_of_range(
-            "n_micro",
-            n_micro as f64,
-            Valid::AtLeast(2.0),
-            "the estimate compares small batches with their union, e.g. 16",
-        ));
-    }
+    Error::check(
+        "micro_batch",
+        micro_batch as f64,
+        Valid::AtLeast(1.0),
+        "e.g. 16",
+    )?;
+    Error::check(
+        "n_micro",
+        n_micro as f64,
+        Valid::AtLeast(2.0),
+        "the estimate compares small batches with their union, e.g. 16",
+    )?;
     let n_train = splits.train.n_samples();
     let big_batch = micro_batch.saturating_mul(n_micro);
     if big_batch > n_train {
