@@ -118,11 +118,11 @@ pub enum Valid {
     Positive,
     /// A finite number >= 0.
     NonNegative,
-    /// A number >= this.
+    /// A finite number >= this.
     AtLeast(f64),
-    /// A number <= this.
+    /// A finite number <= this.
     AtMost(f64),
-    /// A number < this.
+    /// A finite number < this.
     Below(f64),
     /// A number from the first to the second, both included.
     Between(f64, f64),
@@ -138,9 +138,9 @@ impl Valid {
         match *self {
             Valid::Positive => v.is_finite() && v > 0.0,
             Valid::NonNegative => v.is_finite() && v >= 0.0,
-            Valid::AtLeast(lo) => v >= lo,
-            Valid::AtMost(hi) => v <= hi,
-            Valid::Below(hi) => v < hi,
+            Valid::AtLeast(lo) => v.is_finite() && v >= lo,
+            Valid::AtMost(hi) => v.is_finite() && v <= hi,
+            Valid::Below(hi) => v.is_finite() && v < hi,
             Valid::Between(lo, hi) => (lo..=hi).contains(&v),
             Valid::HalfOpen(lo, hi) => (lo..hi).contains(&v),
             Valid::Open(lo, hi) => v > lo && v < hi,
@@ -241,5 +241,40 @@ impl Error {
             context: context.into(),
             message: err.to_string(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_range_refuses_non_finite_values_and_keeps_its_bounds() {
+        let ranges = [
+            Valid::Positive,
+            Valid::NonNegative,
+            Valid::AtLeast(1.0),
+            Valid::AtMost(32.0),
+            Valid::Below(0.9),
+            Valid::Between(1.0, 20.0),
+            Valid::HalfOpen(0.0, 1.0),
+            Valid::Open(1.0, f64::INFINITY),
+        ];
+        for valid in ranges {
+            for v in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+                assert!(!valid.contains(v), "{valid} accepted {v}");
+            }
+        }
+        assert!(Valid::AtLeast(1.0).contains(1.0) && !Valid::AtLeast(1.0).contains(0.0));
+        assert!(Valid::Between(1.0, 20.0).contains(20.0));
+        assert!(
+            Valid::HalfOpen(0.0, 1.0).contains(0.0) && !Valid::HalfOpen(0.0, 1.0).contains(1.0)
+        );
+        assert!(!Valid::Open(0.0, 1.0).contains(0.0) && !Valid::Below(0.9).contains(0.9));
+        let err = Error::check("lr", 0.0, Valid::Positive, "e.g. 1e-3").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid lr = 0: must be a finite number > 0 (e.g. 1e-3)"
+        );
     }
 }

@@ -39,30 +39,24 @@ pub fn accumulation_plan(
     target_effective_batch: usize,
     max_micro_batch: usize,
 ) -> Result<AccumulationPlan> {
-    if target_effective_batch == 0 {
-        return Err(Error::out_of_range(
-            "target_batch",
-            0.0,
-            Valid::AtLeast(1.0),
-            "the effective batch",
-        ));
-    }
-    if target_effective_batch > MAX_EFFECTIVE_BATCH {
-        return Err(Error::out_of_range(
-            "target_batch",
-            target_effective_batch as f64,
-            Valid::AtMost(MAX_EFFECTIVE_BATCH as f64),
-            "",
-        ));
-    }
-    if max_micro_batch == 0 {
-        return Err(Error::out_of_range(
-            "max_micro_batch",
-            0.0,
-            Valid::AtLeast(1.0),
-            "the largest micro-batch that fits; see largest_batch",
-        ));
-    }
+    Error::check(
+        "target_batch",
+        target_effective_batch as f64,
+        Valid::AtLeast(1.0),
+        "the effective batch",
+    )?;
+    Error::check(
+        "target_batch",
+        target_effective_batch as f64,
+        Valid::AtMost(MAX_EFFECTIVE_BATCH as f64),
+        "",
+    )?;
+    Error::check(
+        "max_micro_batch",
+        max_micro_batch as f64,
+        Valid::AtLeast(1.0),
+        "the largest micro-batch that fits; see largest_batch",
+    )?;
     let target = target_effective_batch;
     let (micro, steps) = if target <= max_micro_batch {
         (target, 1)

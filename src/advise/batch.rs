@@ -103,14 +103,12 @@ pub fn batch_rule(n_samples: usize) -> BatchRule {
 /// The batch-size range for a training set of `n_samples` samples (see [`BATCH_SIZE_TABLE`]).
 /// A range above the dataset size is cut to the dataset size (full-batch training).
 pub fn batch_size_for(n_samples: usize) -> Result<BatchAdvice> {
-    if n_samples == 0 {
-        return Err(Error::out_of_range(
-            "n_samples",
-            0.0,
-            Valid::AtLeast(1.0),
-            "the number of training samples",
-        ));
-    }
+    Error::check(
+        "n_samples",
+        n_samples as f64,
+        Valid::AtLeast(1.0),
+        "the number of training samples",
+    )?;
     let rule = batch_rule(n_samples);
     let min_batch = rule.min_batch.min(n_samples);
     let max_batch = rule.max_batch.min(n_samples);

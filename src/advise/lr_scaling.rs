@@ -31,23 +31,14 @@ pub struct LrScaling {
 
 /// Scales `lr`, tuned at batch `old_batch`, to batch `new_batch` by both rules.
 pub fn scale_lr(lr: f64, old_batch: usize, new_batch: usize) -> Result<LrScaling> {
-    if !(lr.is_finite() && lr > 0.0) {
-        return Err(Error::out_of_range(
-            "lr",
-            lr,
-            Valid::Positive,
-            "the learning rate tuned at the old batch, e.g. 1e-3",
-        ));
-    }
+    Error::check(
+        "lr",
+        lr,
+        Valid::Positive,
+        "the learning rate tuned at the old batch, e.g. 1e-3",
+    )?;
     for (name, batch) in [("from_batch", old_batch), ("to_batch", new_batch)] {
-        if batch == 0 {
-            return Err(Error::out_of_range(
-                name,
-                0.0,
-                Valid::AtLeast(1.0),
-                "a batch size",
-            ));
-        }
+        Error::check(name, batch as f64, Valid::AtLeast(1.0), "a batch size")?;
     }
     let ratio = new_batch as f64 / old_batch as f64;
     Ok(LrScaling {

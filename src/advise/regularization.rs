@@ -153,14 +153,12 @@ pub fn regularization_rule(gap: f64) -> RegularizationRule {
 /// [`STRONG_GAP`]).
 pub fn regularization_advice(train_loss: f64, val_loss: f64) -> Result<RegularizationAdvice> {
     for (name, v) in [("train_loss", train_loss), ("val_loss", val_loss)] {
-        if !(v.is_finite() && v >= 0.0) {
-            return Err(Error::out_of_range(
-                name,
-                v,
-                Valid::NonNegative,
-                "a run that diverged needs a lower learning rate first",
-            ));
-        }
+        Error::check(
+            name,
+            v,
+            Valid::NonNegative,
+            "a run that diverged needs a lower learning rate first",
+        )?;
     }
     let gap = if train_loss > 0.0 {
         (val_loss - train_loss) / train_loss

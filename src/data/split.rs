@@ -105,14 +105,12 @@ impl Splits {
     /// The same splits with the training part cut to its first `n` rows (which are already
     /// shuffled), for demonstrations of overfitting on little data.
     pub fn with_train_size(mut self, n: usize) -> Result<Splits> {
-        if n == 0 || n > self.train.n_samples() {
-            return Err(Error::out_of_range(
-                "train_size",
-                n as f64,
-                Valid::Between(1.0, self.train.n_samples() as f64),
-                "the training samples available",
-            ));
-        }
+        Error::check(
+            "train_size",
+            n as f64,
+            Valid::Between(1.0, self.train.n_samples() as f64),
+            "the training samples available",
+        )?;
         let rows: Vec<usize> = (0..n).collect();
         self.train = self.train.subset(&rows);
         Ok(self)
@@ -139,26 +137,20 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
         ("val_fraction", config.val_fraction),
         ("test_fraction", config.test_fraction),
     ] {
-        if !(v.is_finite() && (0.0..1.0).contains(&v)) {
-            return Err(Error::out_of_range(name, v, Valid::HalfOpen(0.0, 1.0), ""));
-        }
+        Error::check(name, v, Valid::HalfOpen(0.0, 1.0), "")?;
     }
-    if config.val_fraction <= 0.0 {
-        return Err(Error::out_of_range(
-            "val_fraction",
-            config.val_fraction,
-            Valid::Open(0.0, 1.0),
-            "tuning needs validation data",
-        ));
-    }
-    if config.val_fraction + config.test_fraction >= 0.9 {
-        return Err(Error::out_of_range(
-            "val_fraction + test_fraction",
-            config.val_fraction + config.test_fraction,
-            Valid::Below(0.9),
-            "so that training keeps at least 10% of the data",
-        ));
-    }
+    Error::check(
+        "val_fraction",
+        config.val_fraction,
+        Valid::Open(0.0, 1.0),
+        "tuning needs validation data",
+    )?;
+    Error::check(
+        "val_fraction + test_fraction",
+        config.val_fraction + config.test_fraction,
+        Valid::Below(0.9),
+        "so that training keeps at least 10% of the data",
+    )?;
     let mut rng = Rng::derive(config.seed, 0x73706c69);
     let (mut train, mut val, mut test) = (Vec::new(), Vec::new(), Vec::new());
     for class in 0..data.n_classes() {

@@ -41,14 +41,7 @@ pub fn moons(n: usize, noise: f64, seed: u64) -> Result<Dataset> {
 /// `classes` interleaved spiral arms, `n` points in all, with Gaussian noise.
 pub fn spirals(n: usize, classes: usize, noise: f64, seed: u64) -> Result<Dataset> {
     check(n, noise)?;
-    if !(2..=10).contains(&classes) {
-        return Err(Error::out_of_range(
-            "classes",
-            classes as f64,
-            Valid::Between(2.0, 10.0),
-            "",
-        ));
-    }
+    Error::check("classes", classes as f64, Valid::Between(2.0, 10.0), "")?;
     let mut rng = Rng::derive(seed, 0x7370_6972);
     let mut features = Vec::with_capacity(2 * n);
     let mut labels = Vec::with_capacity(n);

@@ -133,40 +133,17 @@ impl History {
 
     fn validate_context(&self) -> Result<()> {
         let c = &self.context;
-        if let Some(lr) = c.lr
-            && !(lr.is_finite() && lr > 0.0)
-        {
-            return Err(Error::out_of_range("lr", lr, Valid::Positive, "or unknown"));
+        if let Some(lr) = c.lr {
+            Error::check("lr", lr, Valid::Positive, "or unknown")?;
         }
-        if let Some(d) = c.dropout
-            && !(0.0..1.0).contains(&d)
-        {
-            return Err(Error::out_of_range(
-                "dropout",
-                d,
-                Valid::HalfOpen(0.0, 1.0),
-                "or unknown",
-            ));
+        if let Some(d) = c.dropout {
+            Error::check("dropout", d, Valid::HalfOpen(0.0, 1.0), "or unknown")?;
         }
-        if let Some(wd) = c.weight_decay
-            && !(wd.is_finite() && wd >= 0.0)
-        {
-            return Err(Error::out_of_range(
-                "weight_decay",
-                wd,
-                Valid::NonNegative,
-                "or unknown",
-            ));
+        if let Some(wd) = c.weight_decay {
+            Error::check("weight_decay", wd, Valid::NonNegative, "or unknown")?;
         }
-        if let Some(k) = c.n_classes
-            && k < 2
-        {
-            return Err(Error::out_of_range(
-                "n_classes",
-                k as f64,
-                Valid::AtLeast(2.0),
-                "or unknown",
-            ));
+        if let Some(k) = c.n_classes {
+            Error::check("n_classes", k as f64, Valid::AtLeast(2.0), "or unknown")?;
         }
         Ok(())
     }

@@ -37,14 +37,12 @@ pub struct MeanInterval {
 impl MeanInterval {
     /// Mean and 95% t-interval of at least two finite values.
     pub fn from_values(values: &[f64]) -> Result<MeanInterval> {
-        if values.len() < 2 {
-            return Err(Error::out_of_range(
-                "seeds",
-                values.len() as f64,
-                Valid::AtLeast(2.0),
-                "values (seeds), for an interval",
-            ));
-        }
+        Error::check(
+            "seeds",
+            values.len() as f64,
+            Valid::AtLeast(2.0),
+            "values (seeds), for an interval",
+        )?;
         if let Some(v) = values.iter().find(|v| !v.is_finite()) {
             return Err(Error::data(
                 "seed repeats",

@@ -59,50 +59,28 @@ impl LrFinderConfig {
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
         for (name, v) in [("start_lr", self.start_lr), ("end_lr", self.end_lr)] {
-            if !(v.is_finite() && v > 0.0) {
-                return Err(Error::out_of_range(name, v, Valid::Positive, ""));
-            }
+            Error::check(name, v, Valid::Positive, "")?;
         }
-        if self.start_lr >= self.end_lr {
-            return Err(Error::out_of_range(
-                "start_lr",
-                self.start_lr,
-                Valid::Below(self.end_lr),
-                "below end_lr, e.g. 1e-7 to 10",
-            ));
-        }
-        if self.steps < 5 {
-            return Err(Error::out_of_range(
-                "steps",
-                self.steps as f64,
-                Valid::AtLeast(5.0),
-                "100 is usual",
-            ));
-        }
-        if !(0.0..1.0).contains(&self.beta) {
-            return Err(Error::out_of_range(
-                "beta",
-                self.beta,
-                Valid::HalfOpen(0.0, 1.0),
-                "e.g. 0.98",
-            ));
-        }
-        if !(self.stop_factor.is_finite() && self.stop_factor > 1.0) {
-            return Err(Error::out_of_range(
-                "stop_factor",
-                self.stop_factor,
-                Valid::Open(1.0, f64::INFINITY),
-                "e.g. 4",
-            ));
-        }
-        if !(1..=20).contains(&self.seeds) {
-            return Err(Error::out_of_range(
-                "seeds",
-                self.seeds as f64,
-                Valid::Between(1.0, 20.0),
-                "",
-            ));
-        }
+        Error::check(
+            "start_lr",
+            self.start_lr,
+            Valid::Below(self.end_lr),
+            "below end_lr, e.g. 1e-7 to 10",
+        )?;
+        Error::check(
+            "steps",
+            self.steps as f64,
+            Valid::AtLeast(5.0),
+            "100 is usual",
+        )?;
+        Error::check("beta", self.beta, Valid::HalfOpen(0.0, 1.0), "e.g. 0.98")?;
+        Error::check(
+            "stop_factor",
+            self.stop_factor,
+            Valid::Open(1.0, f64::INFINITY),
+            "e.g. 4",
+        )?;
+        Error::check("seeds", self.seeds as f64, Valid::Between(1.0, 20.0), "")?;
         Ok(())
     }
 

@@ -69,30 +69,26 @@ impl ModelConfig {
 
     /// Checks the hidden widths and the dropout probability.
     pub fn validate(&self) -> Result<()> {
-        if let Some(w) = self.hidden.iter().find(|&&w| w == 0 || w > 65_536) {
-            return Err(Error::out_of_range(
+        for &w in &self.hidden {
+            Error::check(
                 "hidden",
-                *w as f64,
+                w as f64,
                 Valid::Between(1.0, 65_536.0),
                 "each hidden width",
-            ));
+            )?;
         }
-        if self.hidden.len() > 32 {
-            return Err(Error::out_of_range(
-                "hidden",
-                self.hidden.len() as f64,
-                Valid::AtMost(32.0),
-                "hidden layers",
-            ));
-        }
-        if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
-            return Err(Error::out_of_range(
-                "dropout",
-                self.dropout,
-                Valid::HalfOpen(0.0, 1.0),
-                "0 turns dropout off, 0.1-0.5 is the usual range",
-            ));
-        }
+        Error::check(
+            "hidden",
+            self.hidden.len() as f64,
+            Valid::AtMost(32.0),
+            "hidden layers",
+        )?;
+        Error::check(
+            "dropout",
+            self.dropout,
+            Valid::HalfOpen(0.0, 1.0),
+            "0 turns dropout off, 0.1-0.5 is the usual range",
+        )?;
         Ok(())
     }
 }
@@ -119,22 +115,18 @@ impl MlpConfig {
 
     /// Checks every field.
     pub fn validate(&self) -> Result<()> {
-        if self.input == 0 {
-            return Err(Error::out_of_range(
-                "input",
-                0.0,
-                Valid::AtLeast(1.0),
-                "the model needs at least one input feature",
-            ));
-        }
-        if self.output < 2 {
-            return Err(Error::out_of_range(
-                "output",
-                self.output as f64,
-                Valid::AtLeast(2.0),
-                "classification needs at least 2 classes",
-            ));
-        }
+        Error::check(
+            "input",
+            self.input as f64,
+            Valid::AtLeast(1.0),
+            "the model needs at least one input feature",
+        )?;
+        Error::check(
+            "output",
+            self.output as f64,
+            Valid::AtLeast(2.0),
+            "classification needs at least 2 classes",
+        )?;
         self.model.validate()
     }
 

@@ -101,30 +101,19 @@ impl StudyConfig {
 
     /// Checks the settings.
     pub fn validate(&self) -> Result<()> {
-        if self.epochs_per_trial == 0 {
-            return Err(Error::out_of_range(
-                "epochs_per_trial",
-                0.0,
-                Valid::AtLeast(1.0),
-                "",
-            ));
-        }
-        if self.final_epochs < self.epochs_per_trial {
-            return Err(Error::out_of_range(
-                "final_epochs",
-                self.final_epochs as f64,
-                Valid::AtLeast(self.epochs_per_trial as f64),
-                "at least epochs_per_trial",
-            ));
-        }
-        if self.patience == 0 {
-            return Err(Error::out_of_range(
-                "patience",
-                0.0,
-                Valid::AtLeast(1.0),
-                "",
-            ));
-        }
+        Error::check(
+            "epochs_per_trial",
+            self.epochs_per_trial as f64,
+            Valid::AtLeast(1.0),
+            "",
+        )?;
+        Error::check(
+            "final_epochs",
+            self.final_epochs as f64,
+            Valid::AtLeast(self.epochs_per_trial as f64),
+            "at least epochs_per_trial",
+        )?;
+        Error::check("patience", self.patience as f64, Valid::AtLeast(1.0), "")?;
         Ok(())
     }
 }

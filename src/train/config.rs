@@ -168,75 +168,49 @@ impl TrainConfig {
     /// Checks every hyperparameter that does not depend on the data.
     pub fn validate(&self) -> Result<()> {
         let lr = self.lr();
-        if !(lr.is_finite() && lr > 0.0) {
-            return Err(Error::out_of_range(
-                "lr",
-                lr,
-                Valid::Positive,
-                "typical: 1e-4 to 1e-1",
-            ));
-        }
-        if self.batch_size == 0 {
-            return Err(Error::out_of_range(
-                "batch_size",
-                0.0,
-                Valid::AtLeast(1.0),
-                "typical: 16 to 256",
-            ));
-        }
-        if self.epochs == 0 {
-            return Err(Error::out_of_range("epochs", 0.0, Valid::AtLeast(1.0), ""));
-        }
-        if self.max_steps == Some(0) {
-            return Err(Error::out_of_range(
+        Error::check("lr", lr, Valid::Positive, "typical: 1e-4 to 1e-1")?;
+        Error::check(
+            "batch_size",
+            self.batch_size as f64,
+            Valid::AtLeast(1.0),
+            "typical: 16 to 256",
+        )?;
+        Error::check("epochs", self.epochs as f64, Valid::AtLeast(1.0), "")?;
+        if let Some(max_steps) = self.max_steps {
+            Error::check(
                 "max_steps",
-                0.0,
+                max_steps as f64,
                 Valid::AtLeast(1.0),
                 "or unset",
-            ));
+            )?;
         }
-        if self.accumulate == 0 {
-            return Err(Error::out_of_range(
-                "accumulate",
-                0.0,
-                Valid::AtLeast(1.0),
-                "1 means no accumulation",
-            ));
-        }
+        Error::check(
+            "accumulate",
+            self.accumulate as f64,
+            Valid::AtLeast(1.0),
+            "1 means no accumulation",
+        )?;
         let wd = self.weight_decay();
-        if !(wd.is_finite() && wd >= 0.0) {
-            return Err(Error::out_of_range(
-                "weight_decay",
-                wd,
-                Valid::NonNegative,
-                "typical: 1e-5 to 1e-3",
-            ));
-        }
-        if self.warmup_epochs >= self.epochs {
-            return Err(Error::out_of_range(
-                "warmup_epochs",
-                self.warmup_epochs as f64,
-                Valid::Below(self.epochs as f64),
-                "fewer than the epochs",
-            ));
-        }
+        Error::check(
+            "weight_decay",
+            wd,
+            Valid::NonNegative,
+            "typical: 1e-5 to 1e-3",
+        )?;
+        Error::check(
+            "warmup_epochs",
+            self.warmup_epochs as f64,
+            Valid::Below(self.epochs as f64),
+            "fewer than the epochs",
+        )?;
         if let Some(es) = &self.early_stopping {
-            if es.patience == 0 {
-                return Err(Error::out_of_range(
-                    "patience",
-                    0.0,
-                    Valid::AtLeast(1.0),
-                    "epochs",
-                ));
-            }
-            if !(es.min_delta.is_finite() && es.min_delta >= 0.0) {
-                return Err(Error::out_of_range(
-                    "min_delta",
-                    es.min_delta,
-                    Valid::NonNegative,
-                    "",
-                ));
-            }
+            Error::check(
+                "patience",
+                es.patience as f64,
+                Valid::AtLeast(1.0),
+                "epochs",
+            )?;
+            Error::check("min_delta", es.min_delta, Valid::NonNegative, "")?;
         }
         self.schedule.validate()?;
         self.model.validate()

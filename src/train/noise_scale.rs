@@ -76,14 +76,12 @@ pub fn gradient_noise_scale(
     )?;
     let n_train = splits.train.n_samples();
     let big_batch = micro_batch.saturating_mul(n_micro);
-    if big_batch > n_train {
-        return Err(Error::out_of_range(
-            "micro_batch * n_micro",
-            big_batch as f64,
-            Valid::AtMost(n_train as f64),
-            "the training samples: use fewer or smaller micro-batches",
-        ));
-    }
+    Error::check(
+        "micro_batch * n_micro",
+        big_batch as f64,
+        Valid::AtMost(n_train as f64),
+        "the training samples: use fewer or smaller micro-batches",
+    )?;
     let device = config.device.to_device()?.autodiff();
     let model = config
         .mlp(splits.train.n_features, splits.train.n_classes())

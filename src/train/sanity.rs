@@ -118,14 +118,7 @@ pub fn overfit_one_batch(
     steps: usize,
 ) -> Result<SanityCheck> {
     config.validate()?;
-    if steps == 0 {
-        return Err(Error::out_of_range(
-            "steps",
-            0.0,
-            Valid::AtLeast(1.0),
-            "e.g. 200",
-        ));
-    }
+    Error::check("steps", steps as f64, Valid::AtLeast(1.0), "e.g. 200")?;
     let batch = config.batch_size.min(splits.train.n_samples());
     let k = splits.train.n_classes();
     let one_batch = splits.clone().with_train_size(batch)?;

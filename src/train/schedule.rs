@@ -95,33 +95,22 @@ impl Schedule {
                 every_epochs,
                 gamma,
             } => {
-                if every_epochs == 0 {
-                    return Err(Error::out_of_range(
-                        "schedule.every_epochs",
-                        0.0,
-                        Valid::AtLeast(1.0),
-                        "",
-                    ));
-                }
-                if !(gamma > 0.0 && gamma < 1.0) {
-                    return Err(Error::out_of_range(
-                        "schedule.gamma",
-                        gamma,
-                        Valid::Open(0.0, 1.0),
-                        "e.g. 0.1",
-                    ));
-                }
+                Error::check(
+                    "schedule.every_epochs",
+                    every_epochs as f64,
+                    Valid::AtLeast(1.0),
+                    "",
+                )?;
+                Error::check("schedule.gamma", gamma, Valid::Open(0.0, 1.0), "e.g. 0.1")?;
                 Ok(())
             }
             Schedule::Cosine { min_factor } => {
-                if !(0.0..1.0).contains(&min_factor) {
-                    return Err(Error::out_of_range(
-                        "schedule.min_factor",
-                        min_factor,
-                        Valid::HalfOpen(0.0, 1.0),
-                        "",
-                    ));
-                }
+                Error::check(
+                    "schedule.min_factor",
+                    min_factor,
+                    Valid::HalfOpen(0.0, 1.0),
+                    "",
+                )?;
                 Ok(())
             }
             Schedule::OneCycle {
@@ -129,30 +118,24 @@ impl Schedule {
                 div_factor,
                 final_div_factor,
             } => {
-                if !(pct_start > 0.0 && pct_start < 1.0) {
-                    return Err(Error::out_of_range(
-                        "schedule.pct_start",
-                        pct_start,
-                        Valid::Open(0.0, 1.0),
-                        "e.g. 0.3",
-                    ));
-                }
-                if !(div_factor >= 1.0 && div_factor.is_finite()) {
-                    return Err(Error::out_of_range(
-                        "schedule.div_factor",
-                        div_factor,
-                        Valid::AtLeast(1.0),
-                        "e.g. 25",
-                    ));
-                }
-                if !(final_div_factor >= 1.0 && final_div_factor.is_finite()) {
-                    return Err(Error::out_of_range(
-                        "schedule.final_div_factor",
-                        final_div_factor,
-                        Valid::AtLeast(1.0),
-                        "e.g. 1e4",
-                    ));
-                }
+                Error::check(
+                    "schedule.pct_start",
+                    pct_start,
+                    Valid::Open(0.0, 1.0),
+                    "e.g. 0.3",
+                )?;
+                Error::check(
+                    "schedule.div_factor",
+                    div_factor,
+                    Valid::AtLeast(1.0),
+                    "e.g. 25",
+                )?;
+                Error::check(
+                    "schedule.final_div_factor",
+                    final_div_factor,
+                    Valid::AtLeast(1.0),
+                    "e.g. 1e4",
+                )?;
                 Ok(())
             }
         }
