@@ -196,11 +196,10 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
         epochs_per_trial: 3,
         final_epochs: 6,
         patience: 2,
-        seed: 0,
         threads: 2,
         verbose: false,
-        progress_to_stderr: false,
-        device: tunelab::DeviceSpec::default(),
+        seeds: 2,
+        ..StudyConfig::budget(tunelab::Budget::Quick)
     };
     let result = run_study(&splits, &config, ExperimentLog::with_autosave(&dir).quiet()).unwrap();
     let names: Vec<&str> = result.steps.iter().map(|s| s.name.as_str()).collect();
@@ -216,10 +215,24 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
             "fine_tune"
         ]
     );
-    // Every trial has its step, and every trial after the baseline a parent.
-    for row in result.log.rows().iter().skip(1) {
-        assert!(row.parent_id.is_some(), "run {} has no parent", row.run_id);
+    // Every trial has its step, and every trial after the baseline's seeds a parent.
+    for row in result.log.rows().iter() {
         assert!(names.contains(&row.step.as_str()));
+        if row.step != "baseline" {
+            assert!(row.parent_id.is_some(), "run {} has no parent", row.run_id);
+        }
+    }
+    // Every value of a step that ran was trained over the study's seeds.
+    for s in result.steps.iter().filter(|s| s.skipped.is_none()) {
+        assert_eq!(s.seeds, 2, "{}", s.name);
+        assert!(
+            s.decision.starts_with("kept")
+                || s.decision.starts_with("adopted")
+                || s.name == "baseline",
+            "{}: {}",
+            s.name,
+            s.decision
+        );
     }
     // Skipped steps say why; run steps name a winner.
     for s in &result.steps {

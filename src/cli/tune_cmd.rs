@@ -3,7 +3,7 @@
 use super::args::DataArgs;
 use crate::error::Result;
 use crate::fsutil;
-use crate::log::ExperimentLog;
+use crate::log::{ExperimentLog, Metric};
 use crate::study::{Budget, StudyConfig, run_study};
 use crate::train::DeviceSpec;
 use clap::Args;
@@ -29,9 +29,27 @@ pub(crate) struct TuneArgs {
     /// cpu, flex, torch-cpu, cuda or cuda:N: where every trial trains.
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).device, value_parser = super::args::device)]
     device: DeviceSpec,
+    /// Seeds per candidate (default: 5 for quick, 8 for full): a change is adopted only when
+    /// it beats the current configuration beyond the noise between seeds.
+    #[arg(long)]
+    seeds: Option<usize>,
+    /// What the steps select on: val_loss or val_accuracy.
+    #[arg(long, default_value = "val_loss", value_parser = parse_metric)]
+    metric: Metric,
+    /// Memory a trial may use, in MiB; batch sizes that need more are skipped.
+    #[arg(long)]
+    memory_mib: Option<u64>,
     /// Print one JSON summary on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
+}
+
+fn parse_metric(s: &str) -> std::result::Result<Metric, String> {
+    match s {
+        "val_loss" => Ok(Metric::ValLoss),
+        "val_accuracy" => Ok(Metric::ValAccuracy),
+        _ => Err("must be val_loss or val_accuracy".into()),
+    }
 }
 
 fn parse_budget(s: &str) -> std::result::Result<Budget, String> {
@@ -46,7 +64,12 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
     let mut config = StudyConfig::budget(args.budget)
         .with_seed(args.seed)
         .with_threads(args.threads)
-        .with_device(args.device);
+        .with_device(args.device)
+        .with_metric(args.metric)
+        .with_memory_budget(args.memory_mib.map(|m| m.saturating_mul(1 << 20)));
+    if let Some(seeds) = args.seeds {
+        config = config.with_seeds(seeds);
+    }
     config.progress_to_stderr = args.json;
     let log = ExperimentLog::with_autosave(&args.out).quiet();
     let result = run_study(&splits, &config, log)?;

@@ -221,6 +221,8 @@ mod tests {
             winner: "64-32".into(),
             winner_id: 2,
             why: String::new(),
+            decision: String::new(),
+            seeds: 3,
             warnings: Vec::new(),
             skipped: None,
         };
@@ -250,6 +252,7 @@ mod tests {
             accumulate: 1,
             seeds: 1,
             repeats: Vec::new(),
+            check: None,
         };
         let json = lr_finder_chart(&r).to_json();
         assert!(json.contains("\"log\""));

@@ -10,7 +10,8 @@ use polars::prelude::DataFrame;
 use std::path::PathBuf;
 
 /// What "best" means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Metric {
     /// Highest validation accuracy.
     ValAccuracy,

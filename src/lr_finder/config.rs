@@ -1,11 +1,14 @@
 //! Settings of the learning-rate range test.
 
+use super::budget_check::CHECK_SEEDS;
 use crate::error::{Error, Result, Valid};
 use serde::{Deserialize, Serialize};
 
 /// Settings of the LR range test. Defaults: from 1e-7 to 10 in 100 exponentially spaced
 /// steps, loss smoothed with an exponential moving average (beta 0.98, bias corrected),
-/// stopping when the smoothed loss exceeds 4x the best so far, one seed.
+/// stopping when the smoothed loss exceeds 4x the best so far, one seed; then the
+/// recommendation is checked at the training budget over [`CHECK_SEEDS`] seeds (see
+/// [`BudgetCheck`](super::BudgetCheck)).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LrFinderConfig {
     /// First learning rate tried.
@@ -21,6 +24,15 @@ pub struct LrFinderConfig {
     /// Repeat the sweep over this many seeds (the run's seed, seed+1, ...) and report the
     /// spread of each suggestion.
     pub seeds: usize,
+    /// Seeds of the check at the training budget: the configuration is trained at the
+    /// quarter-decade LRs below the curve's minimum and the best is recommended. 0 turns the
+    /// check off (the recommendation is then read off the curve alone, and is less reliable).
+    #[serde(default = "default_check_seeds")]
+    pub check_seeds: usize,
+}
+
+fn default_check_seeds() -> usize {
+    CHECK_SEEDS
 }
 
 impl Default for LrFinderConfig {
@@ -32,6 +44,7 @@ impl Default for LrFinderConfig {
             beta: 0.98,
             stop_factor: 4.0,
             seeds: 1,
+            check_seeds: CHECK_SEEDS,
         }
     }
 }
@@ -53,6 +66,12 @@ impl LrFinderConfig {
     /// Sets the number of seeds.
     pub fn with_seeds(mut self, seeds: usize) -> Self {
         self.seeds = seeds;
+        self
+    }
+
+    /// Sets the seeds of the check at the training budget (0: no check, the curve alone).
+    pub fn with_check_seeds(mut self, check_seeds: usize) -> Self {
+        self.check_seeds = check_seeds;
         self
     }
 
@@ -81,6 +100,12 @@ impl LrFinderConfig {
             "e.g. 4",
         )?;
         Error::check("seeds", self.seeds as f64, Valid::Between(1.0, 20.0), "")?;
+        Error::check(
+            "check_seeds",
+            self.check_seeds as f64,
+            Valid::Between(0.0, 10.0),
+            "2 is usual; 0 turns the check off",
+        )?;
         Ok(())
     }
 

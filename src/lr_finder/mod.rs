@@ -5,12 +5,17 @@
 //! optimizer state are untouched), can repeat over seeds to show how stable its suggestions
 //! are, and says "uncertain" rather than pretend when the curve is flat or noisy.
 
+mod budget_check;
 mod config;
 pub(crate) mod recommend;
 mod result;
 pub(crate) mod suggest;
 mod sweep;
 
+pub use budget_check::{
+    BudgetCheck, CHECK_DECADES_BELOW, CHECK_MAX_SEEDS, CHECK_POINTS_PER_DECADE, CHECK_SEEDS,
+    CHECK_STEPS_ABOVE, CHECK_TIE_SHARE, CHECK_VAL_SAMPLES,
+};
 pub use config::LrFinderConfig;
 pub use recommend::{
     FLAT_RELATIVE_DROP, MAX_DISAGREEMENT_DECADES, MIN_POINTS, NOISE_RATIO, Recommendation,

@@ -32,22 +32,12 @@ pub struct Recommendation {
     pub reason: String,
 }
 
-/// Chooses the valley suggestion when the curve can be trusted, and says "uncertain" with the
-/// reason when it cannot: too few points, a flat curve, noise larger than the signal, or
-/// suggestions that disagree by more than [`MAX_DISAGREEMENT_DECADES`].
-pub(crate) fn recommend(
-    raw: &[f64],
-    smoothed: &[f64],
-    suggestions: &[Suggestion],
-) -> Recommendation {
-    let uncertain = |reason: String| Recommendation {
-        lr: None,
-        name: "uncertain".into(),
-        reason,
-    };
+/// What makes a curve untrustworthy, if anything: too few points, a flat curve, or noise
+/// larger than the signal.
+pub(crate) fn curve_problem(raw: &[f64], smoothed: &[f64], n_suggestions: usize) -> Option<String> {
     let n = smoothed.iter().take_while(|v| v.is_finite()).count();
-    if n < MIN_POINTS || suggestions.is_empty() {
-        return uncertain(format!(
+    if n < MIN_POINTS || n_suggestions == 0 {
+        return Some(format!(
             "only {n} usable points before the loss blew up (need {MIN_POINTS}): start the sweep at a lower LR"
         ));
     }
@@ -55,7 +45,7 @@ pub(crate) fn recommend(
     let min = smoothed[crate::curve::argmin(smoothed).map_or(0, |(i, _)| i)];
     let drop = (first - min) / first.abs().max(f64::MIN_POSITIVE);
     if drop < FLAT_RELATIVE_DROP {
-        return uncertain(format!(
+        return Some(format!(
             "the smoothed loss fell only {:.1}% ({first:.4} to {min:.4}) over the whole range: widen the range, train on more steps, or check the data and model",
             drop * 100.0
         ));
@@ -71,9 +61,29 @@ pub(crate) fn recommend(
     let noise = deviations.get(deviations.len() / 2).copied().unwrap_or(0.0);
     let fall = first - min;
     if noise > NOISE_RATIO * fall {
-        return uncertain(format!(
+        return Some(format!(
             "too noisy to trust: the raw loss strays {noise:.4} from the smoothed curve, against a total fall of {fall:.4}; use a larger batch or repeat over seeds"
         ));
+    }
+    None
+}
+
+/// The recommendation from the curve alone (used when the check at the training budget is
+/// off): the valley suggestion when the curve can be trusted, "uncertain" with the reason
+/// when it cannot ([`curve_problem`]) or when the suggestions disagree by more than
+/// [`MAX_DISAGREEMENT_DECADES`].
+pub(crate) fn recommend(
+    raw: &[f64],
+    smoothed: &[f64],
+    suggestions: &[Suggestion],
+) -> Recommendation {
+    let uncertain = |reason: String| Recommendation {
+        lr: None,
+        name: "uncertain".into(),
+        reason,
+    };
+    if let Some(problem) = curve_problem(raw, smoothed, suggestions.len()) {
+        return uncertain(problem);
     }
     let logs: Vec<f64> = suggestions.iter().map(|s| s.lr.log10()).collect();
     let spread = logs.iter().cloned().fold(f64::NEG_INFINITY, f64::max)

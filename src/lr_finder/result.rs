@@ -1,6 +1,6 @@
 //! The result of a range test.
 
-use super::{Recommendation, Suggestion};
+use super::{BudgetCheck, Recommendation, Suggestion};
 use crate::train::OptimizerKind;
 use serde::{Deserialize, Serialize};
 
@@ -74,6 +74,9 @@ pub struct LrFinderResult {
     pub seeds: usize,
     /// Spread of each suggestion over seeds (empty for one seed).
     pub repeats: Vec<SuggestionSpread>,
+    /// The check of the curve at the training budget, when it ran.
+    #[serde(default)]
+    pub check: Option<BudgetCheck>,
 }
 
 impl LrFinderResult {
@@ -118,6 +121,18 @@ impl std::fmt::Display for LrFinderResult {
                     "  [seeds: {:.2e}..{:.2e}, {:.2} decades]",
                     r.min, r.max, r.decades
                 )?;
+            }
+            writeln!(f)?;
+        }
+        if let Some(c) = &self.check {
+            write!(
+                f,
+                "checked at the budget ({} epochs, {} seeds):",
+                c.epochs,
+                c.seeds.len()
+            )?;
+            for (lr, loss) in c.lrs.iter().zip(&c.mean_val_loss) {
+                write!(f, " {} {}", crate::fmt::lr(*lr), crate::fmt::Num(*loss))?;
             }
             writeln!(f)?;
         }

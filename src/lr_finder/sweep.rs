@@ -1,6 +1,9 @@
 //! Running the range test on copies of the model and optimizer.
 
-use super::recommend::{Recommendation, recommend};
+use super::budget_check::{
+    CHECK_POINTS_PER_DECADE, below, budget_check, merge_below, seeds_for, window,
+};
+use super::recommend::{Recommendation, curve_problem, recommend};
 use super::suggest::{Suggestion, suggest};
 use super::{LrFinderConfig, LrFinderResult, SuggestionSpread};
 use crate::curve::Ema;
@@ -24,12 +27,101 @@ pub fn lr_find(
 ) -> Result<LrFinderResult> {
     let device = config.device.to_device()?.autodiff();
     let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
-    run_sweeps(splits, config, finder, &device, |seed| {
+    let mut result = run_sweeps(splits, config, finder, &device, |seed| {
         Ok((
             mlp.init(&device, seed)?,
             config.optimizer.build(config.weight_decay()),
         ))
-    })
+    })?;
+    if finder.check_seeds > 0 {
+        check_at_budget(&mut result, splits, config, finder.check_seeds)?;
+    }
+    Ok(result)
+}
+
+/// Replaces the curve's recommendation by the best LR of a check at the training budget
+/// (see [`BudgetCheck`]), unless the curve itself cannot be trusted.
+fn check_at_budget(
+    result: &mut LrFinderResult,
+    splits: &Splits,
+    config: &TrainConfig,
+    seeds: usize,
+) -> Result<()> {
+    if let Some(problem) = curve_problem(&result.losses, &result.smoothed, result.suggestions.len())
+    {
+        result.recommendation = Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: problem,
+        };
+        return Ok(());
+    }
+    let lr_min = crate::curve::argmin(&result.smoothed).map_or(config.lr(), |(i, _)| result.lrs[i]);
+    let seeds = seeds_for(splits.val.n_samples(), seeds);
+    let mut check = budget_check(splits, config, &window(lr_min), seeds)?;
+    if check.tied.is_some_and(|(first, _)| first == 0) {
+        // The best LRs reach down to the lowest one checked: look one decade further down.
+        let lower = below(&check.lrs, CHECK_POINTS_PER_DECADE);
+        let extra = budget_check(splits, config, &lower, seeds)?;
+        merge_below(&mut check, extra);
+    }
+    let curve = std::mem::replace(
+        &mut result.recommendation,
+        Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: String::new(),
+        },
+    );
+    let curve_note = match curve.lr {
+        Some(lr) => format!("the curve alone would say {}", crate::fmt::lr(lr)),
+        None => format!("the curve alone is uncertain: {}", curve.reason),
+    };
+    let span = format!(
+        "{} LRs from {} to {}, {} epochs x {} seeds each",
+        check.lrs.len(),
+        crate::fmt::lr(check.lrs[0]),
+        crate::fmt::lr(check.lrs[check.lrs.len() - 1]),
+        check.epochs,
+        seeds
+    );
+    result.recommendation = match check.best {
+        None => Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: format!(
+                "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
+            ),
+        },
+        Some(0) => Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: format!(
+                "the best LR at the training budget is the lowest one checked ({}, of {span}): the model may need more epochs, or a different set-up, more than a different LR",
+                crate::fmt::lr(check.lrs[0])
+            ),
+        },
+        Some(i) => Recommendation {
+            lr: Some(check.lrs[i]),
+            name: "budget_check".into(),
+            reason: format!(
+                "best mean best-epoch validation loss ({:.4}{}) when the configuration is trained as it will be ({span}, around the curve's minimum at {}); {curve_note}",
+                check.mean_val_loss[i],
+                match check.tied {
+                    Some((a, b)) if a != b => format!(
+                        "; {} to {} are within {:.0}% of the lowest, this is their middle",
+                        crate::fmt::lr(check.lrs[a]),
+                        crate::fmt::lr(check.lrs[b]),
+                        super::budget_check::CHECK_TIE_SHARE * 100.0
+                    ),
+                    _ => String::new(),
+                },
+                crate::fmt::lr(lr_min)
+            ),
+        },
+    };
+    result.check = Some(check);
+    Ok(())
 }
 
 /// Runs the range test starting from an existing model and optimizer (for example halfway
@@ -181,6 +273,7 @@ fn combine(
         accumulate: config.accumulate,
         seeds: finder.seeds,
         repeats,
+        check: None,
     }
 }
 

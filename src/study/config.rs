@@ -1,6 +1,7 @@
 //! How much a study may spend.
 
 use crate::error::{Error, Result, Valid};
+use crate::log::Metric;
 use crate::train::DeviceSpec;
 use serde::{Deserialize, Serialize};
 
@@ -8,9 +9,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Budget {
-    /// A few epochs per trial, one seed: a minute or less on digits.
+    /// A few epochs per trial, 5 seeds per candidate: a minute or less on digits.
     Quick,
-    /// More epochs per trial and wider sweeps.
+    /// More epochs per trial and 8 seeds per candidate.
     Full,
 }
 
@@ -45,6 +46,26 @@ pub struct StudyConfig {
     /// Where every trial trains (the default CPU backend unless changed).
     #[serde(default)]
     pub device: DeviceSpec,
+    /// Seeds every candidate is trained with: a change is adopted only when it beats the
+    /// current configuration beyond the noise between seeds. The quick budget uses 5, the
+    /// full one 8.
+    #[serde(default = "default_seeds")]
+    pub seeds: usize,
+    /// What the steps select on: the validation loss (default) or accuracy.
+    #[serde(default = "default_metric")]
+    pub metric: Metric,
+    /// Memory a trial may use, in bytes (parameters, optimizer state, activations of one
+    /// batch); batch sizes over it are skipped. `None`: no limit.
+    #[serde(default)]
+    pub memory_budget: Option<u64>,
+}
+
+fn default_seeds() -> usize {
+    5
+}
+
+fn default_metric() -> Metric {
+    Metric::ValLoss
 }
 
 impl StudyConfig {
@@ -60,6 +81,9 @@ impl StudyConfig {
                 verbose: true,
                 progress_to_stderr: false,
                 device: DeviceSpec::default(),
+                seeds: 5,
+                metric: Metric::ValLoss,
+                memory_budget: None,
             },
             Budget::Full => StudyConfig {
                 epochs_per_trial: 25,
@@ -70,6 +94,9 @@ impl StudyConfig {
                 verbose: true,
                 progress_to_stderr: false,
                 device: DeviceSpec::default(),
+                seeds: 8,
+                metric: Metric::ValLoss,
+                memory_budget: None,
             },
         }
     }
@@ -90,6 +117,24 @@ impl StudyConfig {
     /// is built with the `flex` feature).
     pub fn with_device(mut self, device: DeviceSpec) -> Self {
         self.device = device;
+        self
+    }
+
+    /// Sets the number of seeds each candidate trains with (at least 2).
+    pub fn with_seeds(mut self, seeds: usize) -> Self {
+        self.seeds = seeds;
+        self
+    }
+
+    /// Sets what the steps select on (validation loss or accuracy).
+    pub fn with_metric(mut self, metric: Metric) -> Self {
+        self.metric = metric;
+        self
+    }
+
+    /// Sets the memory budget of a trial in bytes (batch sizes over it are skipped).
+    pub fn with_memory_budget(mut self, bytes: Option<u64>) -> Self {
+        self.memory_budget = bytes;
         self
     }
 
@@ -114,6 +159,19 @@ impl StudyConfig {
             "at least epochs_per_trial",
         )?;
         Error::check("patience", self.patience as f64, Valid::AtLeast(1.0), "")?;
+        Error::check(
+            "seeds",
+            self.seeds as f64,
+            Valid::Between(2.0, 20.0),
+            "at least 2 seeds, to tell a real difference from seed noise",
+        )?;
+        if self.metric == Metric::TrainLoss {
+            return Err(Error::unknown(
+                "metric",
+                "train_loss",
+                "val_loss or val_accuracy (a study never selects on the training data)",
+            ));
+        }
         Ok(())
     }
 }

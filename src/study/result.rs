@@ -17,16 +17,22 @@ pub struct StepResult {
     pub values: Vec<String>,
     /// Log ids of the trials (the current best is reused, not retrained).
     pub trial_ids: Vec<i64>,
-    /// Validation accuracy of each trial.
+    /// Mean validation accuracy of each value over the seeds.
     pub val_accuracy: Vec<f64>,
-    /// Validation loss of each trial.
+    /// Mean validation loss of each value over the seeds.
     pub val_loss: Vec<f64>,
     /// The winning value.
     pub winner: String,
     /// Log id of the winning run.
     pub winner_id: i64,
-    /// Why it won (or why the step was skipped).
+    /// Why the step ran and how it ended (or why it was skipped).
     pub why: String,
+    /// How the step ended: "adopted ..." or "kept ...", with the comparison over seeds.
+    #[serde(default)]
+    pub decision: String,
+    /// Seeds each value was trained with.
+    #[serde(default)]
+    pub seeds: usize,
     /// Warnings, for example a winner at the edge of the values tried.
     pub warnings: Vec<String>,
     /// Set when the step did not run, with the reason.
@@ -50,6 +56,9 @@ pub struct StudyResult {
     pub best_run: Run,
     /// Diagnosis of the winner's curves.
     pub diagnosis: Diagnosis,
+    /// For each finding of the diagnosis, what the study did about it (and the result), or
+    /// why it did nothing.
+    pub follow_up: Vec<String>,
     /// Accuracy on the test split, evaluated once, at the end.
     pub test_accuracy: f64,
     /// Loss on the test split.
@@ -74,12 +83,15 @@ impl StudyResult {
             "best_config": self.best_config,
             "best_val_accuracy": self.best_run.final_metrics().map(|m| m.val_accuracy),
             "diagnosis": self.diagnosis,
+            "follow_up": self.follow_up,
             "steps": self.steps.iter().map(|s| serde_json::json!({
                 "name": s.name,
                 "varied": s.varied,
                 "values": s.values,
                 "val_accuracy": s.val_accuracy,
                 "winner": s.winner,
+                "decision": s.decision,
+                "seeds": s.seeds,
                 "why": s.why,
                 "warnings": s.warnings,
                 "skipped": s.skipped,
@@ -128,6 +140,9 @@ impl std::fmt::Display for StudyResult {
             self.best_run_id, self.best_config
         )?;
         writeln!(f, "diagnosis of the winner:\n{}", self.diagnosis)?;
+        for note in &self.follow_up {
+            writeln!(f, "  {note}")?;
+        }
         write!(
             f,
             "test accuracy (evaluated once): {:.4}, test loss {:.4}",

@@ -1,19 +1,20 @@
 //! The steps of a study, in the guide's order: baseline, learning rate, architecture,
-//! batch size, regularisation, fine-tuning.
+//! batch size, regularisation, fine-tuning. Each varies one thing, says why it tries what it
+//! tries, and adopts a change only when it beats the current configuration beyond seed noise.
 
 use super::StudyResult;
 use super::grids::{BATCH_SIZES, DROPOUTS, LR_GRID, WEIGHT_DECAYS};
-use super::sweep::{Candidate, Study, Trial, say, skipped};
+use super::sweep::{Candidate, Decision, Study, Trial, say, skipped};
 use super::{StepResult, StudyConfig};
-use crate::advise::{ARCHITECTURES, scale_lr};
+use crate::advise::{ARCHITECTURES, memory_estimate, scale_lr};
 use crate::data::Splits;
-use crate::diagnose::{History, Pattern, diagnose};
+use crate::diagnose::{Diagnosis, History, Pattern, diagnose};
 use crate::error::Result;
-use crate::fmt::Num;
-use crate::log::{Entry, ExperimentLog};
+use crate::fmt::{bytes, lr as fmt_lr};
+use crate::log::ExperimentLog;
 use crate::lr_finder::{LrFinderConfig, lr_find};
 use crate::parallel::available_threads;
-use crate::train::{EarlyStopping, OptimizerKind, Schedule, TrainConfig, fit};
+use crate::train::{EarlyStopping, OptimizerKind, Schedule, TrainConfig};
 use std::time::Instant;
 
 /// Runs the whole study on `splits` and records every trial in `log` (give
@@ -26,16 +27,7 @@ pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> R
     } else {
         config.threads
     };
-    let mut log = log;
-    let (current, baseline_step) = baseline(splits, config, &mut log)?;
-    let mut study = Study {
-        splits,
-        config,
-        threads,
-        log,
-        steps: vec![baseline_step],
-        current,
-    };
+    let mut study = baseline(splits, config, threads, log)?;
     study.learning_rate()?;
     study.architecture()?;
     study.batch_size()?;
@@ -44,16 +36,133 @@ pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> R
     study.finish(started.elapsed().as_secs_f64())
 }
 
+/// A value as people write it: `0`, `0.1`, `0.001`, `1e-4`, `3.2e-3`.
+pub(super) fn plain(x: f64) -> String {
+    fmt_lr(x)
+}
+
+fn pattern_names(d: &Diagnosis) -> String {
+    d.patterns()
+        .iter()
+        .map(|p| p.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The first step: the guide's defaults, trained over the study's seeds.
+fn baseline<'a>(
+    splits: &'a Splits,
+    config: &'a StudyConfig,
+    threads: usize,
+    log: ExperimentLog,
+) -> Result<Study<'a>> {
+    // The LR and weight decay are written out, so that a candidate with the same values is
+    // recognised as the same configuration.
+    let defaults = TrainConfig::new(OptimizerKind::Adam);
+    let train_config = defaults
+        .clone()
+        .with_lr(defaults.lr())
+        .with_weight_decay(defaults.weight_decay())
+        .with_epochs(config.epochs_per_trial)
+        .with_seed(config.seed)
+        .with_device(config.device);
+    let note = format!(
+        "the guide's defaults: {} {}, batch {}, hidden {}",
+        train_config.optimizer,
+        plain(train_config.lr()),
+        train_config.batch_size,
+        crate::model::hidden_label(&train_config.model.hidden)
+    );
+    let candidate = Candidate {
+        label: "defaults".into(),
+        config: train_config.clone(),
+        coupled: &[],
+    };
+    // A placeholder until the baseline has trained: `train_trials` needs a study.
+    let mut study = Study {
+        splits,
+        config,
+        threads,
+        log,
+        steps: Vec::new(),
+        current: placeholder(splits, &train_config)?,
+        acted: Vec::new(),
+    };
+    let mut trials = study.train_trials("baseline", "-", &[&candidate], None)?;
+    let Some(trial) = trials.pop() else {
+        return Err(crate::error::Error::data(
+            "study",
+            "the baseline produced no run",
+        ));
+    };
+    study.current = trial;
+    let (acc, loss) = (study.current.mean_acc(), study.current.mean_loss());
+    say(
+        config,
+        &format!(
+            "[baseline] run {}: {train_config} -> mean over {} seeds: val_acc {:.4} val_loss {:.4}",
+            study.current.id, config.seeds, acc, loss
+        ),
+    );
+    study.steps.push(StepResult {
+        name: "baseline".into(),
+        varied: "-".into(),
+        values: vec!["defaults".into()],
+        trial_ids: vec![study.current.id],
+        val_accuracy: vec![acc],
+        val_loss: vec![loss],
+        winner: "defaults".into(),
+        winner_id: study.current.id,
+        why: format!("{note}: the reference point for every later step"),
+        decision: format!(
+            "the starting point: mean val accuracy {acc:.4}, val loss {loss:.4} over {} seeds",
+            config.seeds
+        ),
+        seeds: config.seeds,
+        warnings: Vec::new(),
+        skipped: None,
+    });
+    Ok(study)
+}
+
+/// A zero-epoch stand-in for the current trial before the baseline exists.
+fn placeholder(splits: &Splits, config: &TrainConfig) -> Result<Trial> {
+    let fitted = crate::train::fit(
+        splits,
+        &config.clone().with_max_steps(1).with_epochs(1),
+        &mut |_, _| {},
+    )?;
+    Ok(Trial {
+        id: 0,
+        fitted,
+        acc: Vec::new(),
+        loss: Vec::new(),
+    })
+}
+
 impl Study<'_> {
+    fn diagnosis(&self) -> Result<Diagnosis> {
+        diagnose(&History::from_run(&self.current().fitted.run))
+    }
+
+    /// Step 2: the finder's recommendation (checked at this budget) and the guide's grid
+    /// values (0.1, 0.01, 0.001, 0.0001) within 10x of it, against the current LR.
     fn learning_rate(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let finder = lr_find(self.splits, &base, &LrFinderConfig::default())?;
         let (center, note) = match finder.recommended() {
-            Some(lr) => (lr, format!("finder recommends {}", crate::fmt::sci(lr, 1))),
+            Some(lr) => (
+                lr,
+                format!(
+                    "the LR finder recommends {} ({}); with the guide's values within 10x of it",
+                    plain(lr),
+                    finder.recommendation.name
+                ),
+            ),
             None => (
                 base.lr(),
                 format!(
-                    "finder uncertain ({}); sweeping around the current LR",
+                    "the LR finder is uncertain ({}); the guide's values within 10x of the current LR",
                     finder.recommendation.reason
                 ),
             ),
@@ -62,148 +171,337 @@ impl Study<'_> {
         let mut lrs: Vec<f64> = LR_GRID
             .iter()
             .copied()
-            .filter(|&lr| lr >= center / 10.0 && lr <= center * 10.0)
+            .filter(|&lr| lr >= center / 10.0 * 0.999 && lr <= center * 10.0 * 1.001)
             .collect();
-        lrs.push(crate::fmt::round_significant(center, 2));
+        lrs.push(center);
         lrs.push(base.lr());
         lrs.sort_by(f64::total_cmp);
         lrs.dedup_by(|a, b| (*a / *b - 1.0).abs() < 0.05);
         let candidates = lrs
             .iter()
             .map(|&lr| Candidate {
-                label: crate::fmt::sci(lr, 1),
+                label: plain(lr),
                 config: base.clone().with_lr(lr),
                 coupled: &[],
             })
             .collect();
-        self.sweep("learning_rate", "lr", candidates, true, &note)
+        self.sweep("learning_rate", "lr", candidates, true, &note)?;
+        Ok(())
     }
 
+    /// Step 3: start simple (the guide's first shape) and grow along the guide's list while
+    /// the diagnosis says underfitting; the smallest shape that overfits cannot shrink.
     fn architecture(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
-        let candidates = ARCHITECTURES
-            .iter()
-            .map(|a| Candidate {
-                label: a.label(),
-                config: base.clone().with_hidden(a.hidden.to_vec()),
-                coupled: &[],
-            })
-            .collect();
-        self.sweep(
-            "architecture",
-            "hidden",
-            candidates,
-            true,
-            "the guide's list, shallow to deep",
-        )
+        let metric = self.config.metric;
+        let mut tried: Vec<(String, Trial)> = Vec::new();
+        let mut reasons: Vec<String> = Vec::new();
+        for (k, arch) in ARCHITECTURES.iter().enumerate() {
+            let config = base.clone().with_hidden(arch.hidden.to_vec());
+            let trial = if config == base {
+                None
+            } else {
+                let candidate = Candidate {
+                    label: arch.label(),
+                    config,
+                    coupled: &[],
+                };
+                let parent = Some(self.current().id);
+                self.train_trials("architecture", "hidden", &[&candidate], parent)?
+                    .pop()
+            };
+            let (score, diagnosis) = match &trial {
+                Some(t) => (
+                    t.mean_score(metric),
+                    diagnose(&History::from_run(&t.fitted.run))?,
+                ),
+                None => (self.current().mean_score(metric), self.diagnosis()?),
+            };
+            let previous = tried
+                .last()
+                .map(|(_, t)| t.mean_score(metric))
+                .unwrap_or(f64::INFINITY);
+            let label = arch.label();
+            match trial {
+                Some(t) => tried.push((label.clone(), t)),
+                None => tried.push((label.clone(), self.placeholder_of_current())),
+            }
+            if score >= previous {
+                reasons.push(format!(
+                    "{label} did no better than the smaller shape: stop growing"
+                ));
+                break;
+            }
+            if diagnosis.has(Pattern::Underfitting) && k + 1 < ARCHITECTURES.len() {
+                reasons.push(format!("{label} underfits: grow"));
+                continue;
+            }
+            if diagnosis.has(Pattern::Overfitting) && k == 0 {
+                reasons.push(format!(
+                    "{label} already overfits and is the smallest shape in the guide's list: regularise instead (step 5)"
+                ));
+            } else {
+                reasons.push(format!(
+                    "{label} does not underfit ({}): no need to grow",
+                    pattern_names(&diagnosis)
+                ));
+            }
+            break;
+        }
+        let current_hidden = base.model.hidden.clone();
+        let mut entries: Vec<(String, Option<Trial>)> = Vec::new();
+        for (label, t) in tried {
+            if t.fitted.run.config.model.hidden == current_hidden && t.id == self.current().id {
+                entries.push((label, None));
+            } else {
+                entries.push((label, Some(t)));
+            }
+        }
+        if !entries.iter().any(|e| e.1.is_none()) {
+            entries.push((crate::model::hidden_label(&current_hidden), None));
+        }
+        let context = format!(
+            "start simple and grow while underfitting: {}",
+            reasons.join("; ")
+        );
+        self.decide("architecture", "hidden", entries, false, &context);
+        Ok(())
     }
 
+    /// The current trial, as a stand-in inside a list of tried shapes (same id).
+    fn placeholder_of_current(&self) -> Trial {
+        let c = self.current();
+        Trial {
+            id: c.id,
+            fitted: c.fitted.clone(),
+            acc: c.acc.clone(),
+            loss: c.loss.clone(),
+        }
+    }
+
+    /// Step 4: the guide's batch sizes with the LR scaled by the square-root rule, skipping
+    /// sizes larger than the training set or over the memory budget.
     fn batch_size(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let n = self.splits.train.n_samples();
+        let mlp = base.mlp(self.splits.train.n_features, self.splits.train.n_classes());
         let mut candidates = Vec::new();
-        for b in BATCH_SIZES.iter().copied().filter(|&b| b <= n) {
+        let mut notes = Vec::new();
+        for b in BATCH_SIZES.iter().copied() {
+            if b > n {
+                notes.push(format!("{b} skipped: larger than the {n} training samples"));
+                continue;
+            }
+            if let Some(budget) = self.config.memory_budget {
+                let need = memory_estimate(&mlp, base.optimizer, b, 4).total_bytes;
+                if need > budget {
+                    notes.push(format!(
+                        "{b} skipped: needs about {}, over the memory budget of {}",
+                        bytes(need),
+                        bytes(budget)
+                    ));
+                    continue;
+                }
+            }
             let lr = scale_lr(base.lr(), base.batch_size, b)?.sqrt_rule;
+            let lr = if b == base.batch_size { base.lr() } else { lr };
             candidates.push(Candidate {
-                label: format!("{b} (lr {})", crate::fmt::sci(lr, 1)),
+                label: format!("{b} (lr {})", plain(lr)),
                 config: base.clone().with_batch_size(b).with_lr(lr),
                 coupled: &["batch_size", "lr"],
             });
         }
-        self.sweep(
-            "batch_size",
-            "batch_size",
-            candidates,
-            true,
-            "LR scaled by the square-root rule",
-        )
+        let mut context = String::from("LR scaled by the square-root rule");
+        if self.config.memory_budget.is_none() {
+            context.push_str("; no memory budget set, so every size fits");
+        }
+        if !notes.is_empty() {
+            context.push_str(&format!("; {}", notes.join("; ")));
+        }
+        self.sweep("batch_size", "batch_size", candidates, true, &context)?;
+        Ok(())
     }
 
+    /// Step 5: add regularisation when the current winner overfits, remove it when it
+    /// underfits, leave it alone otherwise.
     fn regularization(&mut self) -> Result<()> {
-        let run = &self.current().fitted.run;
-        let diagnosis = diagnose(&History::from_run(run))?;
-        if !diagnosis.has(Pattern::Overfitting) {
-            let why = format!(
-                "the current winner does not overfit (diagnosis: {}), so regularisation would only slow it down",
-                diagnosis
-                    .patterns()
-                    .iter()
-                    .map(|p| p.name())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            self.say(format!("[regularization] skipped: {why}"));
-            for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
-                self.steps.push(skipped(name, varied, &why));
+        let diagnosis = self.diagnosis()?;
+        let base = self.current().fitted.run.config.clone();
+        let (dropout, wd) = (base.model.dropout, base.weight_decay());
+        if diagnosis.has(Pattern::Overfitting) {
+            let evidence = evidence(&diagnosis, Pattern::Overfitting);
+            let candidates = around(dropout, DROPOUTS, |p| {
+                (plain(p), base.clone().with_dropout(p))
+            });
+            let d = self.sweep(
+                "dropout",
+                "dropout",
+                candidates,
+                true,
+                &format!("overfitting ({evidence}): add dropout"),
+            )?;
+            let base = self.current().fitted.run.config.clone();
+            let candidates = around(base.weight_decay(), WEIGHT_DECAYS, |w| {
+                (plain(w), base.clone().with_weight_decay(w))
+            });
+            let w = self.sweep(
+                "weight_decay",
+                "weight_decay",
+                candidates,
+                true,
+                "overfitting: add weight decay",
+            )?;
+            self.acted.push((
+                Pattern::Overfitting,
+                format!(
+                    "step 5 tried dropout ({}) and weight decay ({})",
+                    outcome(&d),
+                    outcome(&w)
+                ),
+            ));
+            return Ok(());
+        }
+        if diagnosis.has(Pattern::Underfitting) {
+            if dropout == 0.0 && wd == 0.0 {
+                let why = "the current winner underfits, but it has no dropout or weight decay to remove: more capacity (step 3) or longer training (step 6) is the cure";
+                self.say(format!("[regularization] skipped: {why}"));
+                for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
+                    self.steps.push(skipped(name, varied, why));
+                }
+                return Ok(());
+            }
+            let mut entries = Vec::new();
+            if dropout > 0.0 {
+                entries.push((
+                    "dropout",
+                    around(dropout, &[0.0, dropout / 2.0], |p| {
+                        (plain(p), base.clone().with_dropout(p))
+                    }),
+                ));
+            }
+            if wd > 0.0 {
+                entries.push((
+                    "weight_decay",
+                    around(wd, &[0.0, wd / 10.0], |w| {
+                        (plain(w), base.clone().with_weight_decay(w))
+                    }),
+                ));
+            }
+            for (name, candidates) in entries {
+                let d = self.sweep(
+                    name,
+                    name,
+                    candidates,
+                    true,
+                    "underfitting: remove regularisation",
+                )?;
+                self.acted.push((
+                    Pattern::Underfitting,
+                    format!("step 5 tried less {name} ({})", outcome(&d)),
+                ));
             }
             return Ok(());
         }
-        let evidence = diagnosis
-            .findings
-            .iter()
-            .find(|f| f.pattern == Pattern::Overfitting)
-            .map(|f| f.evidence.clone())
-            .unwrap_or_default();
-        let base = self.current().fitted.run.config.clone();
-        let candidates = around(base.model.dropout, DROPOUTS, |p| {
-            (format!("{p}"), base.clone().with_dropout(p))
-        });
-        self.sweep(
-            "dropout",
-            "dropout",
-            candidates,
-            true,
-            &format!("overfitting: {evidence}"),
-        )?;
-        let base = self.current().fitted.run.config.clone();
-        let candidates = around(base.weight_decay(), WEIGHT_DECAYS, |w| {
-            (format!("{w:.0e}"), base.clone().with_weight_decay(w))
-        });
-        self.sweep(
-            "weight_decay",
-            "weight_decay",
-            candidates,
-            true,
-            "overfitting: try weight decay next",
-        )
+        let why = format!(
+            "the current winner neither overfits nor underfits (diagnosis: {}), so regularisation is left as it is",
+            pattern_names(&diagnosis)
+        );
+        self.say(format!("[regularization] skipped: {why}"));
+        for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
+            self.steps.push(skipped(name, varied, &why));
+        }
+        Ok(())
     }
 
+    /// Step 6: a schedule, early stopping and longer training, plus the change the current
+    /// diagnosis asks for when it is a change of the LR.
     fn fine_tune(&mut self) -> Result<()> {
+        let diagnosis = self.diagnosis()?;
         let base = self.current().fitted.run.config.clone();
         let es = EarlyStopping::new(self.config.patience);
-        let candidates = [
+        let longer = |s: Schedule, lr: f64| {
+            base.clone()
+                .with_lr(lr)
+                .with_epochs(self.config.final_epochs)
+                .with_early_stopping(es.clone())
+                .with_schedule(s)
+        };
+        let mut candidates: Vec<Candidate> = Vec::new();
+        candidates.push(Candidate {
+            label: "as is".into(),
+            config: base.clone(),
+            coupled: &[],
+        });
+        for s in [
             Schedule::Constant,
             Schedule::cosine(),
             Schedule::one_cycle(),
-        ]
-        .into_iter()
-        .map(|s| Candidate {
-            label: format!(
-                "{} + early stopping, {} epochs",
-                s.name(),
-                self.config.final_epochs
-            ),
-            config: base
-                .clone()
-                .with_epochs(self.config.final_epochs)
-                .with_early_stopping(es.clone())
-                .with_schedule(s),
-            coupled: &["epochs", "schedule"],
-        })
-        .collect();
-        self.sweep(
-            "fine_tune",
-            "schedule",
-            candidates,
-            false,
-            "a schedule, early stopping and longer training",
-        )
+        ] {
+            candidates.push(Candidate {
+                label: format!(
+                    "{} + early stopping, {} epochs",
+                    s.name(),
+                    self.config.final_epochs
+                ),
+                config: longer(s, base.lr()),
+                coupled: &["epochs", "schedule"],
+            });
+        }
+        let mut context =
+            String::from("a schedule, early stopping and longer training, one at a time");
+        let mut lr_change: Option<(Pattern, f64)> = None;
+        if diagnosis.has(Pattern::Oscillating) {
+            lr_change = Some((Pattern::Oscillating, base.lr() / 3.0));
+        } else if diagnosis.has(Pattern::Slow) || diagnosis.has(Pattern::Plateau) {
+            let p = if diagnosis.has(Pattern::Slow) {
+                Pattern::Slow
+            } else {
+                Pattern::Plateau
+            };
+            lr_change = Some((p, base.lr() * 3.0));
+        }
+        if let Some((p, lr)) = lr_change {
+            let lr = crate::fmt::round_significant(lr, 2);
+            candidates.push(Candidate {
+                label: format!(
+                    "lr {} + early stopping, {} epochs",
+                    plain(lr),
+                    self.config.final_epochs
+                ),
+                config: longer(Schedule::Constant, lr),
+                coupled: &["lr", "epochs"],
+            });
+            context.push_str(&format!(
+                "; the winner is diagnosed {}, so its LR change ({} to {}) is tried too",
+                p.name(),
+                plain(base.lr()),
+                plain(lr)
+            ));
+        }
+        let d = self.sweep("fine_tune", "schedule", candidates, false, &context)?;
+        let result = outcome(&d);
+        self.acted.push((
+            Pattern::Overfitting,
+            format!("step 6 tried early stopping with longer training ({result})"),
+        ));
+        for p in [Pattern::Plateau, Pattern::Slow] {
+            self.acted.push((
+                p,
+                format!("step 6 tried a cosine and a one-cycle schedule ({result})"),
+            ));
+        }
+        if let Some((p, lr)) = lr_change {
+            self.acted
+                .push((p, format!("step 6 tried lr {} ({result})", plain(lr))));
+        }
+        Ok(())
     }
 
     fn finish(self, wall_s: f64) -> Result<StudyResult> {
         let current = self.current;
         let test = current.fitted.evaluate(&self.splits.test)?;
         let diagnosis = diagnose(&History::from_run(&current.fitted.run))?;
+        let follow_up = follow_up(&diagnosis, &self.acted, self.config);
         Ok(StudyResult {
             dataset: self.splits.train.name.clone(),
             steps: self.steps,
@@ -212,6 +510,7 @@ impl Study<'_> {
             best_config: current.fitted.run.config.clone(),
             best_run: current.fitted.run,
             diagnosis,
+            follow_up,
             test_accuracy: test.val_accuracy,
             test_loss: test.val_loss,
             wall_s,
@@ -220,50 +519,65 @@ impl Study<'_> {
     }
 }
 
-/// The first step: the guide's defaults (Adam 1e-3, batch 64, hidden 128-64).
-fn baseline(
-    splits: &Splits,
-    config: &StudyConfig,
-    log: &mut ExperimentLog,
-) -> Result<(Trial, StepResult)> {
-    let train_config = TrainConfig::new(OptimizerKind::Adam)
-        .with_epochs(config.epochs_per_trial)
-        .with_seed(config.seed)
-        .with_device(config.device);
-    let fitted = fit(splits, &train_config, &mut |_, _| {})?;
-    let id = log.add_entry(
-        Entry::new(&fitted.run)
-            .step("baseline")
-            .notes("the guide's defaults: Adam 1e-3, batch 64, hidden 128-64"),
-    )?;
-    let trial = Trial { id, fitted };
-    let (acc, loss) = trial.score();
-    say(
-        config,
-        &format!(
-            "[baseline] run {id}: {train_config} -> val_acc {:.4} val_loss {:.4}",
-            Num(acc),
-            Num(loss)
-        ),
-    );
-    let step = StepResult {
-        name: "baseline".into(),
-        varied: "-".into(),
-        values: vec!["defaults".into()],
-        trial_ids: vec![id],
-        val_accuracy: vec![acc],
-        val_loss: vec![loss],
-        winner: "defaults".into(),
-        winner_id: id,
-        why: format!(
-            "the starting point: val accuracy {:.4}, val loss {:.4}",
-            Num(acc),
-            Num(loss)
-        ),
-        warnings: Vec::new(),
-        skipped: None,
-    };
-    Ok((trial, step))
+/// How a sweep ended, in a few words.
+fn outcome(d: &Decision) -> &'static str {
+    match d {
+        Decision::Adopted => "adopted: it beat the previous winner beyond seed noise",
+        Decision::Kept => "kept the previous winner: no change beat it beyond seed noise",
+    }
+}
+
+fn evidence(d: &Diagnosis, p: Pattern) -> String {
+    d.findings
+        .iter()
+        .find(|f| f.pattern == p)
+        .map(|f| f.evidence.clone())
+        .unwrap_or_default()
+}
+
+/// One line per finding of the final diagnosis: what the study did about it, or why nothing.
+fn follow_up(d: &Diagnosis, acted: &[(Pattern, String)], config: &StudyConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    for f in &d.findings {
+        let p = f.pattern;
+        if matches!(p, Pattern::Healthy) {
+            continue;
+        }
+        let done: Vec<&str> = acted
+            .iter()
+            .filter(|(q, _)| *q == p)
+            .map(|(_, s)| s.as_str())
+            .collect();
+        let line = if !done.is_empty() {
+            format!(
+                "{}: acted on, {}; the finding remains on the winner, so treat its action as the next experiment, not a verdict on the study",
+                p.name(),
+                done.join("; ")
+            )
+        } else {
+            let why = match p {
+                Pattern::Uncertain => {
+                    "too few epochs or too much noise to judge; the study's choices rest on the comparisons over seeds instead".to_string()
+                }
+                Pattern::Exploding | Pattern::NotDecreasing => {
+                    "the study never adopts a diverged or untrained configuration over a working one; rerun with a lower LR".to_string()
+                }
+                Pattern::Underfitting => {
+                    "the winner has no regularisation to remove; a larger shape did not beat it beyond seed noise (step 3)".to_string()
+                }
+                Pattern::Oscillating => {
+                    "it appeared only after fine-tuning changed the schedule or length; try the action as the next experiment".to_string()
+                }
+                _ => format!(
+                    "not acted on by this study ({} seeds, {} epochs per trial); try the action as the next experiment",
+                    config.seeds, config.epochs_per_trial
+                ),
+            };
+            format!("{}: not acted on: {why}", p.name())
+        };
+        out.push(line);
+    }
+    out
 }
 
 /// The current value and the grid, sorted without repeats, as candidates.
@@ -287,4 +601,17 @@ fn around(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_are_written_as_people_write_them() {
+        assert_eq!(plain(0.0), "0");
+        assert_eq!(plain(1e-4), "1e-4");
+        assert_eq!(plain(0.001), "0.001");
+        assert_eq!(plain(0.1), "0.1");
+    }
 }

@@ -1,36 +1,73 @@
-//! The machinery every step of the study shares: train the candidates in parallel, log
-//! them in order, and carry the best one forward.
+//! The machinery every step of the study shares: train each candidate over the study's seeds
+//! in parallel, log every run in order, and adopt the best candidate only when it beats the
+//! current configuration beyond seed noise.
 
 use super::{StepResult, StudyConfig};
 use crate::data::Splits;
 use crate::error::Result;
 use crate::fmt::Num;
-use crate::log::{Entry, ExperimentLog};
+use crate::log::{Entry, ExperimentLog, MeanInterval, Metric};
 use crate::parallel::parallel_map_ordered;
 use crate::train::{Fitted, TrainConfig, fit};
 use std::time::Instant;
 
-/// A finished trial.
+/// A configuration trained over the study's seeds.
 pub(super) struct Trial {
+    /// Log id of the run with the first seed (the one carried forward and shown).
     pub(super) id: i64,
+    /// The run and model of the first seed.
     pub(super) fitted: Fitted,
+    /// Final validation accuracy per seed.
+    pub(super) acc: Vec<f64>,
+    /// Final validation loss per seed (infinite when the run diverged).
+    pub(super) loss: Vec<f64>,
 }
 
 impl Trial {
-    /// (validation accuracy, validation loss) of the weights the trial ended with; diverged
-    /// runs score worst.
-    pub(super) fn score(&self) -> (f64, f64) {
-        match self.fitted.run.final_metrics() {
-            Some(m) if !self.fitted.run.outcome.is_diverged() && m.val_loss.is_finite() => {
-                (m.val_accuracy, m.val_loss)
-            }
-            _ => (f64::NEG_INFINITY, f64::INFINITY),
+    /// The selection metric per seed, lower is better: the validation loss, or 1 - accuracy.
+    pub(super) fn scores(&self, metric: Metric) -> Vec<f64> {
+        match metric {
+            Metric::ValAccuracy => self.acc.iter().map(|a| 1.0 - a).collect(),
+            _ => self.loss.clone(),
         }
+    }
+
+    /// Mean of [`Trial::scores`] (infinite if any seed diverged).
+    pub(super) fn mean_score(&self, metric: Metric) -> f64 {
+        mean(&self.scores(metric))
+    }
+
+    pub(super) fn mean_acc(&self) -> f64 {
+        mean(&self.acc)
+    }
+
+    pub(super) fn mean_loss(&self) -> f64 {
+        mean(&self.loss)
     }
 }
 
-/// A candidate's outcome in a step: label, log id, score, and the trial when it is new.
-type StepEntry = (String, i64, (f64, f64), Option<Trial>);
+fn mean(v: &[f64]) -> f64 {
+    if v.iter().any(|x| !x.is_finite()) {
+        return f64::INFINITY;
+    }
+    v.iter().sum::<f64>() / v.len().max(1) as f64
+}
+
+/// The metric as people say it.
+pub(super) fn metric_name(metric: Metric) -> &'static str {
+    match metric {
+        Metric::ValAccuracy => "val error (1 - accuracy)",
+        _ => "val loss",
+    }
+}
+
+/// "0.1234 ± 0.0056" (the 95% t-interval's half width), or "diverged".
+fn with_interval(scores: &[f64]) -> String {
+    match MeanInterval::from_values(scores) {
+        Ok(m) if m.mean.is_finite() => format!("{:.4} ± {:.4}", m.mean, m.half_width),
+        _ => "diverged".into(),
+    }
+}
 
 /// A candidate of a step.
 pub(super) struct Candidate {
@@ -46,6 +83,17 @@ pub(super) struct Study<'a> {
     pub(super) log: ExperimentLog,
     pub(super) steps: Vec<StepResult>,
     pub(super) current: Trial,
+    /// What each step did about a pattern of the diagnosis, for the final account.
+    pub(super) acted: Vec<(crate::diagnose::Pattern, String)>,
+}
+
+/// How a step ended.
+pub(super) enum Decision {
+    /// The current configuration stayed (the best was the current one, or no better beyond
+    /// seed noise).
+    Kept,
+    /// A candidate beat the current configuration beyond seed noise.
+    Adopted,
 }
 
 impl Study<'_> {
@@ -57,8 +105,112 @@ impl Study<'_> {
         say(self.config, &line);
     }
 
-    /// Trains the candidates in parallel, logs them, and carries the best forward (the
-    /// current winner stays unless a candidate beats it).
+    /// The seeds every candidate trains with.
+    pub(super) fn seeds(&self) -> Vec<u64> {
+        (0..self.config.seeds as u64)
+            .map(|k| self.config.seed.wrapping_add(k))
+            .collect()
+    }
+
+    /// Trains `configs` over the study's seeds (in parallel), logs every run in order, and
+    /// returns one trial per config.
+    pub(super) fn train_trials(
+        &mut self,
+        step: &str,
+        varied: &str,
+        candidates: &[&Candidate],
+        parent: Option<i64>,
+    ) -> Result<Vec<Trial>> {
+        let seeds = self.seeds();
+        let k = seeds.len();
+        let jobs: Vec<(usize, usize, TrainConfig)> = candidates
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| {
+                seeds
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, &s)| (i, j, c.config.clone().with_seed(s)))
+            })
+            .collect();
+        let total = candidates.len();
+        let study_config = self.config;
+        let splits = self.splits;
+        let log = &mut self.log;
+        let mut ids: Vec<Result<i64>> = Vec::new();
+        // Each finished run is logged (and saved, with an autosaving log) as soon as the runs
+        // before it are done, in order: a crash loses only the runs in progress.
+        let results = parallel_map_ordered(
+            jobs,
+            self.threads,
+            |(i, j, config)| {
+                let t0 = Instant::now();
+                let r = fit(splits, &config, &mut |_, _| {});
+                if let (Ok(f), 0) = (&r, j) {
+                    let m = f.run.final_metrics();
+                    say(
+                        study_config,
+                        &format!(
+                            "[{step}] {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s, seed {})",
+                            i + 1,
+                            candidates[i].label,
+                            Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
+                            Num(m.map_or(f64::NAN, |m| m.val_loss)),
+                            f.run.outcome,
+                            t0.elapsed().as_secs_f64(),
+                            config.seed
+                        ),
+                    );
+                }
+                (i, r)
+            },
+            |_, (i, r)| {
+                if let Ok(fitted) = r {
+                    let c = candidates[*i];
+                    let mut entry = Entry::new(&fitted.run)
+                        .step(step)
+                        .notes(format!("{varied} = {}", c.label))
+                        .coupled(c.coupled);
+                    if let Some(p) = parent {
+                        entry = entry.parent(p);
+                    }
+                    ids.push(log.add_entry(entry));
+                }
+            },
+        );
+        let mut ids = ids.into_iter();
+        let mut trials: Vec<Option<Trial>> = (0..total).map(|_| None).collect();
+        for (i, r) in results {
+            let fitted = r?;
+            let id = ids.next().unwrap_or(Ok(0))?;
+            let (acc, loss) = match fitted.run.final_metrics() {
+                Some(m) if !fitted.run.outcome.is_diverged() && m.val_loss.is_finite() => {
+                    (m.val_accuracy, m.val_loss)
+                }
+                _ => (0.0, f64::INFINITY),
+            };
+            match &mut trials[i] {
+                Some(t) => {
+                    t.acc.push(acc);
+                    t.loss.push(loss);
+                }
+                None => {
+                    trials[i] = Some(Trial {
+                        id,
+                        fitted,
+                        acc: vec![acc],
+                        loss: vec![loss],
+                    })
+                }
+            }
+        }
+        debug_assert!(trials.iter().flatten().all(|t| t.acc.len() == k));
+        Ok(trials.into_iter().flatten().collect())
+    }
+
+    /// Trains the candidates that differ from the current configuration, and adopts the best
+    /// one only if it beats the current configuration beyond seed noise (the 95% t-interval of
+    /// the per-seed differences, same seeds for both, excludes zero).
     pub(super) fn sweep(
         &mut self,
         name: &str,
@@ -66,142 +218,154 @@ impl Study<'_> {
         candidates: Vec<Candidate>,
         ordered: bool,
         context: &str,
-    ) -> Result<()> {
+    ) -> Result<Decision> {
         let parent = self.current().id;
         let current_config = self.current().fitted.run.config.clone();
-        let total = candidates.len();
-        let todo: Vec<(usize, &Candidate)> = candidates
+        let todo: Vec<&Candidate> = candidates
             .iter()
-            .enumerate()
-            .filter(|(_, c)| c.config != current_config)
+            .filter(|c| c.config != current_config)
             .collect();
-        let study_config = self.config;
-        let splits = self.splits;
-        // Each finished trial is logged (and saved, with an autosaving log) as soon as the
-        // trials before it are done, in candidate order: a crash loses only trials in progress.
-        let log = &mut self.log;
-        let mut ids: Vec<Result<i64>> = Vec::new();
-        let results = parallel_map_ordered(
-            todo,
-            self.threads,
-            |(i, c)| {
-                let t0 = Instant::now();
-                let r = fit(splits, &c.config, &mut |_, _| {});
-                if let Ok(f) = &r {
-                    let m = f.run.final_metrics();
-                    let line = format!(
-                        "[{name}] trial {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s)",
-                        i + 1,
-                        c.label,
-                        Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
-                        Num(m.map_or(f64::NAN, |m| m.val_loss)),
-                        f.run.outcome,
-                        t0.elapsed().as_secs_f64()
-                    );
-                    say(study_config, &line);
-                }
-                (i, r)
-            },
-            |_, (i, r)| {
-                if let Ok(fitted) = r {
-                    let c = &candidates[*i];
-                    ids.push(
-                        log.add_entry(
-                            Entry::new(&fitted.run)
-                                .parent(parent)
-                                .step(name)
-                                .notes(format!("{varied} = {}", c.label))
-                                .coupled(c.coupled),
-                        ),
-                    );
-                }
-            },
-        );
-        let mut ids = ids.into_iter();
-        let mut trials: Vec<(usize, Trial)> = Vec::new();
-        for (i, r) in results {
-            let fitted = r?;
-            let id = ids.next().unwrap_or(Ok(0))?;
-            trials.push((i, Trial { id, fitted }));
-        }
-        // Every candidate in order: a new trial, or the current winner when it is the same
-        // configuration (reused, not retrained).
-        let mut entries: Vec<StepEntry> = Vec::new();
-        for (i, c) in candidates.iter().enumerate() {
-            if let Some(pos) = trials.iter().position(|(j, _)| *j == i) {
-                let (_, t) = trials.swap_remove(pos);
-                entries.push((c.label.clone(), t.id, t.score(), Some(t)));
-            } else if c.config == current_config {
-                entries.push((c.label.clone(), parent, self.current.score(), None));
+        let mut new = self.train_trials(name, varied, &todo, Some(parent))?;
+        new.reverse();
+        // Every candidate in order: a new trial, or the current configuration (reused).
+        let mut entries: Vec<(String, Option<Trial>)> = Vec::new();
+        for c in &candidates {
+            if c.config == current_config {
+                entries.push((c.label.clone(), None));
+            } else if let Some(t) = new.pop() {
+                entries.push((c.label.clone(), Some(t)));
             }
         }
-        let better = |a: (f64, f64), b: (f64, f64)| a.0 > b.0 || (a.0 == b.0 && a.1 < b.1);
-        let mut best = 0;
-        for (k, e) in entries.iter().enumerate() {
-            if better(e.2, entries[best].2) {
-                best = k;
-            }
-        }
+        Ok(self.decide(name, varied, entries, ordered, context))
+    }
+
+    /// Picks the best of `entries` (the current configuration is `None`) and adopts it if it
+    /// beats the current configuration beyond seed noise; records the step.
+    pub(super) fn decide(
+        &mut self,
+        name: &str,
+        varied: &str,
+        mut entries: Vec<(String, Option<Trial>)>,
+        ordered: bool,
+        context: &str,
+    ) -> Decision {
+        let metric = self.config.metric;
+        let k = self.config.seeds;
+        let score = |t: &Option<Trial>, cur: &Trial| t.as_ref().unwrap_or(cur).mean_score(metric);
         let mut result = StepResult {
             name: name.into(),
             varied: varied.into(),
             values: entries.iter().map(|e| e.0.clone()).collect(),
-            trial_ids: entries.iter().map(|e| e.1).collect(),
-            val_accuracy: entries.iter().map(|e| e.2.0).collect(),
-            val_loss: entries.iter().map(|e| e.2.1).collect(),
+            trial_ids: entries
+                .iter()
+                .map(|e| e.1.as_ref().map_or(self.current.id, |t| t.id))
+                .collect(),
+            val_accuracy: entries
+                .iter()
+                .map(|e| e.1.as_ref().unwrap_or(&self.current).mean_acc())
+                .collect(),
+            val_loss: entries
+                .iter()
+                .map(|e| e.1.as_ref().unwrap_or(&self.current).mean_loss())
+                .collect(),
             winner: String::new(),
-            winner_id: parent,
+            winner_id: self.current.id,
             why: String::new(),
+            decision: String::new(),
+            seeds: k,
             warnings: Vec::new(),
             skipped: None,
         };
         if entries.is_empty() {
             result.skipped = Some("no candidate to try".into());
             self.steps.push(result);
-            return Ok(());
+            return Decision::Kept;
         }
-        let best_label = entries[best].0.clone();
-        let best_score = entries[best].2;
-        let current_score = self.current.score();
-        match entries.swap_remove(best).3 {
-            Some(trial) if better(best_score, current_score) => {
-                self.current = trial;
-                result.winner = best_label.clone();
+        let mut best = 0;
+        for i in 1..entries.len() {
+            if score(&entries[i].1, &self.current) < score(&entries[best].1, &self.current) {
+                best = i;
             }
-            // The current winner itself was the best candidate.
-            None => result.winner = best_label.clone(),
-            Some(_) => {
-                result.winner = format!(
-                    "unchanged (best new value {best_label} did not beat the current winner)"
+        }
+        let label = entries[best].0.clone();
+        let current_label = entries.iter().find(|e| e.1.is_none()).map(|e| e.0.clone());
+        let what = metric_name(metric);
+        let cur_scores = self.current.scores(metric);
+        let decision = match entries[best].1.take() {
+            None => {
+                result.winner = label.clone();
+                result.decision = format!(
+                    "kept: the current {varied} ({label}) is the best of {} values: {what} {} over {k} seeds",
+                    entries.len(),
+                    with_interval(&cur_scores)
                 );
+                Decision::Kept
             }
-        }
-        let (acc, loss) = self.current.score();
+            Some(trial) => {
+                let new_scores = trial.scores(metric);
+                // Both were trained with the same seeds (same initialisations and batch
+                // orders), so the comparison is paired: the t-interval of the per-seed
+                // differences.
+                let diffs: Vec<f64> = new_scores
+                    .iter()
+                    .zip(&cur_scores)
+                    .map(|(a, b)| a - b)
+                    .collect();
+                let (diff, half) = match MeanInterval::from_values(&diffs) {
+                    Ok(m) if m.mean.is_finite() => (m.mean, m.half_width),
+                    // The current configuration diverged on a seed and the candidate did not.
+                    _ if new_scores.iter().all(|x| x.is_finite()) => (f64::NEG_INFINITY, 0.0),
+                    _ => (f64::INFINITY, 0.0),
+                };
+                let comparison = if diff.is_finite() {
+                    format!(
+                        "{what} {} vs {} now; paired difference over {k} seeds {:+.4} ± {:.4}",
+                        with_interval(&new_scores),
+                        with_interval(&cur_scores),
+                        diff,
+                        half
+                    )
+                } else if diff < 0.0 {
+                    format!(
+                        "{what} {} where the current configuration diverged",
+                        with_interval(&new_scores)
+                    )
+                } else {
+                    format!("{what}: the candidate diverged on a seed")
+                };
+                if diff + half < 0.0 {
+                    self.current = trial;
+                    result.winner = label.clone();
+                    result.decision = format!("adopted {varied} = {label}: {comparison}");
+                    Decision::Adopted
+                } else {
+                    result.winner = current_label
+                        .clone()
+                        .unwrap_or_else(|| "unchanged".to_string());
+                    result.decision = format!(
+                        "kept: the best new {varied} ({label}) is within seed noise of the current one ({comparison})"
+                    );
+                    Decision::Kept
+                }
+            }
+        };
         result.winner_id = self.current.id;
-        result.why = format!(
-            "{context}; validation accuracy {:.4} (loss {:.4}) is the best of {} values",
-            Num(acc),
-            Num(loss),
-            result.values.len()
-        );
-        // A winner at the lower edge of 0 (no dropout, no weight decay) is at a natural
+        result.why = format!("{context}; {}", result.decision);
+        // A best value at the lower edge of 0 (no dropout, no weight decay) is at a natural
         // bound, not at the edge of the search.
-        let at_zero = best == 0 && best_label.trim().parse::<f64>() == Ok(0.0);
+        let at_zero = best == 0 && label.trim() == "0";
         if ordered
             && result.values.len() >= 3
             && (best == 0 || best == result.values.len() - 1)
             && !at_zero
         {
             result.warnings.push(format!(
-                "the best {varied} ({best_label}) is at the edge of the values tried: try values beyond it"
+                "the best {varied} ({label}) is at the edge of the values tried: try values beyond it"
             ));
         }
-        self.say(format!(
-            "[{name}] winner: {varied} = {} (run {})",
-            result.winner, result.winner_id
-        ));
+        self.say(format!("[{name}] {}", result.decision));
         self.steps.push(result);
-        Ok(())
+        decision
     }
 }
 
@@ -227,6 +391,8 @@ pub(super) fn skipped(name: &str, varied: &str, why: &str) -> StepResult {
         winner: String::new(),
         winner_id: 0,
         why: why.into(),
+        decision: String::new(),
+        seeds: 0,
         warnings: Vec::new(),
         skipped: Some(why.into()),
     }

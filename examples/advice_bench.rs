@@ -1,0 +1,428 @@
+//! Ground truth for tunelab's advice: for every embedded dataset and optimizer, train every
+//! learning rate of a quarter-decade grid over seeds, and see where the LR finder's
+//! recommendation lands against the band of LRs that really train best.
+//!
+//! Run through `scripts/advice-bench.sh`; `cargo run --release --example advice_bench -- --help`
+//! lists the options.
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use tunelab::{
+    Budget, EarlyStopping, ExperimentLog, Fitted, LrFinderConfig, OptimizerKind, Result, Schedule,
+    SplitConfig, Splits, StudyConfig, TrainConfig, data, fit, lr_find, run_study, train_all,
+};
+
+/// A case is in the band when it lies within this factor of the band's ends.
+const TOLERANCE: f64 = 1.5;
+/// LRs whose mean best validation loss is within this share of the best form the band.
+const BAND_SHARE: f64 = 0.10;
+/// Seeds of the oracle.
+const ORACLE_SEEDS: u64 = 3;
+/// The oracle's seeds start here, apart from the seeds the finder itself uses (0, 1, ...).
+const ORACLE_SEED_BASE: u64 = 100;
+
+/// The quarter-decade grid from 1e-4 to 1.
+fn grid() -> Vec<f64> {
+    (0..=16)
+        .map(|i| 10f64.powf(-4.0 + i as f64 / 4.0))
+        .collect()
+}
+
+struct Case {
+    dataset: String,
+    optimizer: OptimizerKind,
+    epochs: usize,
+    /// Mean best-epoch validation loss per grid LR.
+    oracle: Vec<f64>,
+    /// Best-epoch validation loss per grid LR and seed.
+    per_seed: Vec<Vec<f64>>,
+    band: (f64, f64),
+    recommended: Option<f64>,
+    reason: String,
+    suggestions: Vec<(String, f64)>,
+    steps_per_epoch: usize,
+    finder_lrs: Vec<f64>,
+    finder_smoothed: Vec<f64>,
+}
+
+fn in_band(lr: f64, band: (f64, f64)) -> bool {
+    lr >= band.0 / TOLERANCE && lr <= band.1 * TOLERANCE
+}
+
+fn best_val_loss(run: &tunelab::Run) -> f64 {
+    if run.outcome.is_diverged() {
+        return f64::INFINITY;
+    }
+    run.epochs
+        .iter()
+        .map(|e| e.val_loss)
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn run_case(
+    splits: &Splits,
+    optimizer: OptimizerKind,
+    epochs: usize,
+    oracle_seeds: u64,
+) -> Result<Case> {
+    let base = TrainConfig::new(optimizer).with_epochs(epochs);
+    let lrs = grid();
+    let mut configs = Vec::new();
+    for &lr in &lrs {
+        for seed in 0..oracle_seeds {
+            configs.push(base.clone().with_lr(lr).with_seed(ORACLE_SEED_BASE + seed));
+        }
+    }
+    let runs = train_all(splits, &configs, 0);
+    let mut oracle = vec![0.0; lrs.len()];
+    let mut per_seed = vec![Vec::new(); lrs.len()];
+    for (k, run) in runs.into_iter().enumerate() {
+        let loss = match run {
+            Ok(r) => best_val_loss(&r),
+            Err(_) => f64::INFINITY,
+        };
+        oracle[k / oracle_seeds as usize] += loss / oracle_seeds as f64;
+        per_seed[k / oracle_seeds as usize].push(loss);
+    }
+    let best = oracle.iter().cloned().fold(f64::INFINITY, f64::min);
+    let good: Vec<f64> = lrs
+        .iter()
+        .zip(&oracle)
+        .filter(|(_, l)| **l <= best * (1.0 + BAND_SHARE))
+        .map(|(lr, _)| *lr)
+        .collect();
+    let band = (good[0], good[good.len() - 1]);
+    let finder = lr_find(splits, &base, &LrFinderConfig::default())?;
+    let suggestions = finder
+        .suggestions
+        .iter()
+        .map(|s| (s.name.clone(), s.lr))
+        .collect();
+    let n_train = splits.train.n_samples();
+    Ok(Case {
+        dataset: splits.train.name.clone(),
+        optimizer,
+        epochs,
+        oracle,
+        per_seed,
+        band,
+        recommended: finder.recommended(),
+        reason: finder.recommendation.reason.clone(),
+        suggestions,
+        steps_per_epoch: n_train.div_ceil(base.batch_size),
+        finder_lrs: finder.lrs.clone(),
+        finder_smoothed: finder.smoothed.clone(),
+    })
+}
+
+/// The datasets the recommendation rule was calibrated on; the others are held back.
+const CALIBRATION: &[&str] = &["digits", "wine", "iris"];
+
+fn mark(lr: f64, band: (f64, f64)) -> String {
+    format!("{:.1e}{}", lr, if in_band(lr, band) { "+" } else { "-" })
+}
+
+fn finder_table(epochs: &[usize], oracle_seeds: u64, dump: Option<String>) -> Result<()> {
+    let mut cases = Vec::new();
+    for name in data::DATASET_NAMES {
+        let splits = data::load(name)?.split(&SplitConfig::default())?;
+        for optimizer in OptimizerKind::ALL {
+            for &e in epochs {
+                let t0 = std::time::Instant::now();
+                cases.push(run_case(&splits, optimizer, e, oracle_seeds)?);
+                eprintln!(
+                    "  {name} {optimizer} {e} epochs ({:.1} s)",
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    if let Some(path) = dump {
+        let mut out = String::new();
+        for c in &cases {
+            let v = serde_json::json!({
+                "dataset": c.dataset, "optimizer": c.optimizer.to_string(), "epochs": c.epochs,
+                "steps_per_epoch": c.steps_per_epoch, "grid": grid(), "oracle": c.oracle, "per_seed": c.per_seed,
+                "band": [c.band.0, c.band.1], "recommended": c.recommended, "reason": c.reason,
+                "suggestions": c.suggestions, "finder_lrs": c.finder_lrs,
+                "finder_smoothed": c.finder_smoothed,
+            });
+            writeln!(out, "{v}").ok();
+        }
+        std::fs::write(&path, out).map_err(|e| tunelab::Error::io(&path, e))?;
+    }
+    let names = ["steepest", "min_div_10", "valley", "slide"];
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    writeln!(
+        w,
+        "{:<14} {:<13} {:>3} {:>17} {:>9} {:>10} {:>9} {:>9} {:>11}",
+        "dataset",
+        "optimizer",
+        "ep",
+        "oracle band",
+        "steepest",
+        "min/10",
+        "valley",
+        "slide",
+        "recommended"
+    )
+    .ok();
+    // hits[half][rule]: half 0 calibration, 1 held back; rules: the four, then the recommendation.
+    let mut hits = [[0usize; 5]; 2];
+    let mut counts = [0usize; 2];
+    let mut uncertain = [0usize; 2];
+    for c in &cases {
+        let half = usize::from(!CALIBRATION.contains(&c.dataset.as_str()));
+        counts[half] += 1;
+        let mut line = format!(
+            "{:<14} {:<13} {:>3} {:>8.1e}..{:<7.1e}",
+            c.dataset,
+            c.optimizer.to_string(),
+            c.epochs,
+            c.band.0,
+            c.band.1
+        );
+        for (k, n) in names.iter().enumerate() {
+            match c.suggestions.iter().find(|(s, _)| s == n) {
+                Some((_, lr)) => {
+                    hits[half][k] += usize::from(in_band(*lr, c.band));
+                    write!(line, " {:>9}", mark(*lr, c.band)).ok();
+                }
+                None => write!(line, " {:>9}", "-").ok().unwrap_or(()),
+            }
+        }
+        match c.recommended {
+            Some(lr) => {
+                hits[half][4] += usize::from(in_band(lr, c.band));
+                write!(line, " {:>11}", mark(lr, c.band)).ok();
+            }
+            None => {
+                uncertain[half] += 1;
+                write!(line, " {:>11}", "uncertain").ok();
+            }
+        }
+        writeln!(w, "{line}").ok();
+        if c.recommended.is_none() {
+            writeln!(w, "{:>20} uncertain: {}", "", c.reason).ok();
+        }
+    }
+    writeln!(
+        w,
+        "(+: within the band, x{TOLERANCE} tolerance; band: LRs of the quarter-decade grid 1e-4..1 whose mean best-epoch val loss over {oracle_seeds} seeds is within {:.0}% of the best)",
+        BAND_SHARE * 100.0
+    )
+    .ok();
+    for (half, label) in [
+        (0, "calibration (digits, wine, iris)"),
+        (1, "held back (breast_cancer, moons, spirals)"),
+    ] {
+        writeln!(
+            w,
+            "{label}: steepest {}/{n}, min/10 (the guide's \"slightly before the minimum\") {}/{n}, valley (fastai) {}/{n}, slide {}/{n}, recommendation {}/{n} ({} uncertain)",
+            hits[half][0],
+            hits[half][1],
+            hits[half][2],
+            hits[half][3],
+            hits[half][4],
+            uncertain[half],
+            n = counts[half]
+        )
+        .ok();
+    }
+    writeln!(w, "finder_in_band_calibration={}/{}", hits[0][4], counts[0]).ok();
+    writeln!(w, "finder_in_band={}/{}", hits[1][4], counts[1]).ok();
+    Ok(())
+}
+
+/// A small deterministic generator for the random search (splitmix64).
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    fn uniform(&mut self) -> f64 {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+/// One random configuration from the space the study searches: the LR log-uniform over the
+/// study's reach, a shape of the guide's list, a batch size, dropout, weight decay, and a
+/// fine-tuning choice.
+fn random_config(
+    rng: &mut SplitMix,
+    study: &StudyConfig,
+    n_train: usize,
+    seed: u64,
+) -> TrainConfig {
+    use tunelab::study::{BATCH_SIZES, DROPOUTS, WEIGHT_DECAYS};
+    let lr = 10f64.powf(-4.0 + 3.0 * rng.uniform());
+    let shapes: Vec<&[usize]> = tunelab::advise::ARCHITECTURES
+        .iter()
+        .map(|a| a.hidden)
+        .collect();
+    let batches: Vec<usize> = BATCH_SIZES
+        .iter()
+        .copied()
+        .filter(|&b| b <= n_train)
+        .collect();
+    let mut dropouts = vec![0.0];
+    dropouts.extend_from_slice(DROPOUTS);
+    let mut decays = vec![0.0];
+    decays.extend_from_slice(WEIGHT_DECAYS);
+    let schedules = [
+        Schedule::Constant,
+        Schedule::cosine(),
+        Schedule::one_cycle(),
+    ];
+    let schedule = schedules[rng.pick(&[0, 1, 2])].clone();
+    let mut config = TrainConfig::new(OptimizerKind::Adam)
+        .with_lr(lr)
+        .with_hidden(rng.pick(&shapes).to_vec())
+        .with_batch_size(rng.pick(&batches))
+        .with_dropout(rng.pick(&dropouts))
+        .with_weight_decay(rng.pick(&decays))
+        .with_schedule(schedule)
+        .with_epochs(study.epochs_per_trial)
+        .with_seed(seed);
+    if rng.uniform() < 0.5 {
+        config = config
+            .with_epochs(study.final_epochs)
+            .with_early_stopping(EarlyStopping::new(study.patience));
+    }
+    config
+}
+
+/// Random search with `trials` trials (one seed each): the best validation loss wins, and
+/// its test accuracy is measured once.
+fn random_search(splits: &Splits, study: &StudyConfig, trials: usize, seed: u64) -> Result<f64> {
+    use rayon::prelude::*;
+    let mut rng = SplitMix(seed.wrapping_mul(0x2545_f491_4f6c_dd1d) ^ 0x5eed);
+    let configs: Vec<TrainConfig> = (0..trials)
+        .map(|i| {
+            random_config(
+                &mut rng,
+                study,
+                splits.train.n_samples(),
+                seed * 100_000 + i as u64,
+            )
+        })
+        .collect();
+    let fitted: Vec<Fitted> = configs
+        .par_iter()
+        .map(|c| fit(splits, c, &mut |_, _| {}))
+        .collect::<Result<Vec<_>>>()?;
+    let score = |f: &Fitted| {
+        f.run
+            .final_metrics()
+            .filter(|m| m.val_loss.is_finite() && !f.run.outcome.is_diverged())
+            .map_or(f64::INFINITY, |m| m.val_loss)
+    };
+    let best = fitted
+        .iter()
+        .min_by(|a, b| score(a).total_cmp(&score(b)))
+        .ok_or_else(|| tunelab::Error::data("random search", "no trials"))?;
+    Ok(best.evaluate(&splits.test)?.val_accuracy)
+}
+
+/// The quick study against random search over the same space, with the same number of
+/// training runs and with 4x as many, on test accuracy over split seeds.
+fn study_vs_random(datasets: &[String], split_seeds: u64) -> Result<()> {
+    let stdout = std::io::stdout();
+    let mut w = stdout.lock();
+    writeln!(
+        w,
+        "{:<14} {:>5} {:>5} {:>8} {:>11} {:>11}",
+        "dataset", "split", "runs", "study", "random x1", "random x4"
+    )
+    .ok();
+    let mut all = [Vec::new(), Vec::new(), Vec::new()];
+    for name in datasets {
+        let data = data::load(name)?;
+        let mut per = [Vec::new(), Vec::new(), Vec::new()];
+        for split in 0..split_seeds {
+            let splits = data.split(&SplitConfig::default().with_seed(split))?;
+            let config = StudyConfig::budget(Budget::Quick)
+                .with_seed(split)
+                .with_verbose(false);
+            let study = run_study(&splits, &config, ExperimentLog::new().quiet())?;
+            let runs = study.log.len();
+            let r1 = random_search(&splits, &config, runs, split)?;
+            let r4 = random_search(&splits, &config, 4 * runs, split + 1000)?;
+            writeln!(
+                w,
+                "{name:<14} {split:>5} {runs:>5} {:>8.4} {:>11.4} {:>11.4}",
+                study.test_accuracy, r1, r4
+            )
+            .ok();
+            for (k, v) in [study.test_accuracy, r1, r4].into_iter().enumerate() {
+                per[k].push(v);
+                all[k].push(v);
+            }
+        }
+        let m = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len().max(1) as f64;
+        writeln!(
+            w,
+            "{name:<14} {:>5} {:>5} {:>8.4} {:>11.4} {:>11.4}",
+            "mean",
+            "",
+            m(&per[0]),
+            m(&per[1]),
+            m(&per[2])
+        )
+        .ok();
+    }
+    let m = |v: &Vec<f64>| v.iter().sum::<f64>() / v.len().max(1) as f64;
+    let (s, r1, r4) = (m(&all[0]), m(&all[1]), m(&all[2]));
+    writeln!(
+        w,
+        "study_vs_random: study {s:.4}, random same runs {r1:.4}, random 4x runs {r4:.4} (mean test accuracy over {} studies); study ahead at equal cost: {}, not behind at 4x: {}",
+        all[0].len(),
+        if s > r1 { "yes" } else { "NO" },
+        if s >= r4 { "yes" } else { "NO" }
+    )
+    .ok();
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!(
+            "advice_bench study [--datasets a,b,c] [--splits N]\n  the quick study against random search with the same number of runs and with 4x, on test accuracy\nadvice_bench finder [--dump FILE] [--epochs N,N] [--oracle-seeds N]\n  trains every LR of a quarter-decade grid over {ORACLE_SEEDS} seeds per dataset x optimizer\n  and reports where the LR finder's suggestions and recommendation land; the last line,\n  finder_in_band=K/N, counts the held-back cases"
+        );
+        return Ok(());
+    }
+    let value = |flag: &str| {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let epochs: Vec<usize> = value("--epochs")
+        .unwrap_or_else(|| "10,20".into())
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .collect();
+    if args.first().map(String::as_str) == Some("study") {
+        let datasets: Vec<String> = value("--datasets")
+            .unwrap_or_else(|| "digits,breast_cancer,wine".into())
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        let splits = value("--splits").and_then(|s| s.parse().ok()).unwrap_or(5);
+        return study_vs_random(&datasets, splits);
+    }
+    let oracle_seeds = value("--oracle-seeds")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(ORACLE_SEEDS);
+    finder_table(&epochs, oracle_seeds, value("--dump"))
+}
