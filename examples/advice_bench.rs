@@ -43,6 +43,7 @@ struct Case {
     steps_per_epoch: usize,
     finder_lrs: Vec<f64>,
     finder_smoothed: Vec<f64>,
+    check: Option<tunelab::lr_finder::BudgetCheck>,
 }
 
 fn in_band(lr: f64, band: (f64, f64)) -> bool {
@@ -65,6 +66,7 @@ fn run_case(
     optimizer: OptimizerKind,
     epochs: usize,
     oracle_seeds: u64,
+    check_seeds: usize,
 ) -> Result<Case> {
     let base = TrainConfig::new(optimizer).with_epochs(epochs);
     let lrs = grid();
@@ -93,7 +95,11 @@ fn run_case(
         .map(|(lr, _)| *lr)
         .collect();
     let band = (good[0], good[good.len() - 1]);
-    let finder = lr_find(splits, &base, &LrFinderConfig::default())?;
+    let finder = lr_find(
+        splits,
+        &base,
+        &LrFinderConfig::default().with_check_seeds(check_seeds),
+    )?;
     let suggestions = finder
         .suggestions
         .iter()
@@ -113,6 +119,7 @@ fn run_case(
         steps_per_epoch: n_train.div_ceil(base.batch_size),
         finder_lrs: finder.lrs.clone(),
         finder_smoothed: finder.smoothed.clone(),
+        check: finder.check.clone(),
     })
 }
 
@@ -123,14 +130,19 @@ fn mark(lr: f64, band: (f64, f64)) -> String {
     format!("{:.1e}{}", lr, if in_band(lr, band) { "+" } else { "-" })
 }
 
-fn finder_table(epochs: &[usize], oracle_seeds: u64, dump: Option<String>) -> Result<()> {
+fn finder_table(
+    epochs: &[usize],
+    oracle_seeds: u64,
+    check_seeds: usize,
+    dump: Option<String>,
+) -> Result<()> {
     let mut cases = Vec::new();
     for name in data::DATASET_NAMES {
         let splits = data::load(name)?.split(&SplitConfig::default())?;
         for optimizer in OptimizerKind::ALL {
             for &e in epochs {
                 let t0 = std::time::Instant::now();
-                cases.push(run_case(&splits, optimizer, e, oracle_seeds)?);
+                cases.push(run_case(&splits, optimizer, e, oracle_seeds, check_seeds)?);
                 eprintln!(
                     "  {name} {optimizer} {e} epochs ({:.1} s)",
                     t0.elapsed().as_secs_f64()
@@ -146,11 +158,39 @@ fn finder_table(epochs: &[usize], oracle_seeds: u64, dump: Option<String>) -> Re
                 "steps_per_epoch": c.steps_per_epoch, "grid": grid(), "oracle": c.oracle, "per_seed": c.per_seed,
                 "band": [c.band.0, c.band.1], "recommended": c.recommended, "reason": c.reason,
                 "suggestions": c.suggestions, "finder_lrs": c.finder_lrs,
-                "finder_smoothed": c.finder_smoothed,
+                "finder_smoothed": c.finder_smoothed, "check": c.check,
             });
             writeln!(out, "{v}").ok();
         }
         std::fs::write(&path, out).map_err(|e| tunelab::Error::io(&path, e))?;
+    }
+    // How stable is a 3-seed oracle? The best LR of seeds 1-3 against the band of seeds 4-6.
+    if oracle_seeds >= 6 {
+        let band_of = |c: &Case, seeds: std::ops::Range<usize>| {
+            let g = grid();
+            let mean: Vec<f64> = c
+                .per_seed
+                .iter()
+                .map(|v| v[seeds.clone()].iter().sum::<f64>() / seeds.len() as f64)
+                .collect();
+            let best = mean.iter().cloned().fold(f64::INFINITY, f64::min);
+            let good: Vec<f64> = (0..g.len())
+                .filter(|&k| mean[k] <= best * (1.0 + BAND_SHARE))
+                .map(|k| g[k])
+                .collect();
+            let argmin = (0..g.len())
+                .min_by(|&a, &b| mean[a].total_cmp(&mean[b]))
+                .map_or(f64::NAN, |k| g[k]);
+            (argmin, (good[0], good[good.len() - 1]))
+        };
+        let agree = cases
+            .iter()
+            .filter(|c| in_band(band_of(c, 0..3).0, band_of(c, 3..6).1))
+            .count();
+        println!(
+            "oracle noise: the best LR of 3 seeds lies in the band of 3 other seeds in {agree}/{} cases, so a 3-seed band cannot score any rule reliably; this table uses {oracle_seeds} seeds",
+            cases.len()
+        );
     }
     let names = ["steepest", "min_div_10", "valley", "slide"];
     let stdout = std::io::stdout();
@@ -398,7 +438,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "advice_bench study [--datasets a,b,c] [--splits N]\n  the quick study against random search with the same number of runs and with 4x, on test accuracy\nadvice_bench finder [--dump FILE] [--epochs N,N] [--oracle-seeds N]\n  trains every LR of a quarter-decade grid over {ORACLE_SEEDS} seeds per dataset x optimizer\n  and reports where the LR finder's suggestions and recommendation land; the last line,\n  finder_in_band=K/N, counts the held-back cases"
+            "advice_bench study [--datasets a,b,c] [--splits N]\n  the quick study against random search with the same number of runs and with 4x, on test accuracy\nadvice_bench finder [--dump FILE] [--epochs N,N] [--oracle-seeds N] [--check-seeds N]\n  trains every LR of a quarter-decade grid over {ORACLE_SEEDS} seeds per dataset x optimizer\n  and reports where the LR finder's suggestions and recommendation land; the last line,\n  finder_in_band=K/N, counts the held-back cases"
         );
         return Ok(());
     }
@@ -424,5 +464,8 @@ fn main() -> Result<()> {
     let oracle_seeds = value("--oracle-seeds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(ORACLE_SEEDS);
-    finder_table(&epochs, oracle_seeds, value("--dump"))
+    let check_seeds = value("--check-seeds")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(LrFinderConfig::default().check_seeds);
+    finder_table(&epochs, oracle_seeds, check_seeds, value("--dump"))
 }

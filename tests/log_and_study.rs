@@ -6,7 +6,8 @@ use tunelab::log::{CURVES_FILE, RUN_COLUMNS, RUNS_FILE};
 use tunelab::polars::prelude::*;
 use tunelab::study::{StudyConfig, compare_configs, repeat_seeds, run_study};
 use tunelab::{
-    Entry, ExperimentLog, Metric, OptimizerKind, SplitConfig, Splits, TrainConfig, data, train,
+    Entry, ExperimentLog, Metric, OptimizerKind, Pattern, SplitConfig, Splits, TrainConfig, data,
+    train,
 };
 
 fn tmp(name: &str) -> PathBuf {
@@ -246,4 +247,98 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
     // Same seed, same study.
     let again = run_study(&splits, &config, ExperimentLog::new().quiet()).unwrap();
     assert_eq!(again.best_config, result.best_config);
+}
+
+/// The quick study on digits: every step states its decision with the comparison over seeds,
+/// and the winner's diagnosis names no problem the study could have acted on without saying
+/// what it did about it.
+#[test]
+fn the_quick_study_on_digits_is_coherent_with_its_own_diagnosis() {
+    let splits = tunelab::data::digits()
+        .unwrap()
+        .split(&tunelab::SplitConfig::default())
+        .unwrap();
+    let config = StudyConfig::budget(tunelab::Budget::Quick).with_verbose(false);
+    let result = run_study(&splits, &config, ExperimentLog::new().quiet()).unwrap();
+    let step = |name: &str| result.steps.iter().find(|s| s.name == name).unwrap();
+
+    // Step 2 tries the finder's value and the guide's values within 10x of it.
+    let lr_step = step("learning_rate");
+    assert!(lr_step.why.contains("LR finder"), "{}", lr_step.why);
+    assert!(lr_step.values.len() >= 2, "{:?}", lr_step.values);
+    // Every step that ran says how it ended, with the interval over seeds.
+    for s in result
+        .steps
+        .iter()
+        .filter(|s| s.skipped.is_none() && s.name != "baseline")
+    {
+        assert_eq!(s.seeds, config.seeds, "{}", s.name);
+        assert!(
+            (s.decision.starts_with("kept") || s.decision.starts_with("adopted"))
+                && s.decision.contains('±'),
+            "{}: {}",
+            s.name,
+            s.decision
+        );
+        assert!(!s.why.contains("0e0"), "{}", s.why);
+    }
+    // Step 3 starts simple: the guide's first shape is always tried first.
+    assert_eq!(step("architecture").values[0], "64");
+
+    // Each finding on the winner has a follow-up that says what was done or why not.
+    for f in &result.diagnosis.findings {
+        if f.pattern == Pattern::Healthy {
+            continue;
+        }
+        let note = result
+            .follow_up
+            .iter()
+            .find(|n| n.starts_with(f.pattern.name()))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no follow-up for {}: {:?}",
+                    f.pattern.name(),
+                    result.follow_up
+                )
+            });
+        assert!(
+            note.contains("acted on") || note.contains("not acted on"),
+            "{note}"
+        );
+        if f.pattern == Pattern::Overfitting && note.contains("step 5") {
+            assert!(step("dropout").skipped.is_none());
+        }
+        let acted = note.starts_with(&format!("{}: acted on", f.pattern.name()));
+        if f.pattern == Pattern::Oscillating && acted {
+            assert!(
+                step("fine_tune")
+                    .values
+                    .iter()
+                    .any(|v| v.starts_with("lr ")),
+                "{:?}",
+                step("fine_tune").values
+            );
+        }
+    }
+    // Regularisation runs exactly when the diagnosis at that point asked for it: a skipped
+    // step says why, a step that ran names overfitting or underfitting.
+    let dropout = step("dropout");
+    match &dropout.skipped {
+        Some(why) => assert!(
+            why.contains("neither overfits nor underfits")
+                || why.contains("no dropout or weight decay to remove"),
+            "{why}"
+        ),
+        None => assert!(
+            dropout.why.contains("overfitting") || dropout.why.contains("underfitting"),
+            "{}",
+            dropout.why
+        ),
+    }
+    // The study's advice holds up on data it never chose on.
+    assert!(
+        result.test_accuracy >= 0.96,
+        "test accuracy {}",
+        result.test_accuracy
+    );
 }

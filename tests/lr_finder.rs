@@ -24,9 +24,72 @@ fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {
         .cloned()
         .fold(f64::INFINITY, f64::min);
     assert!(*result.smoothed.last().unwrap() > 1.5 * min);
+    // The recommendation is an LR the check trained at this budget, within 5% of its best.
+    let check = result.check.as_ref().expect("the check at the budget ran");
+    let i = check.lrs.iter().position(|&x| x == lr).unwrap();
+    let best = check
+        .mean_val_loss
+        .iter()
+        .cloned()
+        .fold(f64::INFINITY, f64::min);
+    assert!(
+        check.mean_val_loss[i] <= best * 1.05,
+        "{:?}",
+        check.mean_val_loss
+    );
+    assert_eq!(check.epochs, config.epochs);
+    assert!(check.val_loss.iter().all(|v| v.len() == check.seeds.len()));
     let run = train(&splits, &config.with_lr(lr).with_epochs(8)).unwrap();
     let acc = run.final_metrics().unwrap().val_accuracy;
     assert!(acc >= 0.95, "val accuracy {acc} at lr {lr}");
+}
+
+/// Mean best-epoch validation loss of `config` over seeds the finder never used.
+fn mean_best_val_loss(splits: &tunelab::Splits, config: &TrainConfig) -> f64 {
+    let seeds = 20..26u64;
+    let n = (seeds.end - seeds.start) as f64;
+    seeds
+        .map(|s| {
+            let run = train(splits, &config.clone().with_seed(s)).unwrap();
+            run.epochs
+                .iter()
+                .map(|e| e.val_loss)
+                .fold(f64::INFINITY, f64::min)
+        })
+        .sum::<f64>()
+        / n
+}
+
+/// On a tiny set (iris: two batches per epoch, a few dozen steps per run) the curve alone
+/// points an order of magnitude too low; the check at the budget recommends an LR that trains
+/// better, measured on fresh seeds.
+#[test]
+fn the_check_at_the_budget_beats_the_curve_alone_on_a_tiny_set() {
+    let splits = tunelab::data::iris()
+        .unwrap()
+        .split(&tunelab::SplitConfig::default())
+        .unwrap();
+    let config = TrainConfig::new(OptimizerKind::Adam).with_epochs(10);
+    let curve_only = lr_find(
+        &splits,
+        &config,
+        &LrFinderConfig::default().with_check_seeds(0),
+    )
+    .unwrap();
+    let checked = lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
+    let (a, b) = (
+        curve_only.recommended().unwrap(),
+        checked.recommended().unwrap(),
+    );
+    assert!(b > 2.0 * a, "curve {a}, checked {b}");
+    let (la, lb) = (
+        mean_best_val_loss(&splits, &config.clone().with_lr(a)),
+        mean_best_val_loss(&splits, &config.clone().with_lr(b)),
+    );
+    assert!(
+        lb < la,
+        "val loss at the checked lr {b}: {lb}; at the curve's {a}: {la}"
+    );
 }
 
 #[test]
@@ -57,7 +120,12 @@ fn training_after_the_finder_is_identical_to_training_without_it() {
     let splits = digits();
     let config = TrainConfig::default().with_epochs(2);
     let before = train(&splits, &config).unwrap();
-    lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
+    lr_find(
+        &splits,
+        &config,
+        &LrFinderConfig::default().with_check_seeds(0),
+    )
+    .unwrap();
     let after = train(&splits, &config).unwrap();
     assert_eq!(before.steps, after.steps);
     assert_eq!(before.val_losses(), after.val_losses());
@@ -66,7 +134,7 @@ fn training_after_the_finder_is_identical_to_training_without_it() {
 #[test]
 fn accumulation_sees_the_same_rows_and_gives_the_same_first_losses() {
     let splits = digits();
-    let finder = LrFinderConfig::default().with_steps(20);
+    let finder = LrFinderConfig::default().with_steps(20).with_check_seeds(0);
     let plain = lr_find(
         &splits,
         &TrainConfig::default().with_batch_size(64),
@@ -93,7 +161,7 @@ fn repeating_over_seeds_reports_the_spread() {
     let result = lr_find(
         &splits,
         &TrainConfig::default(),
-        &LrFinderConfig::default().with_seeds(3),
+        &LrFinderConfig::default().with_seeds(3).with_check_seeds(0),
     )
     .unwrap();
     assert_eq!(result.repeats.len(), 4);
@@ -118,5 +186,12 @@ fn bad_settings_are_errors() {
     assert!(lr_find(&splits, &config, &LrFinderConfig::default().with_steps(0)).is_err());
     let too_big = config.with_batch_size(100_000);
     assert!(lr_find(&splits, &too_big, &LrFinderConfig::default()).is_err());
-    let _ = OptimizerKind::ALL;
+    let err = lr_find(
+        &splits,
+        &TrainConfig::default(),
+        &LrFinderConfig::default().with_check_seeds(11),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("check_seeds"), "{err}");
 }

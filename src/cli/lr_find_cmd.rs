@@ -24,6 +24,9 @@ pub(crate) struct LrFindArgs {
     /// Repeat over this many seeds and report the spread of each suggestion.
     #[arg(long, default_value_t = LrFinderConfig::default().seeds)]
     seeds: usize,
+    /// Seeds of the check at the training budget (0: the curve alone, no check).
+    #[arg(long, default_value_t = LrFinderConfig::default().check_seeds)]
+    check_seeds: usize,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -36,6 +39,7 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
         end_lr: args.end_lr,
         steps: args.steps,
         seeds: args.seeds,
+        check_seeds: args.check_seeds,
         ..LrFinderConfig::default()
     };
     let splits = args.data.load()?;
@@ -58,6 +62,7 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
             "stopped_early": result.stopped_early,
             "seconds": result.seconds,
             "repeats": result.repeats,
+            "check": result.check,
         });
         println!("{value}");
     } else {

@@ -39,6 +39,13 @@ fn study_html(s: &StudyResult) -> String {
     ));
     out.push_str(&chart_html(&loss_chart(&s.best_run, false)));
     out.push_str(&diagnosis_html(&s.diagnosis));
+    if !s.follow_up.is_empty() {
+        out.push_str("<p><b>What the study did about each finding</b></p><ul>");
+        for note in &s.follow_up {
+            out.push_str(&format!("<li>{}</li>", escape(note)));
+        }
+        out.push_str("</ul>");
+    }
     for st in s
         .steps
         .iter()
@@ -80,6 +87,11 @@ fn steps_table(s: &StudyResult) -> String {
                     Cell::Text(st.values.join(", ")),
                     Cell::Text(st.winner.clone()),
                     Cell::Text(st.why.clone()),
+                    Cell::Text(if st.seeds > 0 {
+                        st.seeds.to_string()
+                    } else {
+                        String::new()
+                    }),
                     Cell::Text(st.warnings.join("; ")),
                 ],
             )
@@ -92,7 +104,8 @@ fn steps_table(s: &StudyResult) -> String {
             "varied",
             "values tried",
             "winner",
-            "why",
+            "why and decision",
+            "seeds",
             "warnings",
         ],
         &rows,

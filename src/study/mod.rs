@@ -1,7 +1,11 @@
 //! The systematic tuning study as code: baseline, learning rate, architecture, batch size,
-//! regularisation, fine-tuning. Each step varies one thing, selects on validation data only,
-//! records every trial with its step and parent, warns when the winner is at the edge of
-//! what was tried, and carries the winner forward. The test set is evaluated once, at the end.
+//! regularisation, fine-tuning. Each step varies one thing and says why it tries what it
+//! tries, selects on validation data only, trains every value over the same seeds and adopts
+//! a change only when it beats the current configuration beyond seed noise (the 95%
+//! t-interval of the per-seed differences excludes zero), records every run with its step and
+//! parent, and warns when the best value is at the edge of what was tried. The winner is
+//! diagnosed at the end, with an account of what the study did about each finding. The test
+//! set is evaluated once, at the end.
 
 mod config;
 mod grids;

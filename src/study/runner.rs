@@ -38,7 +38,12 @@ pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> R
 
 /// A value as people write it: `0`, `0.1`, `0.001`, `1e-4`, `3.2e-3`.
 pub(super) fn plain(x: f64) -> String {
-    fmt_lr(x)
+    let x = crate::fmt::round_significant(x, 2);
+    if x != 0.0 && x.abs() < 1e-3 {
+        format!("{x:e}")
+    } else {
+        fmt_lr(x)
+    }
 }
 
 fn pattern_names(d: &Diagnosis) -> String {
@@ -501,7 +506,7 @@ impl Study<'_> {
         let current = self.current;
         let test = current.fitted.evaluate(&self.splits.test)?;
         let diagnosis = diagnose(&History::from_run(&current.fitted.run))?;
-        let follow_up = follow_up(&diagnosis, &self.acted, self.config);
+        let follow_up = follow_up(&diagnosis, &self.acted, &self.steps, self.config);
         Ok(StudyResult {
             dataset: self.splits.train.name.clone(),
             steps: self.steps,
@@ -536,7 +541,17 @@ fn evidence(d: &Diagnosis, p: Pattern) -> String {
 }
 
 /// One line per finding of the final diagnosis: what the study did about it, or why nothing.
-fn follow_up(d: &Diagnosis, acted: &[(Pattern, String)], config: &StudyConfig) -> Vec<String> {
+fn follow_up(
+    d: &Diagnosis,
+    acted: &[(Pattern, String)],
+    steps: &[StepResult],
+    config: &StudyConfig,
+) -> Vec<String> {
+    let shapes_tried = steps
+        .iter()
+        .find(|s| s.name == "architecture")
+        .map(|s| s.values.join(", "))
+        .unwrap_or_default();
     let mut out = Vec::new();
     for f in &d.findings {
         let p = f.pattern;
@@ -550,7 +565,7 @@ fn follow_up(d: &Diagnosis, acted: &[(Pattern, String)], config: &StudyConfig) -
             .collect();
         let line = if !done.is_empty() {
             format!(
-                "{}: acted on, {}; the finding remains on the winner, so treat its action as the next experiment, not a verdict on the study",
+                "{}: acted on: {}. It remains on the winner: its action is the next experiment to try",
                 p.name(),
                 done.join("; ")
             )
@@ -562,9 +577,9 @@ fn follow_up(d: &Diagnosis, acted: &[(Pattern, String)], config: &StudyConfig) -
                 Pattern::Exploding | Pattern::NotDecreasing => {
                     "the study never adopts a diverged or untrained configuration over a working one; rerun with a lower LR".to_string()
                 }
-                Pattern::Underfitting => {
-                    "the winner has no regularisation to remove; a larger shape did not beat it beyond seed noise (step 3)".to_string()
-                }
+                Pattern::Underfitting => format!(
+                    "the winner has no regularisation to remove, and step 3 (shapes tried: {shapes_tried}) did not find it underfitting at the time; a larger shape from the guide's list is the next experiment"
+                ),
                 Pattern::Oscillating => {
                     "it appeared only after fine-tuning changed the schedule or length; try the action as the next experiment".to_string()
                 }
@@ -613,5 +628,6 @@ mod tests {
         assert_eq!(plain(1e-4), "1e-4");
         assert_eq!(plain(0.001), "0.001");
         assert_eq!(plain(0.1), "0.1");
+        assert_eq!(plain(0.000707), "7.1e-4");
     }
 }
