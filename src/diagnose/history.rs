@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result, Valid};
 use crate::fmt::Num;
-use crate::train::{Outcome, Run};
+use crate::train::{OptimizerKind, Outcome, Run};
 
 /// What is known about the run behind a [`History`]; every field is optional, and each one
 /// that is known makes the advice more concrete.
@@ -10,6 +10,9 @@ use crate::train::{Outcome, Run};
 pub struct RunContext {
     /// The base learning rate (the peak of a schedule).
     pub lr: Option<f64>,
+    /// The optimizer: its default LR ([`OptimizerKind::default_lr`]) tells whether `lr` is
+    /// far above the usual range.
+    pub optimizer: Option<OptimizerKind>,
     /// Dropout probability.
     pub dropout: Option<f64>,
     /// Weight decay.
@@ -74,6 +77,7 @@ impl History {
             step_loss: (!step_loss.is_empty()).then_some(step_loss),
             context: RunContext {
                 lr: Some(run.config.lr()),
+                optimizer: Some(run.config.optimizer),
                 dropout: Some(run.config.model.dropout),
                 weight_decay: Some(run.config.weight_decay()),
                 n_classes: Some(run.n_classes),
@@ -226,6 +230,7 @@ mod tests {
         assert_eq!(h.lr, vec![0.01, 0.01]);
         assert_eq!(h.step_loss.as_ref().map(Vec::len), Some(4));
         assert_eq!(h.context.lr, Some(0.01));
+        assert_eq!(h.context.optimizer, Some(OptimizerKind::Adam));
         assert_eq!(h.context.dropout, Some(0.2));
         assert_eq!(h.context.weight_decay, Some(0.0));
         assert_eq!(h.context.n_classes, Some(10));

@@ -1,6 +1,9 @@
 //! Not decreasing: the training loss ends where it started (or higher). Either nothing is
-//! learned (LR far too low, broken data or labels, a bug) or what was learned is lost again.
+//! learned (LR far too low, broken data or labels, a bug), or what was learned is lost again,
+//! or an LR far above the optimizer's default killed the network
+//! ([`lr_guard`](super::lr_guard)).
 
+use super::lr_guard::{LrGuard, lr_guard};
 use super::{Finding, History, Pattern, Severity};
 use crate::curve::argmin;
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -38,6 +41,7 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         pct((last - first) / first)
     );
     let mut action = String::from("not decreasing: ");
+    let guard = lr_guard(h);
     if let Some((i, min)) = argmin(&h.train_loss)
         && min < first * (1.0 - CLIMBED_BACK_DROP)
     {
@@ -46,21 +50,33 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
             num(min),
             i + 1
         ));
-        action.push_str(
-            "it learned and then lost it, so the LR may be too high late in training: lower it or add a decaying schedule (cosine / step); otherwise ",
-        );
+        if !matches!(guard, LrGuard::Killed { .. }) {
+            action.push_str(
+                "it learned and then lost it, so the LR may be too high late in training: lower it or add a decaying schedule (cosine / step); otherwise ",
+            );
+        }
     }
-    match h.base_lr() {
-        Some(base) if base <= TINY_LR => action.push_str(&format!(
+    evidence.push_str(&guard.evidence());
+    match (&guard, h.base_lr()) {
+        (LrGuard::Killed { high, .. }, _) => action.push_str(&format!(
+            "stuck at chance level: the LR is too high, not too low: {}",
+            high.reduce()
+        )),
+        (LrGuard::FarAbove(high), _) => action.push_str(&format!(
+            "the LR is already {}x the default, so it is not too low; if anything it is too high: {}",
+            num(high.multiple()),
+            high.reduce()
+        )),
+        (LrGuard::Fine, Some(base)) if base <= TINY_LR => action.push_str(&format!(
             "the LR {} is tiny: raise it 10x, try {}",
             lr(base),
             nice_lr(base * 10.0)
         )),
-        Some(base) => action.push_str(&format!(
+        (LrGuard::Fine, Some(base)) => action.push_str(&format!(
             "check the LR {} (raise it 10x if it is tiny for this optimizer)",
             lr(base)
         )),
-        None => action.push_str("check the LR (raise it 10x if it is tiny)"),
+        (LrGuard::Fine, None) => action.push_str("check the LR (raise it 10x if it is tiny)"),
     }
     action.push_str("; check the data and labels (features and labels shuffled together, the right target column)");
     let (initial_evidence, sanity) = initial_loss_check(h);
@@ -111,6 +127,7 @@ fn initial_loss_check(h: &History) -> (String, String) {
 mod tests {
     use super::*;
     use crate::diagnose::RunContext;
+    use crate::train::OptimizerKind;
 
     fn context(lr: f64) -> RunContext {
         RunContext {
@@ -179,5 +196,50 @@ mod tests {
     fn a_decreasing_curve_is_not_flagged() {
         let h = History::new(vec![2.3, 2.2, 2.0], vec![2.3, 2.2, 2.0]);
         assert!(not_decreasing(&h).is_none());
+    }
+
+    #[test]
+    fn a_flat_curve_at_chance_level_after_a_far_too_high_lr_says_reduce() {
+        let train = vec![2.31, 2.32, 2.31, 2.33, 2.31, 2.32];
+        let h = History::new(train.clone(), train).with_context(RunContext {
+            optimizer: Some(OptimizerKind::Adam),
+            ..context(0.3)
+        });
+        let f = not_decreasing(&h).unwrap();
+        assert!(
+            f.action.starts_with(
+                "not decreasing: stuck at chance level: the LR is too high, not too low: reduce the LR 10x, try 0.03 (adam's default is 0.001)"
+            ),
+            "{}",
+            f.action
+        );
+        assert!(!f.action.contains("raise"), "{}", f.action);
+        assert!(
+            f.evidence.contains("300x adam's default 0.001"),
+            "{}",
+            f.evidence
+        );
+    }
+
+    #[test]
+    fn a_far_too_high_lr_below_chance_level_is_not_raised_and_under_the_line_it_is_checked() {
+        let train = vec![0.5, 0.6, 0.55, 0.6];
+        let sgd = |lr: f64| RunContext {
+            optimizer: Some(OptimizerKind::Sgd),
+            ..context(lr)
+        };
+        let h = History::new(train.clone(), train.clone()).with_context(sgd(0.1));
+        let f = not_decreasing(&h).unwrap();
+        assert!(
+            f.action.contains(
+                "the LR is already 10x the default, so it is not too low; if anything it is too high: reduce the LR 10x, try 0.01 (sgd's default is 0.01)"
+            ),
+            "{}",
+            f.action
+        );
+        assert!(!f.action.contains("raise"), "{}", f.action);
+        let h = History::new(train.clone(), train).with_context(sgd(0.09));
+        let f = not_decreasing(&h).unwrap();
+        assert!(f.action.contains("check the LR 0.09"), "{}", f.action);
     }
 }

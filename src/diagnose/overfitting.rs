@@ -1,7 +1,9 @@
 //! Overfitting: the model fits the training set much better than new data, seen as a
 //! validation loss that rises from its minimum while the training loss keeps falling, or a
-//! validation loss many times the training loss.
+//! validation loss many times the training loss. When both losses are still high and close
+//! (the model underfits too), the advice takes regularisation away instead of adding it.
 
+use super::underfitting::{reduce_regularisation, underfits};
 use super::val_rise::{ValRise, val_rise};
 use super::{Finding, History, Pattern, Severity};
 use crate::fmt::{lr, num, pct};
@@ -96,6 +98,9 @@ fn gap(h: &History) -> Option<(f64, f64, f64)> {
 }
 
 fn action(h: &History, stop_epoch: Option<usize>) -> String {
+    if underfits(h) {
+        return underfitting_too(h, stop_epoch);
+    }
     let dropout = h.context.dropout.unwrap_or(0.0);
     let decay = h.context.weight_decay.unwrap_or(0.0);
     let regularise = if dropout <= 0.0 && decay <= 0.0 {
@@ -134,6 +139,21 @@ fn action(h: &History, stop_epoch: Option<usize>) -> String {
     .collect();
     if !known.is_empty() {
         text.push_str(&format!(" (now {})", known.join(", ")));
+    }
+    text
+}
+
+/// The advice when the validation loss rose but both losses are still high and close: the
+/// model underfits as well, and more regularisation would hold it back further.
+fn underfitting_too(h: &History, stop_epoch: Option<usize>) -> String {
+    let mut text = String::from("the model also underfits (both losses still high and close): ");
+    match reduce_regularisation(h) {
+        Some(reduce) => text.push_str(&format!("{reduce} instead of adding more")),
+        None => text.push_str("do not add regularisation"),
+    }
+    match stop_epoch {
+        Some(epoch) => text.push_str(&format!("; stop early at epoch {epoch} and add capacity")),
+        None => text.push_str("; add capacity or get more training data"),
     }
     text
 }
@@ -249,5 +269,43 @@ mod tests {
         assert!(overfitting(&History::new(train, flat)).is_none());
         let tiny = History::new(vec![0.01, 0.001], vec![0.02, 0.004]);
         assert!(overfitting(&tiny).is_none());
+    }
+
+    /// Train loss falls from 2.2 to 1.5; val loss falls to 1.45 at epoch 5 and rises to 1.7,
+    /// still within 25% of the train loss: a clear rise, with both losses times `scale`.
+    fn rising_while_close(scale: f64, dropout: f64) -> History {
+        let train: Vec<f64> = (0..10).map(|i| scale * (2.2 - 0.078 * i as f64)).collect();
+        let val: Vec<f64> = [2.3, 2.0, 1.75, 1.55, 1.45, 1.5, 1.56, 1.62, 1.66, 1.7]
+            .iter()
+            .map(|v| scale * v)
+            .collect();
+        History::new(train, val).with_context(RunContext {
+            dropout: Some(dropout),
+            weight_decay: Some(0.0),
+            n_classes: Some(10),
+            ..RunContext::default()
+        })
+    }
+
+    #[test]
+    fn a_val_rise_while_both_losses_are_high_and_close_takes_regularisation_away() {
+        let h = rising_while_close(1.0, 0.5);
+        assert!(underfits(&h));
+        let f = overfitting(&h).unwrap();
+        assert_eq!(
+            f.action,
+            "the model also underfits (both losses still high and close): reduce regularisation (remove dropout 0.5 or cut it to 0.25) instead of adding more; stop early at epoch 5 and add capacity"
+        );
+        let f = overfitting(&rising_while_close(1.0, 0.0)).unwrap();
+        assert!(
+            f.action.starts_with(
+                "the model also underfits (both losses still high and close): do not add regularisation"
+            ),
+            "{}",
+            f.action
+        );
+        // The same shape at a low loss is plain overfitting: regularise.
+        let f = overfitting(&rising_while_close(0.1, 0.2)).unwrap();
+        assert!(f.action.contains("raise dropout to 0.4"), "{}", f.action);
     }
 }

@@ -1,8 +1,11 @@
 //! Early plateau: the training loss improves at first, then stops improving early in the
 //! run while it is still high. The usual causes: an LR too low to get out of a flat region,
-//! or a constant LR where a schedule would help.
+//! or a constant LR where a schedule would help. A plateau at chance level after an LR far
+//! above the optimizer's default is the opposite: the LR killed the network, and the advice
+//! is to lower it ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
+use super::lr_guard::{LrGuard, lr_guard};
 use super::{Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -44,7 +47,7 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
         .iter()
         .position(|&v| v <= last * (1.0 + PLATEAU_MAX_LATE_GAIN))
         .unwrap_or(third);
-    let evidence = format!(
+    let mut evidence = format!(
         "train loss fell from {} to {} by epoch {}, then changed only {} over the next {} epochs (to {}); {} is still high ({})",
         num(raw[0]),
         num(raw[flat_from]),
@@ -55,26 +58,45 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
         num(raw[n - 1]),
         level.reason
     );
-    let mut action = String::from("early plateau: raise LR or add a schedule (cosine / step)");
-    if let Some(base) = h.base_lr() {
-        action.push_str(&format!(
-            "; e.g. try LR {} (now {})",
-            nice_lr(base * PLATEAU_LR_RAISE),
-            lr(base)
-        ));
-    }
-    Some(Finding::new(
-        Pattern::Plateau,
-        Severity::Medium,
-        evidence,
-        action,
-    ))
+    let guard = lr_guard(h);
+    evidence.push_str(&guard.evidence());
+    let (severity, action) = match &guard {
+        LrGuard::Killed { high, .. } => (
+            Severity::High,
+            format!(
+                "stuck at chance level: the LR is too high, not too low: {}",
+                high.reduce()
+            ),
+        ),
+        LrGuard::FarAbove(high) => (
+            Severity::Medium,
+            format!(
+                "early plateau: not sure of the cause, but it is not a low LR (already {}x the default): add a decaying schedule (cosine / step) or {}",
+                num(high.multiple()),
+                high.reduce()
+            ),
+        ),
+        LrGuard::Fine => {
+            let mut action =
+                String::from("early plateau: raise LR or add a schedule (cosine / step)");
+            if let Some(base) = h.base_lr() {
+                action.push_str(&format!(
+                    "; e.g. try LR {} (now {})",
+                    nice_lr(base * PLATEAU_LR_RAISE),
+                    lr(base)
+                ));
+            }
+            (Severity::Medium, action)
+        }
+    };
+    Some(Finding::new(Pattern::Plateau, severity, evidence, action))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnose::RunContext;
+    use crate::train::OptimizerKind;
 
     fn ten_classes(lr: Option<f64>) -> RunContext {
         RunContext {
@@ -129,5 +151,53 @@ mod tests {
         let flat = vec![2.3; 12];
         let h = History::new(flat.clone(), flat).with_context(ten_classes(None));
         assert!(plateau(&h).is_none());
+    }
+
+    fn adam(lr: f64) -> RunContext {
+        RunContext {
+            lr: Some(lr),
+            optimizer: Some(OptimizerKind::Adam),
+            n_classes: Some(10),
+            ..RunContext::default()
+        }
+    }
+
+    #[test]
+    fn a_plateau_at_chance_level_after_a_far_too_high_lr_says_reduce() {
+        let train = vec![3.0, 2.5, 2.32, 2.31, 2.31, 2.32, 2.31, 2.31, 2.31];
+        let h = History::new(train.clone(), train.clone()).with_context(adam(0.3));
+        let f = plateau(&h).unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(
+            f.action,
+            "stuck at chance level: the LR is too high, not too low: reduce the LR 10x, try 0.03 (adam's default is 0.001)"
+        );
+        assert!(
+            f.evidence.contains("the train loss stayed at chance level (2.31 or more in the last epochs, 100% of ln(10) = 2.303) and the LR 0.3 is 300x adam's default 0.001"),
+            "{}",
+            f.evidence
+        );
+        // Under 10x the default the same curve gets the usual advice.
+        let h = History::new(train.clone(), train).with_context(adam(9e-3));
+        let f = plateau(&h).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(f.action.contains("raise LR"), "{}", f.action);
+    }
+
+    #[test]
+    fn a_plateau_below_chance_level_at_a_far_too_high_lr_is_not_raised() {
+        let train = vec![
+            2.2, 1.6, 1.21, 1.2, 1.19, 1.2, 1.19, 1.2, 1.19, 1.19, 1.2, 1.19,
+        ];
+        let h = History::new(train.clone(), train).with_context(adam(0.01));
+        let f = plateau(&h).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert!(
+            f.action.starts_with("early plateau: not sure of the cause, but it is not a low LR (already 10x the default)"),
+            "{}",
+            f.action
+        );
+        assert!(f.action.contains("try 0.001"), "{}", f.action);
+        assert!(!f.action.contains("raise"), "{}", f.action);
     }
 }

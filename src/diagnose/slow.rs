@@ -1,7 +1,9 @@
 //! Slow: the training loss goes down steadily, but only a little over the whole run, and is
-//! still high. The usual cause is a learning rate that is too low.
+//! still high. The usual cause is a learning rate that is too low, unless the LR is already
+//! far above the optimizer's default ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
+use super::lr_guard::{LrGuard, lr_guard};
 use super::not_decreasing::NOT_DECREASING_TOLERANCE;
 use super::{Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
@@ -42,7 +44,7 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
     if !level.high {
         return None;
     }
-    let evidence = format!(
+    let mut evidence = format!(
         "train loss fell only {} in {n} epochs (from {} to {}) and is still falling steadily ({} of the drop came in the second half); {} is still high ({})",
         pct(total),
         num(first),
@@ -51,26 +53,45 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
         num(last),
         level.reason
     );
-    let action = match h.base_lr() {
-        Some(base) => format!(
-            "slow: raise LR 2-5x, try {} (now {})",
-            nice_lr(base * SLOW_LR_RAISE),
-            lr(base)
+    let guard = lr_guard(h);
+    evidence.push_str(&guard.evidence());
+    let (severity, action) = match (&guard, h.base_lr()) {
+        (LrGuard::Killed { high, .. }, _) => (
+            Severity::High,
+            format!(
+                "stuck near chance level: the LR is too high, not too low: {}",
+                high.reduce()
+            ),
         ),
-        None => "slow: raise the LR 2-5x (try 3x)".to_string(),
+        (LrGuard::FarAbove(high), _) => (
+            Severity::Medium,
+            format!(
+                "slow: not sure of the cause, but it is not a low LR (already {}x the default): check the model and the data, or {}",
+                num(high.multiple()),
+                high.reduce()
+            ),
+        ),
+        (LrGuard::Fine, Some(base)) => (
+            Severity::Medium,
+            format!(
+                "slow: raise LR 2-5x, try {} (now {})",
+                nice_lr(base * SLOW_LR_RAISE),
+                lr(base)
+            ),
+        ),
+        (LrGuard::Fine, None) => (
+            Severity::Medium,
+            "slow: raise the LR 2-5x (try 3x)".to_string(),
+        ),
     };
-    Some(Finding::new(
-        Pattern::Slow,
-        Severity::Medium,
-        evidence,
-        action,
-    ))
+    Some(Finding::new(Pattern::Slow, severity, evidence, action))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::diagnose::RunContext;
+    use crate::train::OptimizerKind;
 
     fn ten_classes(lr: Option<f64>) -> RunContext {
         RunContext {
@@ -114,6 +135,47 @@ mod tests {
         assert!(
             slow(&h).is_none(),
             "a slow decline at a low loss is fine-tuning, not slow"
+        );
+    }
+
+    fn adam(lr: f64) -> RunContext {
+        RunContext {
+            lr: Some(lr),
+            optimizer: Some(OptimizerKind::Adam),
+            n_classes: Some(10),
+            ..RunContext::default()
+        }
+    }
+
+    #[test]
+    fn a_slow_crawl_at_chance_level_after_a_far_too_high_lr_says_reduce() {
+        let train: Vec<f64> = (0..10).map(|i| 2.6 - 0.03 * i as f64).collect();
+        let h = History::new(train.clone(), train.clone()).with_context(adam(1.0));
+        let f = slow(&h).unwrap();
+        assert_eq!(f.severity, Severity::High);
+        assert_eq!(
+            f.action,
+            "stuck near chance level: the LR is too high, not too low: reduce the LR 10x, try 0.1 (adam's default is 0.001)"
+        );
+        assert!(f.evidence.contains("ln(10) = 2.303"), "{}", f.evidence);
+        assert!(
+            f.evidence.contains("1000x adam's default"),
+            "{}",
+            f.evidence
+        );
+        let h = History::new(train.clone(), train).with_context(adam(9e-3));
+        assert!(slow(&h).unwrap().action.starts_with("slow: raise LR 2-5x"));
+    }
+
+    #[test]
+    fn a_slow_crawl_below_chance_level_at_a_far_too_high_lr_is_not_raised() {
+        let train: Vec<f64> = (0..20).map(|i| 2.2 - 0.03 * i as f64).collect();
+        let h = History::new(train.clone(), train).with_context(adam(0.05));
+        let f = slow(&h).unwrap();
+        assert_eq!(f.severity, Severity::Medium);
+        assert_eq!(
+            f.action,
+            "slow: not sure of the cause, but it is not a low LR (already 50x the default): check the model and the data, or reduce the LR 10x, try 0.005 (adam's default is 0.001)"
         );
     }
 }

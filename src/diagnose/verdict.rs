@@ -93,6 +93,7 @@ mod tests {
     fn ten_classes(lr: f64) -> RunContext {
         RunContext {
             lr: Some(lr),
+            optimizer: None,
             dropout: Some(0.0),
             weight_decay: Some(0.0),
             n_classes: Some(10),
@@ -285,5 +286,25 @@ mod tests {
         let severities: Vec<Severity> = d.findings.iter().map(|f| f.severity).collect();
         assert_eq!(severities, vec![Severity::High, Severity::Medium]);
         assert_eq!(d.to_string().lines().count(), 2, "{d}");
+    }
+
+    #[test]
+    fn a_network_killed_by_a_far_too_high_lr_is_never_told_to_raise_it() {
+        let train = vec![3.1, 2.5, 2.33, 2.31, 2.32, 2.31, 2.31, 2.32, 2.31, 2.31];
+        let val: Vec<f64> = train.iter().map(|t| t + 0.005).collect();
+        let mut h = curves(train, val);
+        h.context.lr = Some(0.3);
+        h.context.optimizer = Some(crate::train::OptimizerKind::Adam);
+        let d = diagnose(&h).unwrap();
+        assert_eq!(
+            d.patterns(),
+            vec![Pattern::Plateau, Pattern::Underfitting],
+            "{d}"
+        );
+        assert_eq!(d.findings[0].severity, Severity::High);
+        for f in &d.findings {
+            assert!(!f.action.contains("raise"), "{d}");
+            assert!(f.action.contains("try 0.03"), "{d}");
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Running the range test on copies of the model and optimizer.
 
 use super::budget_check::{
-    CHECK_POINTS_PER_DECADE, below, budget_check, merge_below, seeds_for, window,
+    BudgetCheck, CHECK_POINTS_PER_DECADE, CHECK_TIE_SHARE, below, budget_check, merge_below,
+    seeds_for, window,
 };
 use super::recommend::{Recommendation, curve_problem, recommend};
 use super::suggest::{Suggestion, suggest};
@@ -85,15 +86,24 @@ fn check_at_budget(
         check.epochs,
         seeds
     );
-    result.recommendation = match check.best {
-        None => Recommendation {
+    let tied = |check: &BudgetCheck| match check.tied {
+        Some((a, b)) if a != b => format!(
+            "; {} to {} are within {:.0}% of the lowest, this is their geometric middle",
+            crate::fmt::lr(check.lrs[a]),
+            crate::fmt::lr(check.lrs[b]),
+            CHECK_TIE_SHARE * 100.0
+        ),
+        _ => String::new(),
+    };
+    result.recommendation = match (check.recommended, check.tied) {
+        (None, _) | (_, None) => Recommendation {
             lr: None,
             name: "uncertain".into(),
             reason: format!(
                 "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
             ),
         },
-        Some(0) => Recommendation {
+        (Some(_), Some((0, last))) if last <= 1 => Recommendation {
             lr: None,
             name: "uncertain".into(),
             reason: format!(
@@ -101,21 +111,14 @@ fn check_at_budget(
                 crate::fmt::lr(check.lrs[0])
             ),
         },
-        Some(i) => Recommendation {
-            lr: Some(check.lrs[i]),
+        (Some(lr), Some(_)) => Recommendation {
+            lr: Some(lr),
             name: "budget_check".into(),
             reason: format!(
-                "best mean best-epoch validation loss ({:.4}{}) when the configuration is trained as it will be ({span}, around the curve's minimum at {}); {curve_note}",
-                check.mean_val_loss[i],
-                match check.tied {
-                    Some((a, b)) if a != b => format!(
-                        "; {} to {} are within {:.0}% of the lowest, this is their middle",
-                        crate::fmt::lr(check.lrs[a]),
-                        crate::fmt::lr(check.lrs[b]),
-                        super::budget_check::CHECK_TIE_SHARE * 100.0
-                    ),
-                    _ => String::new(),
-                },
+                "lowest mean best-epoch validation loss {:.4} at {}{} when the configuration is trained as it will be ({span}, around the curve's minimum at {}); {curve_note}",
+                check.best.map_or(f64::NAN, |i| check.mean_val_loss[i]),
+                check.best_lr().map_or_else(String::new, crate::fmt::lr),
+                tied(&check),
                 crate::fmt::lr(lr_min)
             ),
         },

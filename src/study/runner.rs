@@ -8,6 +8,7 @@ use super::sweep::{Candidate, Decision, Study, Trial, say, skipped};
 use super::{StepResult, StudyConfig};
 use crate::advise::{ARCHITECTURES, memory_estimate, scale_lr};
 use crate::data::Splits;
+use crate::diagnose::thresholds::{HIGH_LR_CUT, HIGH_LR_MULTIPLE};
 use crate::diagnose::{Diagnosis, History, Pattern, diagnose};
 use crate::error::Result;
 use crate::fmt::{bytes, lr as fmt_lr};
@@ -463,7 +464,15 @@ impl Study<'_> {
             } else {
                 Pattern::Plateau
             };
-            lr_change = Some((p, base.lr() * 3.0));
+            // The diagnosis's own guard: far above the optimizer's default, a flat loss means
+            // the LR is too high, and raising it would make things worse.
+            let far_above = base.lr() >= HIGH_LR_MULTIPLE * base.optimizer.default_lr();
+            let lr = if far_above {
+                base.lr() / HIGH_LR_CUT
+            } else {
+                base.lr() * 3.0
+            };
+            lr_change = Some((p, lr));
         }
         if let Some((p, lr)) = lr_change {
             let lr = crate::fmt::round_significant(lr, 2);
