@@ -54,6 +54,39 @@ fn lr_finder_html(r: &LrFinderResult) -> String {
         ),
     };
     out.push_str(&rec);
+    if let Some(c) = &r.check {
+        let tied = c.tied.unwrap_or((usize::MAX, usize::MAX));
+        let rows: Vec<(Option<&str>, Vec<Cell>)> = c
+            .lrs
+            .iter()
+            .enumerate()
+            .map(|(i, &lr)| {
+                (
+                    (tied.0..=tied.1).contains(&i).then_some("low"),
+                    vec![
+                        Cell::Num(lr, 6),
+                        Cell::Num(c.mean_val_loss[i], 4),
+                        Cell::Text(
+                            c.val_loss[i]
+                                .iter()
+                                .map(|v| format!("{:.4}", crate::fmt::Num(*v)))
+                                .collect::<Vec<_>>()
+                                .join(", "),
+                        ),
+                    ],
+                )
+            })
+            .collect();
+        out.push_str(&table(
+            &format!(
+                "Checked at the training budget: {} epochs, {} seeds per LR (near-best LRs highlighted)",
+                c.epochs,
+                c.seeds.len()
+            ),
+            &["lr", "mean best val loss", "per seed"],
+            &rows,
+        ));
+    }
     out.push_str(&format!(
         "<p class=\"muted\">{} learning rates, {:.2} s{}; model and optimizer state untouched.</p>",
         r.lrs.len(),
