@@ -395,7 +395,8 @@ fn study_vs_random(datasets: &[String], split_seeds: u64) -> Result<()> {
                 .with_seed(split)
                 .with_verbose(false);
             let study = run_study(&splits, &config, ExperimentLog::new().quiet())?;
-            let runs = study.log.len();
+            // Every training run counts, the LR finder's check included.
+            let runs = study.log.len() + study.finder_runs;
             let r1 = random_search(&splits, &config, runs, split)?;
             let r4 = random_search(&splits, &config, 4 * runs, split + 1000)?;
             writeln!(

@@ -46,8 +46,9 @@ pub struct StudyConfig {
     /// Where every trial trains (the default CPU backend unless changed).
     #[serde(default)]
     pub device: DeviceSpec,
-    /// Seeds every candidate is trained with: a change is adopted only when it beats the
-    /// current configuration beyond the noise between seeds. The quick budget uses 5, the
+    /// Seeds the best candidate of each step is trained with (every candidate is screened on
+    /// the first): a change is adopted only when it beats the current configuration beyond
+    /// the noise between seeds. The quick budget uses 5, the
     /// full one 8.
     #[serde(default = "default_seeds")]
     pub seeds: usize,

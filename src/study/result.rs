@@ -59,6 +59,9 @@ pub struct StudyResult {
     /// For each finding of the diagnosis, what the study did about it (and the result), or
     /// why it did nothing.
     pub follow_up: Vec<String>,
+    /// Runs the LR finder's check trained at the training budget (not in the log, which
+    /// holds the study's own trials).
+    pub finder_runs: usize,
     /// Accuracy on the test split, evaluated once, at the end.
     pub test_accuracy: f64,
     /// Loss on the test split.
@@ -77,6 +80,7 @@ impl StudyResult {
             "test_accuracy": self.test_accuracy,
             "test_loss": self.test_loss,
             "runs": self.log.len(),
+            "finder_runs": self.finder_runs,
             "wall_s": self.wall_s,
             "threads": self.threads,
             "best_run_id": self.best_run_id,
@@ -125,9 +129,10 @@ impl std::fmt::Display for StudyResult {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(
             f,
-            "Tuning study on {}: {} runs in {:.1} s ({} at once)",
+            "Tuning study on {}: {} runs (+{} in the LR finder's check) in {:.1} s ({} at once)",
             self.dataset,
             self.log.len(),
+            self.finder_runs,
             self.wall_s,
             self.threads
         )?;

@@ -93,6 +93,7 @@ fn baseline<'a>(
         steps: Vec::new(),
         current: placeholder(splits, &train_config)?,
         acted: Vec::new(),
+        finder_runs: 0,
     };
     let mut trials = study.train_trials("baseline", "-", &[&candidate], None)?;
     let Some(trial) = trials.pop() else {
@@ -156,6 +157,10 @@ impl Study<'_> {
     fn learning_rate(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let finder = lr_find(self.splits, &base, &LrFinderConfig::default())?;
+        self.finder_runs += finder
+            .check
+            .as_ref()
+            .map_or(0, |c| c.lrs.len() * c.seeds.len());
         let (center, note) = match finder.recommended() {
             Some(lr) => (
                 lr,
@@ -213,19 +218,19 @@ impl Study<'_> {
                     coupled: &[],
                 };
                 let parent = Some(self.current().id);
-                self.train_trials("architecture", "hidden", &[&candidate], parent)?
+                self.screen("architecture", "hidden", &[&candidate], parent)?
                     .pop()
             };
             let (score, diagnosis) = match &trial {
                 Some(t) => (
-                    t.mean_score(metric),
+                    t.first_score(metric),
                     diagnose(&History::from_run(&t.fitted.run))?,
                 ),
-                None => (self.current().mean_score(metric), self.diagnosis()?),
+                None => (self.current().first_score(metric), self.diagnosis()?),
             };
             let previous = tried
                 .last()
-                .map(|(_, t)| t.mean_score(metric))
+                .map(|(_, t)| t.first_score(metric))
                 .unwrap_or(f64::INFINITY);
             let label = arch.label();
             match trial {
@@ -270,7 +275,7 @@ impl Study<'_> {
             "start simple and grow while underfitting: {}",
             reasons.join("; ")
         );
-        self.decide("architecture", "hidden", entries, false, &context);
+        self.decide("architecture", "hidden", entries, false, &context)?;
         Ok(())
     }
 
@@ -513,6 +518,7 @@ impl Study<'_> {
 
     fn finish(self, wall_s: f64) -> Result<StudyResult> {
         let current = self.current;
+        let finder_runs = self.finder_runs;
         let test = current.fitted.evaluate(&self.splits.test)?;
         let diagnosis = diagnose(&History::from_run(&current.fitted.run))?;
         let follow_up = follow_up(&diagnosis, &self.acted, &self.steps, self.config);
@@ -525,6 +531,7 @@ impl Study<'_> {
             best_run: current.fitted.run,
             diagnosis,
             follow_up,
+            finder_runs,
             test_accuracy: test.val_accuracy,
             test_loss: test.val_loss,
             wall_s,

@@ -1,6 +1,6 @@
-//! The machinery every step of the study shares: train each candidate over the study's seeds
-//! in parallel, log every run in order, and adopt the best candidate only when it beats the
-//! current configuration beyond seed noise.
+//! The machinery every step of the study shares: screen every candidate on the first seed in
+//! parallel, repeat the best over the study's other seeds, log every run in order, and adopt
+//! the best candidate only when it beats the current configuration beyond seed noise.
 
 use super::{StepResult, StudyConfig};
 use crate::data::Splits;
@@ -32,9 +32,12 @@ impl Trial {
         }
     }
 
-    /// Mean of [`Trial::scores`] (infinite if any seed diverged).
-    pub(super) fn mean_score(&self, metric: Metric) -> f64 {
-        mean(&self.scores(metric))
+    /// The selection metric on the first (screening) seed.
+    pub(super) fn first_score(&self, metric: Metric) -> f64 {
+        self.scores(metric)
+            .first()
+            .copied()
+            .unwrap_or(f64::INFINITY)
     }
 
     pub(super) fn mean_acc(&self) -> f64 {
@@ -85,6 +88,8 @@ pub(super) struct Study<'a> {
     pub(super) current: Trial,
     /// What each step did about a pattern of the diagnosis, for the final account.
     pub(super) acted: Vec<(crate::diagnose::Pattern, String)>,
+    /// Runs trained by the LR finder's check (not in the log).
+    pub(super) finder_runs: usize,
 }
 
 /// How a step ended.
@@ -122,6 +127,55 @@ impl Study<'_> {
         parent: Option<i64>,
     ) -> Result<Vec<Trial>> {
         let seeds = self.seeds();
+        self.train_with_seeds(step, varied, candidates, parent, &seeds)
+    }
+
+    /// Trains every candidate on the first seed only: the screening run of a step.
+    pub(super) fn screen(
+        &mut self,
+        step: &str,
+        varied: &str,
+        candidates: &[&Candidate],
+        parent: Option<i64>,
+    ) -> Result<Vec<Trial>> {
+        let first = vec![self.config.seed];
+        self.train_with_seeds(step, varied, candidates, parent, &first)
+    }
+
+    /// Trains `trial`'s configuration on the study's seeds it has not seen yet, so that it can
+    /// be compared with the current configuration over all of them.
+    pub(super) fn complete(
+        &mut self,
+        step: &str,
+        varied: &str,
+        label: &str,
+        trial: &mut Trial,
+        parent: Option<i64>,
+    ) -> Result<()> {
+        let seeds: Vec<u64> = self.seeds().into_iter().skip(trial.acc.len()).collect();
+        if seeds.is_empty() {
+            return Ok(());
+        }
+        let candidate = Candidate {
+            label: label.to_string(),
+            config: trial.fitted.run.config.clone(),
+            coupled: &[],
+        };
+        for more in self.train_with_seeds(step, varied, &[&candidate], parent, &seeds)? {
+            trial.acc.extend(more.acc);
+            trial.loss.extend(more.loss);
+        }
+        Ok(())
+    }
+
+    fn train_with_seeds(
+        &mut self,
+        step: &str,
+        varied: &str,
+        candidates: &[&Candidate],
+        parent: Option<i64>,
+        seeds: &[u64],
+    ) -> Result<Vec<Trial>> {
         let k = seeds.len();
         let jobs: Vec<(usize, usize, TrainConfig)> = candidates
             .iter()
@@ -151,14 +205,19 @@ impl Study<'_> {
                     say(
                         study_config,
                         &format!(
-                            "[{step}] {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s, seed {})",
+                            "[{step}] {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s, seed {}{})",
                             i + 1,
                             candidates[i].label,
                             Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
                             Num(m.map_or(f64::NAN, |m| m.val_loss)),
                             f.run.outcome,
                             t0.elapsed().as_secs_f64(),
-                            config.seed
+                            config.seed,
+                            if k > 1 {
+                                format!(" of {k}")
+                            } else {
+                                String::new()
+                            }
                         ),
                     );
                 }
@@ -208,9 +267,10 @@ impl Study<'_> {
         Ok(trials.into_iter().flatten().collect())
     }
 
-    /// Trains the candidates that differ from the current configuration, and adopts the best
-    /// one only if it beats the current configuration beyond seed noise (the 95% t-interval of
-    /// the per-seed differences, same seeds for both, excludes zero).
+    /// Screens the candidates that differ from the current configuration on the first seed,
+    /// repeats the best over the other seeds, and adopts it only if it beats the current
+    /// configuration beyond seed noise (the 95% t-interval of the per-seed differences, same
+    /// seeds for both, excludes zero).
     pub(super) fn sweep(
         &mut self,
         name: &str,
@@ -225,7 +285,7 @@ impl Study<'_> {
             .iter()
             .filter(|c| c.config != current_config)
             .collect();
-        let mut new = self.train_trials(name, varied, &todo, Some(parent))?;
+        let mut new = self.screen(name, varied, &todo, Some(parent))?;
         new.reverse();
         // Every candidate in order: a new trial, or the current configuration (reused).
         let mut entries: Vec<(String, Option<Trial>)> = Vec::new();
@@ -236,11 +296,12 @@ impl Study<'_> {
                 entries.push((c.label.clone(), Some(t)));
             }
         }
-        Ok(self.decide(name, varied, entries, ordered, context))
+        self.decide(name, varied, entries, ordered, context)
     }
 
-    /// Picks the best of `entries` (the current configuration is `None`) and adopts it if it
-    /// beats the current configuration beyond seed noise; records the step.
+    /// Picks the best of `entries` (the current configuration is `None`) on the first seed,
+    /// trains it on the other seeds, and adopts it if it beats the current configuration
+    /// beyond seed noise over all of them; records the step.
     pub(super) fn decide(
         &mut self,
         name: &str,
@@ -248,10 +309,19 @@ impl Study<'_> {
         mut entries: Vec<(String, Option<Trial>)>,
         ordered: bool,
         context: &str,
-    ) -> Decision {
+    ) -> Result<Decision> {
         let metric = self.config.metric;
         let k = self.config.seeds;
-        let score = |t: &Option<Trial>, cur: &Trial| t.as_ref().unwrap_or(cur).mean_score(metric);
+        // Screening: every value on the first seed (the same seed for all, so the comparison
+        // is like for like); only the best is repeated over the other seeds.
+        let score = |t: &Option<Trial>, cur: &Trial| {
+            t.as_ref()
+                .unwrap_or(cur)
+                .scores(metric)
+                .first()
+                .copied()
+                .unwrap_or(f64::INFINITY)
+        };
         let mut result = StepResult {
             name: name.into(),
             varied: varied.into(),
@@ -279,13 +349,22 @@ impl Study<'_> {
         if entries.is_empty() {
             result.skipped = Some("no candidate to try".into());
             self.steps.push(result);
-            return Decision::Kept;
+            return Ok(Decision::Kept);
         }
         let mut best = 0;
         for i in 1..entries.len() {
-            if score(&entries[i].1, &self.current) < score(&entries[best].1, &self.current) {
+            let s = score(&entries[i].1, &self.current);
+            if s.is_finite() && s < score(&entries[best].1, &self.current) {
                 best = i;
             }
+        }
+        let parent = Some(self.current.id);
+        if let Some(mut t) = entries[best].1.take() {
+            let label = entries[best].0.clone();
+            self.complete(name, varied, &label, &mut t, parent)?;
+            result.val_accuracy[best] = t.mean_acc();
+            result.val_loss[best] = t.mean_loss();
+            entries[best].1 = Some(t);
         }
         let label = entries[best].0.clone();
         let current_label = entries.iter().find(|e| e.1.is_none()).map(|e| e.0.clone());
@@ -295,7 +374,7 @@ impl Study<'_> {
             None => {
                 result.winner = label.clone();
                 result.decision = format!(
-                    "kept: the current {varied} ({label}) is the best of {} values: {what} {} over {k} seeds",
+                    "kept: the current {varied} ({label}) is the best of {} values on the screening seed; {what} {} over {k} seeds",
                     entries.len(),
                     with_interval(&cur_scores)
                 );
@@ -365,7 +444,7 @@ impl Study<'_> {
         }
         self.say(format!("[{name}] {}", result.decision));
         self.steps.push(result);
-        decision
+        Ok(decision)
     }
 }
 
