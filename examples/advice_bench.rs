@@ -371,6 +371,11 @@ fn random_search(splits: &Splits, study: &StudyConfig, trials: usize, seed: u64)
         .iter()
         .min_by(|a, b| score(a).total_cmp(&score(b)))
         .ok_or_else(|| tunelab::Error::data("random search", "no trials"))?;
+    eprintln!(
+        "  random search, {trials} trials: best {} (val loss {:.4})",
+        best.run.config,
+        score(best)
+    );
     Ok(best.evaluate(&splits.test)?.val_accuracy)
 }
 
@@ -395,6 +400,14 @@ fn study_vs_random(datasets: &[String], split_seeds: u64) -> Result<()> {
                 .with_seed(split)
                 .with_verbose(false);
             let study = run_study(&splits, &config, ExperimentLog::new().quiet())?;
+            eprintln!(
+                "  study: {} (val loss {:.4})",
+                study.best_config,
+                study
+                    .best_run
+                    .final_metrics()
+                    .map_or(f64::NAN, |m| m.val_loss)
+            );
             // Every training run counts, the LR finder's check included.
             let runs = study.log.len() + study.finder_runs;
             let r1 = random_search(&splits, &config, runs, split)?;

@@ -279,6 +279,25 @@ impl Study<'_> {
         Ok(())
     }
 
+    /// What a finished step tried and how it ended: `dropout 0, 0.1, 0.2 (kept 0)`.
+    /// `back` counts from the last step (-1 is the last).
+    fn summary(&self, back: isize, d: &Decision) -> String {
+        let i = self.steps.len() as isize + back;
+        let Some(step) = usize::try_from(i).ok().and_then(|i| self.steps.get(i)) else {
+            return String::new();
+        };
+        let verdict = match d {
+            Decision::Adopted => "adopted",
+            Decision::Kept => "kept",
+        };
+        format!(
+            "{} {} ({verdict} {})",
+            step.varied,
+            step.values.join(", "),
+            step.winner
+        )
+    }
+
     /// The current trial, as a stand-in inside a list of tried shapes (same id).
     fn placeholder_of_current(&self) -> Trial {
         let c = self.current();
@@ -362,14 +381,9 @@ impl Study<'_> {
                 true,
                 "overfitting: add weight decay",
             )?;
-            self.acted.push((
-                Pattern::Overfitting,
-                format!(
-                    "step 5 tried dropout ({}) and weight decay ({})",
-                    outcome(&d),
-                    outcome(&w)
-                ),
-            ));
+            let (d, w) = (self.summary(-2, &d), self.summary(-1, &w));
+            self.acted
+                .push((Pattern::Overfitting, format!("step 5 tried {d}, then {w}")));
             return Ok(());
         }
         if diagnosis.has(Pattern::Underfitting) {
@@ -406,10 +420,9 @@ impl Study<'_> {
                     true,
                     "underfitting: remove regularisation",
                 )?;
-                self.acted.push((
-                    Pattern::Underfitting,
-                    format!("step 5 tried less {name} ({})", outcome(&d)),
-                ));
+                let tried = self.summary(-1, &d);
+                self.acted
+                    .push((Pattern::Underfitting, format!("step 5 tried {tried}")));
             }
             return Ok(());
         }
@@ -498,20 +511,20 @@ impl Study<'_> {
             ));
         }
         let d = self.sweep("fine_tune", "schedule", candidates, false, &context)?;
-        let result = outcome(&d);
+        let result = self.summary(-1, &d);
         self.acted.push((
             Pattern::Overfitting,
-            format!("step 6 tried early stopping with longer training ({result})"),
+            format!("step 6 tried early stopping with longer training: {result}"),
         ));
         for p in [Pattern::Plateau, Pattern::Slow] {
             self.acted.push((
                 p,
-                format!("step 6 tried a cosine and a one-cycle schedule ({result})"),
+                format!("step 6 tried a cosine and a one-cycle schedule: {result}"),
             ));
         }
         if let Some((p, lr)) = lr_change {
             self.acted
-                .push((p, format!("step 6 tried lr {} ({result})", plain(lr))));
+                .push((p, format!("step 6 tried lr {}: {result}", plain(lr))));
         }
         Ok(())
     }
@@ -537,14 +550,6 @@ impl Study<'_> {
             wall_s,
             threads: self.threads,
         })
-    }
-}
-
-/// How a sweep ended, in a few words.
-fn outcome(d: &Decision) -> &'static str {
-    match d {
-        Decision::Adopted => "adopted: it beat the previous winner beyond seed noise",
-        Decision::Kept => "kept the previous winner: no change beat it beyond seed noise",
     }
 }
 
@@ -580,8 +585,16 @@ fn follow_up(
             .map(|(_, s)| s.as_str())
             .collect();
         let line = if !done.is_empty() {
+            let next = match p {
+                Pattern::Overfitting => {
+                    "what the guide has left: more training data, or a smaller model"
+                }
+                Pattern::Underfitting => "next: a larger shape or longer training",
+                Pattern::Oscillating => "next: a lower LR or a larger batch",
+                _ => "next: more epochs",
+            };
             format!(
-                "{}: acted on: {}. It remains on the winner: its action is the next experiment to try",
+                "{}: acted on: {}. It remains on the winner after what was tried; {next}",
                 p.name(),
                 done.join("; ")
             )
