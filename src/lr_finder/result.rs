@@ -131,8 +131,14 @@ impl std::fmt::Display for LrFinderResult {
                 c.epochs,
                 c.seeds.len()
             )?;
-            for (lr, loss) in c.lrs.iter().zip(&c.mean_val_loss) {
-                write!(f, " {} {}", crate::fmt::lr(*lr), crate::fmt::Num(*loss))?;
+            for (i, (lr, loss)) in c.lrs.iter().zip(&c.mean_val_loss).enumerate() {
+                let sep = if i == 0 { " " } else { ", " };
+                write!(
+                    f,
+                    "{sep}{}: {:.4}",
+                    crate::fmt::lr(*lr),
+                    crate::fmt::Num(*loss)
+                )?;
             }
             writeln!(f)?;
         }

@@ -88,7 +88,7 @@ fn check_at_budget(
     );
     let tied = |check: &BudgetCheck| match check.tied {
         Some((a, b)) if a != b => format!(
-            "; {} to {} are within {:.0}% of the lowest, this is their geometric middle",
+            "the geometric middle of {} to {}, the LRs within {:.0}% of ",
             crate::fmt::lr(check.lrs[a]),
             crate::fmt::lr(check.lrs[b]),
             CHECK_TIE_SHARE * 100.0
@@ -115,10 +115,10 @@ fn check_at_budget(
             lr: Some(lr),
             name: "budget_check".into(),
             reason: format!(
-                "lowest mean best-epoch validation loss {:.4} at {}{} when the configuration is trained as it will be ({span}, around the curve's minimum at {}); {curve_note}",
+                "{}the lowest mean best-epoch validation loss ({:.4} at {}) when the configuration is trained as it will be ({span}); the range test's minimum is at {}, {curve_note}",
+                tied(&check),
                 check.best.map_or(f64::NAN, |i| check.mean_val_loss[i]),
                 check.best_lr().map_or_else(String::new, crate::fmt::lr),
-                tied(&check),
                 crate::fmt::lr(lr_min)
             ),
         },
