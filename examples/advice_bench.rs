@@ -325,11 +325,20 @@ fn random_config(
         Schedule::one_cycle(),
     ];
     let schedule = schedules[rng.pick(&[0, 1, 2])].clone();
+    let shape = rng.pick(&shapes).to_vec();
+    let dropout = rng.pick(&dropouts);
+    // Hidden dropout needs two hidden layers; a one-layer shape drops inputs instead.
+    let (hidden_dropout, input_dropout) = if shape.len() >= 2 {
+        (dropout, 0.0)
+    } else {
+        (0.0, dropout.min(0.2))
+    };
     let mut config = TrainConfig::new(OptimizerKind::Adam)
         .with_lr(lr)
-        .with_hidden(rng.pick(&shapes).to_vec())
+        .with_hidden(shape)
         .with_batch_size(rng.pick(&batches))
-        .with_dropout(rng.pick(&dropouts))
+        .with_dropout(hidden_dropout)
+        .with_input_dropout(input_dropout)
         .with_weight_decay(rng.pick(&decays))
         .with_schedule(schedule)
         .with_epochs(study.epochs_per_trial)

@@ -100,9 +100,17 @@ pub(crate) struct ConfigArgs {
     /// Hidden layer widths, e.g. 128,64 ('linear' for none).
     #[arg(long, default_value_t = Hidden(defaults().model.hidden), value_parser = hidden)]
     pub(crate) hidden: Hidden,
-    /// Dropout probability in [0, 1).
+    /// Hidden dropout in [0, 1), between hidden layers (never before the output layer: needs
+    /// two hidden layers).
     #[arg(long, default_value_t = defaults().model.dropout)]
     pub(crate) dropout: f64,
+    /// Input dropout in [0, 1), on the features (the guide: 0.1-0.2).
+    #[arg(long, default_value_t = defaults().model.input_dropout)]
+    pub(crate) input_dropout: f64,
+    /// Keep the rows in file order instead of shuffling them every epoch (to see what an
+    /// unshuffled, for example class-sorted, dataset does to training).
+    #[arg(long)]
+    pub(crate) no_shuffle: bool,
     /// Weight decay (default: 1e-2 for adamw, else 0).
     #[arg(long)]
     pub(crate) weight_decay: Option<f64>,
@@ -123,6 +131,8 @@ impl ConfigArgs {
             .with_accumulate(self.accumulate)
             .with_hidden(self.hidden.0.clone())
             .with_dropout(self.dropout)
+            .with_input_dropout(self.input_dropout)
+            .with_shuffle(!self.no_shuffle)
             .with_seed(self.seed)
             .with_device(self.device);
         config.lr = self.lr;

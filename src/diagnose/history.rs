@@ -21,6 +21,11 @@ pub struct RunContext {
     pub n_classes: Option<usize>,
     /// The step and loss at which training stopped because the loss blew up.
     pub diverged_at_step: Option<(usize, f64)>,
+    /// Samples per optimizer step (micro-batch x accumulation): a small batch gives a noisy
+    /// step loss.
+    pub batch_size: Option<usize>,
+    /// Whether the training rows were shuffled every epoch.
+    pub shuffled: Option<bool>,
 }
 
 /// The curves of one run, one value per epoch (epoch 1 first), plus optional per-step losses.
@@ -82,6 +87,8 @@ impl History {
                 weight_decay: Some(run.config.weight_decay()),
                 n_classes: Some(run.n_classes),
                 diverged_at_step,
+                batch_size: Some(run.config.effective_batch()),
+                shuffled: Some(run.config.shuffle),
             },
         }
     }

@@ -79,6 +79,7 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         (LrGuard::Fine, None) => action.push_str("check the LR (raise it 10x if it is tiny)"),
     }
     action.push_str("; check the data and labels (features and labels shuffled together, the right target column)");
+    action.push_str("; if the LR and the data are right, the model may be too simple: add capacity (a wider or deeper shape from the guide's list)");
     let (initial_evidence, sanity) = initial_loss_check(h);
     evidence.push_str(&initial_evidence);
     action.push_str(&sanity);
@@ -164,6 +165,11 @@ mod tests {
         );
         assert!(f.action.contains("labels"), "{}", f.action);
         assert!(f.action.contains("≈ ln(10) = 2.303"), "{}", f.action);
+        assert!(
+            f.action.contains("too simple: add capacity"),
+            "{}",
+            f.action
+        );
     }
 
     #[test]

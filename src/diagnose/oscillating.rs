@@ -54,8 +54,52 @@ pub const OSCILLATION_LEVEL_SHARE: f64 = 0.25;
 pub const OSCILLATION_LR_CUT: f64 = 3.0;
 
 /// The oscillating finding, if the epoch training loss or the step losses zig-zag.
+/// Consecutive epochs whose step losses correlate position by position at least this much
+/// repeat one pattern: the batches come in the same order every epoch, so the data is not
+/// shuffled. Shuffled batches are drawn afresh each epoch and correlate near 0; on class-sorted
+/// digits without shuffling the correlation is above 0.9.
+pub const UNSHUFFLED_MIN_CORRELATION: f64 = 0.6;
+
+/// Within one epoch the step loss must swing around its trend by at least this share of its
+/// mean for the repeating pattern to matter (a flat, converged loss may correlate by chance).
+pub const UNSHUFFLED_MIN_SWING: f64 = 0.1;
+
+/// Epoch pairs compared for the repeating pattern (the latest ones; the first epoch, where the
+/// loss falls fastest, is left out).
+pub const UNSHUFFLED_EPOCH_PAIRS: usize = 4;
+
+/// A batch of at most this many samples is small (the guide's size for limited memory): its
+/// step loss is the loss of a handful of samples and swings from step to step.
+pub const SMALL_BATCH: usize = 8;
+
 pub(super) fn oscillating(h: &History) -> Option<Finding> {
-    let evidence = epoch_oscillation(h).or_else(|| step_oscillation(h))?;
+    if let Some(f) = unshuffled(h) {
+        return Some(f);
+    }
+    let epoch = epoch_oscillation(h);
+    let at_epoch_level = epoch.is_some();
+    let evidence = epoch.or_else(|| step_oscillation(h))?;
+    if !at_epoch_level {
+        if let Some(b) = h.context.batch_size.filter(|&b| b <= SMALL_BATCH) {
+            return Some(Finding::new(
+                Pattern::Oscillating,
+                Severity::Medium,
+                format!(
+                    "{evidence}; only the step loss swings, and each step sees a batch of {b} samples (small: {SMALL_BATCH} or fewer)"
+                ),
+                format!(
+                    "batch too small: use a larger batch (the guide starts at 32; with limited memory keep {SMALL_BATCH} and accumulate gradients over 4 steps), or reduce the LR 2-5x{}",
+                    h.base_lr()
+                        .map(|b| format!(
+                            " (try {}, now {})",
+                            nice_lr(b / OSCILLATION_LR_CUT),
+                            lr(b)
+                        ))
+                        .unwrap_or_default()
+                ),
+            ));
+        }
+    }
     let action = match h.base_lr() {
         Some(base) => format!(
             "oscillation: reduce LR 2-5x, try {} (now {})",
@@ -122,6 +166,93 @@ fn step_oscillation(h: &History) -> Option<String> {
         level_span(blocks.len()),
         num(OSCILLATION_MAX_FALL_FACTOR)
     ))
+}
+
+/// The step loss repeating the same pattern every epoch: the data is not shuffled.
+fn unshuffled(h: &History) -> Option<Finding> {
+    let steps = h.steps()?;
+    let n = h.n_epochs();
+    if n < 3 || steps.len() % n != 0 {
+        return None;
+    }
+    let per = steps.len() / n;
+    if per < 4 {
+        return None;
+    }
+    // Each epoch's steps with its straight-line trend removed: a loss that simply falls
+    // through every epoch correlates too, and is not a repeating pattern.
+    let epoch = |e: usize| detrend(&steps[e * per..(e + 1) * per]);
+    let pairs = (n - 2).min(UNSHUFFLED_EPOCH_PAIRS);
+    let mut rs = Vec::with_capacity(pairs);
+    for e in (n - 1 - pairs)..(n - 1) {
+        rs.push(correlation(&epoch(e), &epoch(e + 1))?);
+    }
+    let r = rs.iter().sum::<f64>() / rs.len() as f64;
+    let last = &steps[(n - 1) * per..];
+    let mean = last.iter().sum::<f64>() / per as f64;
+    let range = |v: &[f64]| {
+        v.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
+                (l.min(x), h.max(x))
+            })
+    };
+    let (lo, hi) = range(last);
+    let (rlo, rhi) = range(&epoch(n - 1));
+    let swing = (rhi - rlo) / mean.abs().max(f64::MIN_POSITIVE);
+    if !(r >= UNSHUFFLED_MIN_CORRELATION && swing >= UNSHUFFLED_MIN_SWING) {
+        return None;
+    }
+    let known = match h.context.shuffled {
+        Some(false) => " (the run did not shuffle its rows)",
+        _ => "",
+    };
+    Some(Finding::new(
+        Pattern::Oscillating,
+        Severity::High,
+        format!(
+            "the step loss repeats one pattern every epoch ({per} steps): consecutive epochs correlate at r = {} position by position, and within the last epoch it swings from {} to {} ({} of its mean){known}",
+            num(r),
+            num(lo),
+            num(hi),
+            pct(swing)
+        ),
+        "data not shuffled: the batches come in the same order every epoch (for example sorted by class), so each step pulls towards one part of the data; shuffle the training rows every epoch (tunelab's default: drop --no-shuffle / with_shuffle(false)), then judge the LR again".to_string(),
+    ))
+}
+
+/// The series minus its least-squares straight line.
+fn detrend(y: &[f64]) -> Vec<f64> {
+    let n = y.len() as f64;
+    let mx = (n - 1.0) / 2.0;
+    let my = y.iter().sum::<f64>() / n;
+    let (mut sxy, mut sxx) = (0.0, 0.0);
+    for (i, v) in y.iter().enumerate() {
+        let dx = i as f64 - mx;
+        sxy += dx * (v - my);
+        sxx += dx * dx;
+    }
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    y.iter()
+        .enumerate()
+        .map(|(i, v)| v - my - slope * (i as f64 - mx))
+        .collect()
+}
+
+/// Pearson correlation of two equally long series (`None` when either is constant or not
+/// finite).
+fn correlation(a: &[f64], b: &[f64]) -> Option<f64> {
+    let n = a.len().min(b.len()) as f64;
+    if n < 2.0 || a.iter().chain(b).any(|v| !v.is_finite()) {
+        return None;
+    }
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma).powi(2);
+        sbb += (y - mb).powi(2);
+    }
+    (saa > 0.0 && sbb > 0.0).then(|| sab / (saa * sbb).sqrt())
 }
 
 /// How many blocks at each end give the level there.
@@ -268,5 +399,77 @@ mod tests {
         assert!(end > 0.0);
         assert_eq!(level_span(20), 5);
         assert_eq!(level_span(2), 1);
+    }
+
+    /// Step losses of `epochs` epochs of 8 steps: each epoch repeats `pattern` plus noise
+    /// of size `noise`.
+    fn periodic(epochs: usize, pattern: &[f64], noise: f64, seed: u64) -> History {
+        let mut rng = crate::rng::Rng::new(seed);
+        let steps: Vec<f64> = (0..epochs)
+            .flat_map(|_| pattern.to_vec())
+            .map(|v| v + noise * (rng.uniform() - 0.5))
+            .collect();
+        let train = vec![1.0; epochs];
+        let mut h = History::new(train.clone(), train);
+        h.step_loss = Some(steps);
+        h
+    }
+
+    const SORTED: [f64; 8] = [0.2, 0.4, 1.2, 0.9, 0.3, 1.5, 0.6, 1.0];
+
+    #[test]
+    fn a_step_loss_repeating_every_epoch_means_unshuffled_data() {
+        let f = oscillating(&periodic(6, &SORTED, 0.05, 1)).unwrap();
+        assert!(f.action.starts_with("data not shuffled"), "{}", f.action);
+        assert_eq!(f.severity, Severity::High);
+        // The same swings in a fresh order every epoch (shuffled) do not correlate.
+        let mut rng = crate::rng::Rng::new(2);
+        let mut steps = Vec::new();
+        for _ in 0..6 {
+            let mut e = SORTED.to_vec();
+            rng.shuffle(&mut e);
+            steps.extend(e);
+        }
+        let mut h = periodic(6, &SORTED, 0.0, 1);
+        h.step_loss = Some(steps);
+        assert!(unshuffled(&h).is_none());
+    }
+
+    #[test]
+    fn the_unshuffled_thresholds_hold_on_both_sides() {
+        // Correlation: a weak pattern under strong noise falls below the threshold.
+        let weak: Vec<f64> = SORTED.iter().map(|v| 1.0 + 0.05 * v).collect();
+        assert!(unshuffled(&periodic(6, &weak, 0.4, 3)).is_none());
+        // Swing: a pattern of 5% of the mean is too small to matter; 30% is not.
+        let small: Vec<f64> = SORTED.iter().map(|v| 1.0 + 0.05 * (v - 0.76)).collect();
+        assert!(unshuffled(&periodic(6, &small, 0.0, 1)).is_none());
+        let large: Vec<f64> = SORTED.iter().map(|v| 1.0 + 0.3 * (v - 0.76)).collect();
+        assert!(unshuffled(&periodic(6, &large, 0.0, 1)).is_some());
+        // Too few epochs to see a repeat.
+        assert!(unshuffled(&periodic(2, &SORTED, 0.0, 1)).is_none());
+        assert!((correlation(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]).unwrap() - 1.0).abs() < 1e-12);
+        assert_eq!(correlation(&[1.0, 1.0], &[1.0, 2.0]), None);
+    }
+
+    #[test]
+    fn step_oscillation_with_a_small_batch_names_the_batch_on_both_sides_of_the_limit() {
+        let h = |batch: usize| {
+            let mut h = zig_zag_falling_by(1.5);
+            h.context.batch_size = Some(batch);
+            h.context.lr = Some(0.05);
+            h
+        };
+        let small = oscillating(&h(SMALL_BATCH)).unwrap();
+        assert!(
+            small.action.starts_with("batch too small"),
+            "{}",
+            small.action
+        );
+        let large = oscillating(&h(SMALL_BATCH + 1)).unwrap();
+        assert!(
+            large.action.starts_with("oscillation: reduce LR"),
+            "{}",
+            large.action
+        );
     }
 }

@@ -28,8 +28,12 @@ pub const OVERFIT_STRONG_MIN_GAP: f64 = 0.2;
 /// against 0.004, both excellent, is no gap.
 pub const OVERFIT_MIN_GAP: f64 = 0.05;
 
+/// Train accuracy above validation accuracy by at least this much (10 percentage points) is
+/// the guide's second sign of overfitting, even when the losses alone do not show it.
+pub const OVERFIT_ACC_GAP: f64 = 0.1;
+
 /// Dropout suggested to a model without any (the guide's usual range).
-const ADVISED_DROPOUT: &str = "0.2-0.3";
+const ADVISED_DROPOUT: &str = "0.3-0.4";
 /// How much to raise dropout that is already on.
 const DROPOUT_STEP: f64 = 0.2;
 /// No dropout beyond this is suggested: more than half the units off rarely helps an MLP.
@@ -76,6 +80,15 @@ pub(super) fn overfitting(h: &History) -> Option<Finding> {
         };
         severity = Some(severity.map_or(by_gap, |s: Severity| s.max(by_gap)));
     }
+    if let Some((train_acc, val_acc)) = acc_gap(h) {
+        parts.push(format!(
+            "train accuracy {} is {} points above val accuracy {}",
+            num(train_acc),
+            num((train_acc - val_acc) * 100.0),
+            num(val_acc)
+        ));
+        severity = Some(severity.map_or(Severity::Low, |s: Severity| s.max(Severity::Low)));
+    }
     let severity = severity?;
     let action = action(h, rise.as_ref().map(|r| r.min_index + 1));
     Some(Finding::new(
@@ -84,6 +97,14 @@ pub(super) fn overfitting(h: &History) -> Option<Finding> {
         parts.join("; "),
         action,
     ))
+}
+
+/// `(train accuracy, val accuracy)` at the last epoch, if train is ahead by
+/// [`OVERFIT_ACC_GAP`] or more.
+fn acc_gap(h: &History) -> Option<(f64, f64)> {
+    let train = *h.train_acc.as_ref()?.last()?;
+    let val = *h.val_acc.as_ref()?.last()?;
+    (train.is_finite() && val.is_finite() && train - val >= OVERFIT_ACC_GAP).then_some((train, val))
 }
 
 /// `(val / train, val, train)` at the last epoch, if the gap is large.
@@ -125,9 +146,10 @@ fn action(h: &History, stop_epoch: Option<usize>) -> String {
     };
     let mut text = format!("overfitting: {regularise}");
     match stop_epoch {
-        Some(epoch) => text.push_str(&format!(", or stop early at epoch {epoch}")),
-        None => text.push_str(", or get more training data"),
+        Some(epoch) => text.push_str(&format!("; training too long: stop early at epoch {epoch}")),
+        None => text.push_str("; training too long: use early stopping"),
     }
+    text.push_str("; model too complex: fewer layers or neurons; not enough data: get more");
     let known: Vec<String> = [
         h.context.dropout.map(|d| format!("dropout {}", num(d))),
         h.context
@@ -307,5 +329,31 @@ mod tests {
         // The same shape at a low loss is plain overfitting: regularise.
         let f = overfitting(&rising_while_close(0.1, 0.2)).unwrap();
         assert!(f.action.contains("raise dropout to 0.4"), "{}", f.action);
+    }
+
+    #[test]
+    fn train_accuracy_far_above_val_accuracy_is_overfitting_on_both_sides_of_the_gap() {
+        // Losses close (no loss sign), accuracies apart by the gap or just under it.
+        let h = |val_acc: f64| {
+            let mut h = History::new(vec![0.5; 6], vec![0.52; 6]);
+            h.train_acc = Some(vec![0.95; 6]);
+            h.val_acc = Some(vec![val_acc; 6]);
+            h
+        };
+        let f = overfitting(&h(0.95 - OVERFIT_ACC_GAP - 1e-9)).expect("gap at the threshold");
+        assert!(
+            f.evidence.contains("points above val accuracy"),
+            "{}",
+            f.evidence
+        );
+        assert!(
+            f.action
+                .contains("model too complex: fewer layers or neurons"),
+            "{}",
+            f.action
+        );
+        assert!(f.action.contains("training too long"), "{}", f.action);
+        assert!(f.action.contains("not enough data"), "{}", f.action);
+        assert!(overfitting(&h(0.95 - OVERFIT_ACC_GAP + 0.01)).is_none());
     }
 }

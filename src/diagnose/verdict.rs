@@ -98,6 +98,7 @@ mod tests {
             weight_decay: Some(0.0),
             n_classes: Some(10),
             diverged_at_step: None,
+            ..RunContext::default()
         }
     }
 

@@ -11,8 +11,8 @@ use burn::nn::Linear;
 use burn::tensor::{Device, TensorData};
 use serde::{Deserialize, Serialize};
 
-/// The model's knobs, independent of the data: hidden widths, activation and dropout.
-/// Defaults: hidden layers `[128, 64]`, ReLU, no dropout.
+/// The model's knobs, independent of the data: hidden widths, activation, hidden dropout and
+/// input dropout. Defaults: hidden layers `[128, 64]`, ReLU, no dropout.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelConfig {
     /// Width of each hidden layer, input side first; empty for a linear (softmax regression)
@@ -20,8 +20,14 @@ pub struct ModelConfig {
     pub hidden: Vec<usize>,
     /// Non-linearity between layers.
     pub activation: Activation,
-    /// Dropout probability after each hidden activation, in [0, 1).
+    /// Hidden dropout: the probability of dropping a unit after each hidden layer that feeds
+    /// another hidden layer, in [0, 1). Never applied to the last hidden layer (the one that
+    /// feeds the output), so it needs at least two hidden layers. The guide: 0.3-0.5.
     pub dropout: f64,
+    /// Input dropout: the probability of dropping an input feature, in [0, 1). The guide:
+    /// 0.1-0.2, lower than for hidden layers.
+    #[serde(default)]
+    pub input_dropout: f64,
 }
 
 impl Default for ModelConfig {
@@ -30,6 +36,7 @@ impl Default for ModelConfig {
             hidden: vec![128, 64],
             activation: Activation::Relu,
             dropout: 0.0,
+            input_dropout: 0.0,
         }
     }
 }
@@ -47,9 +54,15 @@ impl ModelConfig {
         self
     }
 
-    /// Sets the dropout probability.
+    /// Sets the hidden dropout probability (between hidden layers).
     pub fn with_dropout(mut self, dropout: f64) -> Self {
         self.dropout = dropout;
+        self
+    }
+
+    /// Sets the input dropout probability (on the features).
+    pub fn with_input_dropout(mut self, input_dropout: f64) -> Self {
+        self.input_dropout = input_dropout;
         self
     }
 
@@ -87,8 +100,22 @@ impl ModelConfig {
             "dropout",
             self.dropout,
             Valid::HalfOpen(0.0, 1.0),
-            "0 turns dropout off, 0.1-0.5 is the usual range",
+            "0 turns dropout off, 0.3-0.5 is the guide's range for hidden layers",
         )?;
+        Error::check(
+            "input_dropout",
+            self.input_dropout,
+            Valid::HalfOpen(0.0, 1.0),
+            "0 turns it off, 0.1-0.2 is the guide's range for inputs",
+        )?;
+        if self.dropout > 0.0 && self.hidden.len() < 2 {
+            Error::check(
+                "dropout",
+                self.dropout,
+                Valid::AtMost(0.0),
+                "hidden dropout goes between hidden layers and never before the output layer, so it needs two hidden layers: use input_dropout (0.1-0.2) or add a layer",
+            )?;
+        }
         Ok(())
     }
 }
@@ -172,7 +199,12 @@ impl MlpConfig {
                 }
             })
             .collect();
-        Mlp::from_layers(layers, self.model.activation, self.model.dropout)
+        Mlp::from_layers(
+            layers,
+            self.model.activation,
+            self.model.dropout,
+            self.model.input_dropout,
+        )
     }
 }
 

@@ -7,8 +7,10 @@ use burn::module::Module;
 use burn::nn::Linear;
 use burn::tensor::{Tensor, TensorData};
 
-/// A multi-layer perceptron: linear layers with an activation (and dropout while training)
-/// between them. Outputs logits.
+/// A multi-layer perceptron: linear layers with an activation between them. While training,
+/// input dropout is applied to the features and hidden dropout after each hidden layer that
+/// feeds another hidden layer, never on the layer that feeds the output (the guide's rule).
+/// Outputs logits.
 #[derive(Module, Debug)]
 pub struct Mlp {
     /// The linear layers, input side first.
@@ -17,14 +19,22 @@ pub struct Mlp {
     activation: Activation,
     #[module(skip)]
     dropout: f64,
+    #[module(skip)]
+    input_dropout: f64,
 }
 
 impl Mlp {
-    pub(super) fn from_layers(layers: Vec<Linear>, activation: Activation, dropout: f64) -> Mlp {
+    pub(super) fn from_layers(
+        layers: Vec<Linear>,
+        activation: Activation,
+        dropout: f64,
+        input_dropout: f64,
+    ) -> Mlp {
         Mlp {
             layers,
             activation,
             dropout,
+            input_dropout,
         }
     }
 
@@ -36,7 +46,7 @@ impl Mlp {
     /// Logits for a training batch: dropout masks are drawn from `rng`, so training stays
     /// reproducible even when several models train in parallel threads.
     pub(crate) fn forward_train(&self, x: Tensor<2>, rng: &mut Rng) -> Tensor<2> {
-        if self.dropout > 0.0 {
+        if self.dropout > 0.0 || self.input_dropout > 0.0 {
             self.forward_inner(x, Some(rng))
         } else {
             self.forward_inner(x, None)
@@ -44,28 +54,26 @@ impl Mlp {
     }
 
     fn forward_inner(&self, mut x: Tensor<2>, mut rng: Option<&mut Rng>) -> Tensor<2> {
+        if let Some(rng) = rng.as_deref_mut() {
+            if self.input_dropout > 0.0 {
+                x = apply_dropout(x, self.input_dropout, rng);
+            }
+        }
         let last = self.layers.len().saturating_sub(1);
         for (i, layer) in self.layers.iter().enumerate() {
             x = layer.forward(x);
             if i < last {
                 x = self.activation.apply(x);
+                // Hidden dropout between hidden layers only: layer `i + 1` is the output layer
+                // when `i + 1 == last`, and nothing is dropped right before it.
                 if let Some(rng) = rng.as_deref_mut() {
-                    x = self.apply_dropout(x, rng);
+                    if self.dropout > 0.0 && i + 1 < last {
+                        x = apply_dropout(x, self.dropout, rng);
+                    }
                 }
             }
         }
         x
-    }
-
-    fn apply_dropout(&self, x: Tensor<2>, rng: &mut Rng) -> Tensor<2> {
-        let [n, d] = x.dims();
-        let keep = 1.0 - self.dropout;
-        let scale = (1.0 / keep) as f32;
-        let mask: Vec<f32> = (0..n * d)
-            .map(|_| if rng.uniform() < keep { scale } else { 0.0 })
-            .collect();
-        let mask = Tensor::<2>::from_data(TensorData::new(mask, [n, d]), &x.device());
-        x * mask
     }
 
     /// A model without layers, used as a stand-in while a model is moved.
@@ -74,12 +82,18 @@ impl Mlp {
             layers: Vec::new(),
             activation: Activation::Relu,
             dropout: 0.0,
+            input_dropout: 0.0,
         }
     }
 
-    /// The dropout probability.
+    /// The hidden dropout probability (between hidden layers).
     pub fn dropout(&self) -> f64 {
         self.dropout
+    }
+
+    /// The input dropout probability (on the features).
+    pub fn input_dropout(&self) -> f64 {
+        self.input_dropout
     }
 
     /// All weights and biases flattened into one vector (for comparisons in tests and
@@ -94,6 +108,19 @@ impl Mlp {
         }
         Ok(out)
     }
+}
+
+/// Zeroes each value with probability `p` (a mask drawn from `rng`) and scales the rest by
+/// 1 / (1 - p), so the expected activation is unchanged.
+fn apply_dropout(x: Tensor<2>, p: f64, rng: &mut Rng) -> Tensor<2> {
+    let [n, d] = x.dims();
+    let keep = 1.0 - p;
+    let scale = (1.0 / keep) as f32;
+    let mask: Vec<f32> = (0..n * d)
+        .map(|_| if rng.uniform() < keep { scale } else { 0.0 })
+        .collect();
+    let mask = Tensor::<2>::from_data(TensorData::new(mask, [n, d]), &x.device());
+    x * mask
 }
 
 /// Reads a tensor back to the host as `f32`.

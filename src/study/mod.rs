@@ -15,7 +15,7 @@ mod runner;
 mod sweep;
 
 pub use config::{Budget, StudyConfig};
-pub use grids::{BATCH_SIZES, DROPOUTS, LR_GRID, WEIGHT_DECAYS};
+pub use grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS};
 pub use repeats::{ConfigComparison, SeedSummary, compare_configs, repeat_seeds};
 pub use result::{StepResult, StudyResult};
 pub use runner::run_study;

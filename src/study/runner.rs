@@ -3,7 +3,7 @@
 //! tries, and adopts a change only when it beats the current configuration beyond seed noise.
 
 use super::StudyResult;
-use super::grids::{BATCH_SIZES, DROPOUTS, LR_GRID, WEIGHT_DECAYS};
+use super::grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS};
 use super::sweep::{Candidate, Decision, Study, Trial, say, skipped};
 use super::{StepResult, StudyConfig};
 use crate::advise::{ARCHITECTURES, memory_estimate, scale_lr};
@@ -357,19 +357,38 @@ impl Study<'_> {
     fn regularization(&mut self) -> Result<()> {
         let diagnosis = self.diagnosis()?;
         let base = self.current().fitted.run.config.clone();
-        let (dropout, wd) = (base.model.dropout, base.weight_decay());
+        let (dropout, wd) = (
+            base.model.dropout.max(base.model.input_dropout),
+            base.weight_decay(),
+        );
         if diagnosis.has(Pattern::Overfitting) {
             let evidence = evidence(&diagnosis, Pattern::Overfitting);
-            let candidates = around(dropout, DROPOUTS, |p| {
-                (plain(p), base.clone().with_dropout(p))
-            });
-            let d = self.sweep(
-                "dropout",
-                "dropout",
-                candidates,
-                true,
-                &format!("overfitting ({evidence}): add dropout"),
-            )?;
+            // Hidden dropout goes between hidden layers only; a one-layer model gets the
+            // guide's input dropout instead.
+            let d = if base.model.hidden.len() >= 2 {
+                let candidates = around(dropout, DROPOUTS, |p| {
+                    (plain(p), base.clone().with_dropout(p))
+                });
+                self.sweep(
+                    "dropout",
+                    "dropout",
+                    candidates,
+                    true,
+                    &format!("overfitting ({evidence}): add dropout between the hidden layers"),
+                )?
+            } else {
+                let input = base.model.input_dropout;
+                let candidates = around(input, INPUT_DROPOUTS, |p| {
+                    (plain(p), base.clone().with_input_dropout(p))
+                });
+                self.sweep(
+                    "dropout",
+                    "input_dropout",
+                    candidates,
+                    true,
+                    &format!("overfitting ({evidence}): one hidden layer, so no dropout between hidden layers; add input dropout"),
+                )?
+            };
             let base = self.current().fitted.run.config.clone();
             let candidates = around(base.weight_decay(), WEIGHT_DECAYS, |w| {
                 (plain(w), base.clone().with_weight_decay(w))
@@ -396,11 +415,21 @@ impl Study<'_> {
                 return Ok(());
             }
             let mut entries = Vec::new();
-            if dropout > 0.0 {
+            if base.model.dropout > 0.0 {
+                let p = base.model.dropout;
                 entries.push((
                     "dropout",
-                    around(dropout, &[0.0, dropout / 2.0], |p| {
+                    around(p, &[0.0, p / 2.0], |p| {
                         (plain(p), base.clone().with_dropout(p))
+                    }),
+                ));
+            }
+            if base.model.input_dropout > 0.0 {
+                let p = base.model.input_dropout;
+                entries.push((
+                    "input_dropout",
+                    around(p, &[0.0, p / 2.0], |p| {
+                        (plain(p), base.clone().with_input_dropout(p))
                     }),
                 ));
             }

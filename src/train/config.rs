@@ -36,10 +36,18 @@ pub struct TrainConfig {
     pub warmup_epochs: usize,
     /// Early stopping on validation loss, if set.
     pub early_stopping: Option<EarlyStopping>,
+    /// Shuffle the training rows every epoch (the default). Off, the batches follow the
+    /// data's row order: a class-sorted file then gives batches of one class at a time.
+    #[serde(default = "shuffle_default")]
+    pub shuffle: bool,
     /// Seed of initialisation, shuffling and dropout.
     pub seed: u64,
     /// Where to train.
     pub device: DeviceSpec,
+}
+
+fn shuffle_default() -> bool {
+    true
 }
 
 impl Default for TrainConfig {
@@ -63,6 +71,7 @@ impl TrainConfig {
             schedule: Schedule::Constant,
             warmup_epochs: 0,
             early_stopping: None,
+            shuffle: true,
             seed: 0,
             device: DeviceSpec::Cpu,
         }
@@ -149,6 +158,18 @@ impl TrainConfig {
         self.early_stopping = Some(early_stopping);
         self
     }
+    /// Sets the input dropout probability (on the features).
+    pub fn with_input_dropout(mut self, input_dropout: f64) -> Self {
+        self.model = self.model.with_input_dropout(input_dropout);
+        self
+    }
+
+    /// Turns the shuffling of the training rows every epoch on or off.
+    pub fn with_shuffle(mut self, shuffle: bool) -> Self {
+        self.shuffle = shuffle;
+        self
+    }
+
     /// Sets the seed.
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -221,7 +242,7 @@ impl std::fmt::Display for TrainConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} lr={} batch={}{} epochs={} hidden={} dropout={} wd={} schedule={} seed={} device={}",
+            "{} lr={} batch={}{} epochs={} hidden={} dropout={}{} wd={} schedule={}{} seed={} device={}",
             self.optimizer,
             self.lr(),
             self.batch_size,
@@ -233,8 +254,14 @@ impl std::fmt::Display for TrainConfig {
             self.epochs,
             self.model.hidden_label(),
             self.model.dropout,
+            if self.model.input_dropout > 0.0 {
+                format!(" input_dropout={}", self.model.input_dropout)
+            } else {
+                String::new()
+            },
             self.weight_decay(),
             self.schedule.name(),
+            if self.shuffle { "" } else { " no-shuffle" },
             self.seed,
             self.device
         )

@@ -108,7 +108,9 @@ impl<'a> TrainState<'a> {
         for epoch in 1..=self.config.epochs {
             let epoch_start = Instant::now();
             let mut order: Vec<usize> = (0..self.train.n).collect();
-            self.shuffle_rng.shuffle(&mut order);
+            if self.config.shuffle {
+                self.shuffle_rng.shuffle(&mut order);
+            }
             let batches: Vec<&[usize]> = order.chunks(self.config.batch_size).collect();
             for group in batches.chunks(self.config.accumulate) {
                 if step >= self.plan.total_steps {
