@@ -47,6 +47,10 @@ pub const BATCH_SIZE_TABLE: [BatchRule; 4] = [
     },
 ];
 
+/// The guide's batch when memory (of a GPU) is the limit, whatever the dataset size; reach a
+/// larger effective batch with gradient accumulation ([`super::accumulation_plan`]).
+pub const LIMITED_MEMORY_BATCH: usize = 8;
+
 /// The trade-offs of small and large batches: (batch, effect).
 pub const BATCH_TRADE_OFFS: [(&str, &str); 6] = [
     (
@@ -85,6 +89,9 @@ pub struct BatchAdvice {
     pub suggested: usize,
     /// Optimizer steps per epoch at the suggested batch.
     pub steps_per_epoch: usize,
+    /// The batch to use when memory is the limit ([`LIMITED_MEMORY_BATCH`], never above
+    /// `n_samples`).
+    pub limited_memory: usize,
     /// Why this range.
     pub reason: String,
     /// What changes when the batch is made smaller or larger.
@@ -124,6 +131,7 @@ pub fn batch_size_for(n_samples: usize) -> Result<BatchAdvice> {
         max_batch,
         suggested: min_batch,
         steps_per_epoch: n_samples.div_ceil(min_batch),
+        limited_memory: LIMITED_MEMORY_BATCH.min(n_samples),
         reason,
         trade_offs: BATCH_TRADE_OFFS
             .iter()
@@ -143,6 +151,13 @@ impl fmt::Display for BatchAdvice {
             vec!["start with".into(), self.suggested.to_string()],
             vec!["steps per epoch".into(), self.steps_per_epoch.to_string()],
             vec!["why".into(), self.reason.clone()],
+            vec![
+                "limited memory".into(),
+                format!(
+                    "{}, with gradient accumulation for a larger effective batch",
+                    self.limited_memory
+                ),
+            ],
         ];
         write_table(f, &["", "advice"], &rows)?;
         writeln!(f, "Trade-offs:")?;
@@ -181,6 +196,9 @@ mod tests {
         assert_eq!(a.steps_per_epoch, 2);
         assert!(a.reason.contains("full-batch"), "{}", a.reason);
         assert_eq!(range(5), (5, 5));
+        assert_eq!(batch_size_for(5).unwrap().limited_memory, 5);
+        assert_eq!(a.limited_memory, LIMITED_MEMORY_BATCH);
+        assert_eq!(LIMITED_MEMORY_BATCH, 8);
         assert!(batch_size_for(0).is_err());
     }
 
@@ -192,6 +210,10 @@ mod tests {
         let text = a.to_string();
         assert!(text.contains("32-64"), "{text}");
         assert!(text.contains("learning rate"), "{text}");
+        assert!(
+            text.contains("limited memory   8, with gradient accumulation"),
+            "{text}"
+        );
         let json = serde_json::to_value(&a).unwrap();
         assert_eq!(json["max_batch"], 64);
     }

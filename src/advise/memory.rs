@@ -1,5 +1,6 @@
 //! How much memory training an MLP takes, and the largest batch that fits a budget.
 
+use super::precision::{Layout, MIXED_PRECISION_NOTE, Precision};
 use crate::error::{Error, Result, Valid};
 use crate::fmt::write_table;
 use crate::model::MlpConfig;
@@ -45,10 +46,14 @@ pub struct MemoryEstimate {
     pub optimizer_slots: usize,
     /// Samples per forward pass.
     pub batch: usize,
-    /// Bytes per value (4 for f32).
+    /// Bytes per weight, gradient and activation (4 for f32, 2 for fp16).
     pub bytes_per_value: usize,
+    /// Bytes per optimizer-state value (4 in f32 and in mixed precision).
+    pub state_bytes_per_value: usize,
     /// Weights and biases.
     pub parameter_bytes: u64,
+    /// The fp32 master copy of the weights that mixed precision keeps (0 otherwise).
+    pub master_bytes: u64,
     /// One gradient per parameter.
     pub gradient_bytes: u64,
     /// The optimizer's per-parameter state.
@@ -61,55 +66,83 @@ pub struct MemoryEstimate {
 }
 
 impl MemoryEstimate {
-    /// Bytes that do not depend on the batch (parameters, gradients, optimizer state).
+    /// Bytes that do not depend on the batch (parameters, their master copy, gradients,
+    /// optimizer state).
     pub fn fixed_bytes(&self) -> u64 {
         self.parameter_bytes
+            .saturating_add(self.master_bytes)
             .saturating_add(self.gradient_bytes)
             .saturating_add(self.optimizer_bytes)
     }
 }
 
 /// Bytes that do not grow with the batch, and bytes per sample in the batch.
-fn cost(model: &MlpConfig, optimizer: OptimizerKind, bytes_per_value: usize) -> (u64, u64) {
-    let bpv = bytes_per_value as u64;
+fn cost(model: &MlpConfig, optimizer: OptimizerKind, layout: Layout) -> (u64, u64) {
     let params = model.num_params() as u64;
-    let copies = 2 + optimizer_slots(optimizer) as u64;
-    let fixed = params.saturating_mul(copies).saturating_mul(bpv);
+    let per_param =
+        (2 * layout.value + layout.master + optimizer_slots(optimizer) * layout.state) as u64;
+    let fixed = params.saturating_mul(per_param);
     let width_sum: u64 = model.widths().iter().map(|&w| w as u64).sum();
     let per_sample = width_sum
         .saturating_mul(ACTIVATION_COPIES as u64)
-        .saturating_mul(bpv);
+        .saturating_mul(layout.value as u64);
     (fixed, per_sample)
 }
 
 /// Estimates the memory of training `model` with `optimizer` at `batch` samples per forward
-/// pass, `bytes_per_value` bytes per number ([`F32_BYTES`] for f32).
+/// pass, every value (weights, gradients, optimizer state, activations) stored in
+/// `bytes_per_value` bytes ([`F32_BYTES`] for f32). For mixed precision, where the
+/// optimizer state stays in fp32, see [`memory_estimate_in`].
 pub fn memory_estimate(
     model: &MlpConfig,
     optimizer: OptimizerKind,
     batch: usize,
     bytes_per_value: usize,
 ) -> MemoryEstimate {
-    let bpv = bytes_per_value as u64;
+    estimate(model, optimizer, batch, Layout::uniform(bytes_per_value))
+}
+
+/// Estimates the memory of training `model` with `optimizer` at `batch` samples per forward
+/// pass in `precision` (see [`Precision`]).
+pub fn memory_estimate_in(
+    model: &MlpConfig,
+    optimizer: OptimizerKind,
+    batch: usize,
+    precision: Precision,
+) -> MemoryEstimate {
+    estimate(model, optimizer, batch, precision.layout())
+}
+
+fn estimate(
+    model: &MlpConfig,
+    optimizer: OptimizerKind,
+    batch: usize,
+    layout: Layout,
+) -> MemoryEstimate {
     let n_params = model.num_params();
     let slots = optimizer_slots(optimizer);
-    let param_bytes = (n_params as u64).saturating_mul(bpv);
-    let (_, per_sample) = cost(model, optimizer, bytes_per_value);
+    let params = n_params as u64;
+    let param_bytes = params.saturating_mul(layout.value as u64);
+    let master_bytes = params.saturating_mul(layout.master as u64);
+    let optimizer_bytes = params.saturating_mul((slots * layout.state) as u64);
+    let (_, per_sample) = cost(model, optimizer, layout);
     let activation_bytes = per_sample.saturating_mul(batch as u64);
-    let optimizer_bytes = param_bytes.saturating_mul(slots as u64);
     MemoryEstimate {
         widths: model.widths(),
         n_params,
         optimizer,
         optimizer_slots: slots,
         batch,
-        bytes_per_value,
+        bytes_per_value: layout.value,
+        state_bytes_per_value: layout.state,
         parameter_bytes: param_bytes,
+        master_bytes,
         gradient_bytes: param_bytes,
         optimizer_bytes,
         activation_bytes,
         total_bytes: param_bytes
             .saturating_mul(2)
+            .saturating_add(master_bytes)
             .saturating_add(optimizer_bytes)
             .saturating_add(activation_bytes),
     }
@@ -122,8 +155,19 @@ pub fn largest_batch(
     optimizer: OptimizerKind,
     budget_bytes: u64,
 ) -> Result<usize> {
+    largest_batch_in(model, optimizer, budget_bytes, Precision::F32)
+}
+
+/// The largest batch whose [`memory_estimate_in`] `precision` fits in `budget_bytes`, or an
+/// error naming the budget and the minimum needed when not even one sample fits.
+pub fn largest_batch_in(
+    model: &MlpConfig,
+    optimizer: OptimizerKind,
+    budget_bytes: u64,
+    precision: Precision,
+) -> Result<usize> {
     model.validate()?;
-    let (fixed, per_sample) = cost(model, optimizer, F32_BYTES);
+    let (fixed, per_sample) = cost(model, optimizer, precision.layout());
     let minimum = fixed.saturating_add(per_sample);
     if budget_bytes < minimum || per_sample == 0 {
         return Err(Error::out_of_range(
@@ -131,10 +175,11 @@ pub fn largest_batch(
             budget_bytes as f64,
             Valid::AtLeast(minimum.max(1) as f64),
             format!(
-                "bytes; {} given, and training this {}-parameter model with {optimizer} needs at least {} \
+                "bytes; {} given, and training this {}-parameter model with {optimizer} in {} needs at least {} \
                  for batch 1: raise the budget, use a smaller model, or an optimizer with less state (sgd)",
                 crate::fmt::bytes(budget_bytes),
                 model.num_params(),
+                precision.name(),
                 crate::fmt::bytes(minimum)
             ),
         ));
@@ -146,24 +191,39 @@ pub fn largest_batch(
 impl fmt::Display for MemoryEstimate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let widths: Vec<String> = self.widths.iter().map(|w| w.to_string()).collect();
+        let precision =
+            if self.master_bytes > 0 || self.state_bytes_per_value != self.bytes_per_value {
+                format!(
+                    "mixed precision: {} bytes per value, {} per optimizer-state value",
+                    self.bytes_per_value, self.state_bytes_per_value
+                )
+            } else {
+                format!("{} bytes per value", self.bytes_per_value)
+            };
         writeln!(
             f,
-            "Memory for MLP {} ({} parameters), {}, batch {}, {} bytes per value",
+            "Memory for MLP {} ({} parameters), {}, batch {}, {precision}",
             widths.join("-"),
             self.n_params,
             self.optimizer,
             self.batch,
-            self.bytes_per_value
         )?;
         let row = |part: &str, bytes: u64, how: String| {
             vec![part.to_string(), crate::fmt::bytes(bytes), how]
         };
-        let rows = vec![
-            row(
-                "parameters",
-                self.parameter_bytes,
-                format!("{} values", self.n_params),
-            ),
+        let mut rows = vec![row(
+            "parameters",
+            self.parameter_bytes,
+            format!("{} values", self.n_params),
+        )];
+        if self.master_bytes > 0 {
+            rows.push(row(
+                "master weights",
+                self.master_bytes,
+                "an fp32 copy of every parameter".into(),
+            ));
+        }
+        rows.extend([
             row("gradients", self.gradient_bytes, "one per parameter".into()),
             row(
                 "optimizer state",
@@ -180,8 +240,12 @@ impl fmt::Display for MemoryEstimate {
                 self.total_bytes,
                 format!("{} bytes", self.total_bytes),
             ),
-        ];
-        write_table(f, &["part", "size", "counted as"], &rows)
+        ]);
+        write_table(f, &["part", "size", "counted as"], &rows)?;
+        if self.master_bytes > 0 {
+            writeln!(f, "Note: {MIXED_PRECISION_NOTE}")?;
+        }
+        Ok(())
     }
 }
 
@@ -215,6 +279,51 @@ mod tests {
         assert!(
             text.contains("64-128-64-10") && text.contains("411808 bytes"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn mixed_precision_halves_the_activations_but_not_the_memory_per_parameter() {
+        let f32 = memory_estimate_in(&digits_mlp(), OptimizerKind::Adam, 64, Precision::F32);
+        assert_eq!(
+            f32,
+            memory_estimate(&digits_mlp(), OptimizerKind::Adam, 64, F32_BYTES)
+        );
+        let m = memory_estimate_in(&digits_mlp(), OptimizerKind::Adam, 64, Precision::MixedF16);
+        assert_eq!(m.parameter_bytes, 17_226 * 2);
+        assert_eq!(m.master_bytes, 17_226 * 4);
+        assert_eq!(m.gradient_bytes, 17_226 * 2);
+        assert_eq!(m.optimizer_bytes, 17_226 * 2 * 4);
+        assert_eq!(m.activation_bytes, f32.activation_bytes / 2);
+        assert_eq!(
+            m.fixed_bytes(),
+            f32.fixed_bytes(),
+            "16 bytes per parameter either way"
+        );
+        assert_eq!(m.total_bytes, 275_616 + 68_096);
+        let text = m.to_string();
+        assert!(
+            text.contains("mixed precision: 2 bytes per value, 4 per optimizer-state value")
+                && text.contains("master weights")
+                && text.contains("stays in fp32"),
+            "{text}"
+        );
+        assert!(!f32.to_string().contains("master"));
+        let budget = 1024 * 1024;
+        assert_eq!(
+            largest_batch_in(&digits_mlp(), OptimizerKind::Adam, budget, Precision::F32).unwrap(),
+            363
+        );
+        // (1048576 - 275616) / 1064 = 726.5
+        assert_eq!(
+            largest_batch_in(
+                &digits_mlp(),
+                OptimizerKind::Adam,
+                budget,
+                Precision::MixedF16
+            )
+            .unwrap(),
+            726
         );
     }
 

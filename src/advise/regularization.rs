@@ -1,122 +1,78 @@
 //! How much regularisation to add, by how strongly the model overfits.
 
-use crate::error::{Error, Result, Valid};
-use crate::fmt::{short, write_table};
+use super::dropout::{DROPOUT_BY_OVERFITTING, DropoutSite, dropout_at, dropout_for};
+use super::overfitting::{MILD_MIN_GAP, MILD_RATIO, Overfitting, loss_ratio, overfitting_level};
+use super::range::ValueRange;
+use super::weight_decay::WeightDecayStrength;
+use crate::error::Result;
+use crate::fmt::{num, short, write_table};
 use serde::Serialize;
 use std::fmt;
-
-/// Relative gap `(val_loss - train_loss) / train_loss` from which overfitting counts as mild.
-pub const MILD_GAP: f64 = 0.10;
-/// Relative gap from which overfitting counts as moderate.
-pub const MODERATE_GAP: f64 = 0.30;
-/// Relative gap from which overfitting counts as strong (validation loss about double).
-pub const STRONG_GAP: f64 = 1.00;
-
-/// How strongly a model overfits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Overfitting {
-    /// Validation loss within [`MILD_GAP`] of the training loss.
-    None,
-    /// Gap from [`MILD_GAP`] to [`MODERATE_GAP`].
-    Mild,
-    /// Gap from [`MODERATE_GAP`] to [`STRONG_GAP`].
-    Moderate,
-    /// Gap of [`STRONG_GAP`] or more.
-    Strong,
-}
-
-impl Overfitting {
-    /// The lower-case name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Overfitting::None => "none",
-            Overfitting::Mild => "mild",
-            Overfitting::Moderate => "moderate",
-            Overfitting::Strong => "strong",
-        }
-    }
-}
-
-/// A closed range of values to try, `low..=high`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct ValueRange {
-    /// The low end.
-    pub low: f64,
-    /// The high end.
-    pub high: f64,
-}
-
-impl fmt::Display for ValueRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.low == self.high {
-            f.write_str(&short(self.low))
-        } else {
-            write!(f, "{}-{}", short(self.low), short(self.high))
-        }
-    }
-}
 
 /// One row of the regularisation table.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RegularizationRule {
     /// The strength of overfitting this row is for.
     pub level: Overfitting,
-    /// The smallest relative gap of this level.
-    pub min_gap: f64,
-    /// Dropout probabilities to try.
+    /// Hidden-layer dropout to try ([`super::DROPOUT_BY_OVERFITTING`]).
     pub dropout: ValueRange,
-    /// Weight decay values to try.
+    /// Weight decay values to try, from [`super::WEIGHT_DECAY_TABLE`].
     pub weight_decay: ValueRange,
     /// What else to do.
     pub actions: &'static [&'static str],
 }
 
-const fn range(low: f64, high: f64) -> ValueRange {
-    ValueRange { low, high }
+const fn decay(from: WeightDecayStrength, to: WeightDecayStrength) -> ValueRange {
+    ValueRange::new(from.value(), to.value())
 }
 
-/// The tuning guide's regularisation by strength of overfitting, weakest first.
-pub const REGULARIZATION_TABLE: [RegularizationRule; 4] = [
-    RegularizationRule {
-        level: Overfitting::None,
-        min_gap: f64::NEG_INFINITY,
-        dropout: range(0.0, 0.0),
-        weight_decay: range(0.0, 0.0),
-        actions: &[
-            "no extra regularisation needed",
-            "if the training loss is still high the model underfits: a larger model, more epochs or a higher learning rate",
-        ],
-    },
-    RegularizationRule {
-        level: Overfitting::Mild,
-        min_gap: MILD_GAP,
-        dropout: range(0.1, 0.2),
-        weight_decay: range(1e-5, 1e-4),
-        actions: &["add light dropout or weight decay, one at a time"],
-    },
-    RegularizationRule {
-        level: Overfitting::Moderate,
-        min_gap: MODERATE_GAP,
-        dropout: range(0.2, 0.3),
-        weight_decay: range(1e-4, 1e-4),
-        actions: &[
-            "add dropout and weight decay",
-            "use early stopping on the validation loss",
-        ],
-    },
-    RegularizationRule {
-        level: Overfitting::Strong,
-        min_gap: STRONG_GAP,
-        dropout: range(0.3, 0.5),
-        weight_decay: range(1e-4, 1e-3),
-        actions: &[
-            "get more data (or augment it)",
-            "use a smaller model",
-            "use early stopping on the validation loss",
-        ],
-    },
-];
+/// The regularisation to try by strength of overfitting, weakest first: the guide's dropout
+/// for the level, and weight decay one step of the guide's scale wide (light to moderate for
+/// mild overfitting, up to strong to very strong for severe).
+pub const REGULARIZATION_TABLE: [RegularizationRule; 4] = {
+    use WeightDecayStrength as W;
+    [
+        RegularizationRule {
+            level: Overfitting::None,
+            dropout: DROPOUT_BY_OVERFITTING[0].dropout,
+            weight_decay: decay(W::None, W::None),
+            actions: &[
+                "no extra regularisation needed",
+                "if the training loss is still high the model underfits: a larger model, more epochs or a higher learning rate, and less regularisation",
+            ],
+        },
+        RegularizationRule {
+            level: Overfitting::Mild,
+            dropout: DROPOUT_BY_OVERFITTING[1].dropout,
+            weight_decay: decay(W::Light, W::Moderate),
+            actions: &["add light dropout or weight decay, one at a time"],
+        },
+        RegularizationRule {
+            level: Overfitting::Moderate,
+            dropout: DROPOUT_BY_OVERFITTING[2].dropout,
+            weight_decay: decay(W::Moderate, W::Strong),
+            actions: &[
+                "add dropout and weight decay, one at a time",
+                "use early stopping on the validation loss",
+            ],
+        },
+        RegularizationRule {
+            level: Overfitting::Severe,
+            dropout: DROPOUT_BY_OVERFITTING[3].dropout,
+            weight_decay: decay(W::Strong, W::VeryStrong),
+            actions: &[
+                "get more data (or augment it)",
+                "use a smaller model (fewer layers or neurons)",
+                "use early stopping on the validation loss",
+            ],
+        },
+    ]
+};
+
+/// The table row for a level of overfitting.
+pub fn regularization_rule(level: Overfitting) -> RegularizationRule {
+    REGULARIZATION_TABLE[level as usize]
+}
 
 /// Regularisation to try for a model with the given final losses.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -125,63 +81,73 @@ pub struct RegularizationAdvice {
     pub train_loss: f64,
     /// Final validation loss.
     pub val_loss: f64,
-    /// `(val_loss - train_loss) / train_loss` (infinite when the training loss is 0 and the
-    /// validation loss is not).
+    /// `val_loss / train_loss` ([`super::loss_ratio`]).
+    pub ratio: f64,
+    /// `val_loss - train_loss`, in loss units.
     pub gap: f64,
-    /// How strongly the model overfits.
+    /// How strongly the model overfits ([`super::overfitting_level`]).
     pub level: Overfitting,
-    /// Dropout probabilities to try.
+    /// Hidden-layer dropout probabilities to try.
     pub dropout: ValueRange,
+    /// Input dropout to try together with it: lower than the hidden dropout, 0 when the model
+    /// does not overfit.
+    pub input_dropout: ValueRange,
     /// Weight decay values to try.
     pub weight_decay: ValueRange,
     /// What else to do.
     pub actions: Vec<String>,
 }
 
-/// The table row for a relative gap.
-pub fn regularization_rule(gap: f64) -> RegularizationRule {
-    REGULARIZATION_TABLE
-        .iter()
-        .rev()
-        .copied()
-        .find(|r| gap >= r.min_gap)
-        .unwrap_or(REGULARIZATION_TABLE[0])
-}
-
-/// Regularisation advice from the final training and validation losses (see
-/// [`REGULARIZATION_TABLE`] and the gap thresholds [`MILD_GAP`], [`MODERATE_GAP`],
-/// [`STRONG_GAP`]).
+/// Regularisation advice from the final training and validation losses: the level of
+/// overfitting by the diagnosis's gap thresholds ([`super::overfitting_level`]), then the
+/// row of [`REGULARIZATION_TABLE`].
+///
+/// Errors: a loss that is negative, NaN or infinite.
 pub fn regularization_advice(train_loss: f64, val_loss: f64) -> Result<RegularizationAdvice> {
-    for (name, v) in [("train_loss", train_loss), ("val_loss", val_loss)] {
-        Error::check(
-            name,
-            v,
-            Valid::NonNegative,
-            "a run that diverged needs a lower learning rate first",
-        )?;
-    }
-    let gap = if train_loss > 0.0 {
-        (val_loss - train_loss) / train_loss
-    } else if val_loss > 0.0 {
-        f64::INFINITY
-    } else {
-        0.0
-    };
-    let rule = regularization_rule(gap);
+    let level = overfitting_level(train_loss, val_loss)?;
+    let ratio = loss_ratio(train_loss, val_loss);
+    let gap = val_loss - train_loss;
+    let rule = regularization_rule(level);
     let mut actions: Vec<String> = rule.actions.iter().map(|a| a.to_string()).collect();
+    let input_dropout = if level == Overfitting::None {
+        dropout_for(Overfitting::None).dropout
+    } else {
+        let input = dropout_at(DropoutSite::Input);
+        let last = dropout_at(DropoutSite::BeforeOutput);
+        actions.push(format!(
+            "dropout goes on the hidden layers; input dropout, if any, lower ({}); {}: {} ({})",
+            input.dropout,
+            last.site.name(),
+            last.dropout,
+            last.note
+        ));
+        input.dropout
+    };
     if gap < 0.0 {
         actions.push(
             "validation loss below training loss: dropout during training or an easy validation set; \
              check the split before tuning on it"
                 .into(),
         );
+    } else if level == Overfitting::None && ratio > 1.0 && gap > 0.0 {
+        actions.push(format!(
+            "the validation loss is {}x the training loss, below the {}x (and {} gap) that counts as \
+             overfitting; a validation loss that rises while the training loss falls, or a training \
+             accuracy far above the validation accuracy, is overfitting too: tunelab diagnose reads \
+             the curves",
+            num(ratio),
+            short(MILD_RATIO),
+            short(MILD_MIN_GAP)
+        ));
     }
     Ok(RegularizationAdvice {
         train_loss,
         val_loss,
+        ratio,
         gap,
-        level: rule.level,
+        level,
         dropout: rule.dropout,
+        input_dropout,
         weight_decay: rule.weight_decay,
         actions,
     })
@@ -191,18 +157,16 @@ impl fmt::Display for RegularizationAdvice {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Overfitting: {} (train loss {}, val loss {}, gap {})",
-            self.level.name(),
-            short(self.train_loss),
-            short(self.val_loss),
-            if self.gap.is_finite() {
-                format!("{:+.0}%", self.gap * 100.0)
-            } else {
-                "infinite".into()
-            }
+            "Overfitting: {} (train loss {}, val loss {}: {}x, gap {})",
+            self.level,
+            num(self.train_loss),
+            num(self.val_loss),
+            num(self.ratio),
+            num(self.gap)
         )?;
         let rows = vec![
-            vec!["dropout".into(), self.dropout.to_string()],
+            vec!["dropout (hidden layers)".into(), self.dropout.to_string()],
+            vec!["input dropout".into(), self.input_dropout.to_string()],
             vec!["weight decay".into(), self.weight_decay.to_string()],
         ];
         write_table(f, &["try", "values"], &rows)?;
@@ -216,51 +180,99 @@ impl fmt::Display for RegularizationAdvice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::advise::WEIGHT_DECAY_TABLE;
 
-    fn level(train: f64, val: f64) -> Overfitting {
-        regularization_advice(train, val).unwrap().level
+    #[test]
+    fn the_table_uses_the_guides_dropout_and_weight_decay() {
+        for (rule, dropout) in REGULARIZATION_TABLE.iter().zip(DROPOUT_BY_OVERFITTING) {
+            assert_eq!(rule.level, dropout.level);
+            assert_eq!(rule.dropout, dropout.dropout);
+            assert!(
+                WEIGHT_DECAY_TABLE
+                    .iter()
+                    .any(|w| w.weight_decay == rule.weight_decay.low)
+            );
+            assert!(
+                WEIGHT_DECAY_TABLE
+                    .iter()
+                    .any(|w| w.weight_decay == rule.weight_decay.high)
+            );
+        }
+        let text: Vec<String> = REGULARIZATION_TABLE
+            .iter()
+            .map(|r| format!("{} {} {}", r.level, r.dropout, r.weight_decay))
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "none 0 0",
+                "mild 0.1-0.2 1e-5-1e-4",
+                "moderate 0.3-0.4 1e-4-1e-3",
+                "severe 0.5 1e-3-0.01"
+            ]
+        );
+        for pair in REGULARIZATION_TABLE.windows(2) {
+            assert!(pair[0].dropout.high < pair[1].dropout.low);
+            assert!(pair[0].weight_decay.high <= pair[1].weight_decay.low);
+        }
     }
 
     #[test]
-    fn levels_by_gap_at_the_boundaries() {
-        assert_eq!(level(1.0, 1.0), Overfitting::None);
-        assert_eq!(level(1.0, 1.09), Overfitting::None);
-        assert_eq!(level(1.0, 1.1), Overfitting::Mild);
-        assert_eq!(level(1.0, 1.29), Overfitting::Mild);
-        assert_eq!(level(1.0, 1.3), Overfitting::Moderate);
-        assert_eq!(level(1.0, 1.99), Overfitting::Moderate);
-        assert_eq!(level(1.0, 2.0), Overfitting::Strong);
-        assert_eq!(level(0.0, 0.1), Overfitting::Strong);
-        assert_eq!(level(0.0, 0.0), Overfitting::None);
-        assert_eq!(level(0.5, 0.4), Overfitting::None);
-    }
-
-    #[test]
-    fn ranges_come_from_the_table() {
-        let mild = regularization_advice(0.20, 0.25).unwrap();
-        assert_eq!(mild.dropout, range(0.1, 0.2));
-        assert_eq!(mild.weight_decay, range(1e-5, 1e-4));
-        let strong = regularization_advice(0.05, 0.60).unwrap();
-        assert_eq!(strong.dropout, range(0.3, 0.5));
-        assert!(strong.actions.iter().any(|a| a.contains("more data")));
-        assert!(strong.actions.iter().any(|a| a.contains("early stopping")));
-        let text = strong.to_string();
+    fn advice_takes_its_values_from_the_level() {
+        let mild = regularization_advice(0.02, 0.08).unwrap();
+        assert_eq!(mild.level, Overfitting::Mild);
+        assert_eq!(mild.dropout, ValueRange::new(0.1, 0.2));
+        assert_eq!(mild.input_dropout, ValueRange::new(0.1, 0.2));
+        assert_eq!(mild.weight_decay, ValueRange::new(1e-5, 1e-4));
+        let moderate = regularization_advice(0.05, 0.30).unwrap();
+        assert_eq!(moderate.level, Overfitting::Moderate);
+        assert_eq!(moderate.dropout, ValueRange::new(0.3, 0.4));
+        assert_eq!(moderate.weight_decay, ValueRange::new(1e-4, 1e-3));
+        let severe = regularization_advice(0.05, 0.60).unwrap();
+        assert_eq!(severe.level, Overfitting::Severe);
+        assert_eq!(severe.dropout, ValueRange::one(0.5));
+        assert_eq!(severe.weight_decay, ValueRange::new(1e-3, 1e-2));
+        assert!(severe.actions.iter().any(|a| a.contains("more data")));
+        assert!(severe.actions.iter().any(|a| a.contains("early stopping")));
+        let text = severe.to_string();
         assert!(
-            text.contains("strong") && text.contains("0.3-0.5") && text.contains("1e-4-1e-3"),
+            text.contains("Overfitting: severe (train loss 0.05, val loss 0.6: 12x, gap 0.55)"),
             "{text}"
+        );
+        assert!(text.contains("0.5") && text.contains("1e-3-0.01"), "{text}");
+        assert!(
+            text.contains("input dropout, if any, lower (0.1-0.2)")
+                && text.contains("before the output layer: 0 (never"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn no_overfitting_means_no_regularisation_and_says_why() {
+        let twice = regularization_advice(0.1, 0.2).unwrap();
+        assert_eq!(twice.level, Overfitting::None);
+        assert_eq!(
+            (twice.dropout, twice.input_dropout, twice.weight_decay),
+            (
+                ValueRange::one(0.0),
+                ValueRange::one(0.0),
+                ValueRange::one(0.0)
+            )
+        );
+        assert!(
+            twice
+                .actions
+                .iter()
+                .any(|a| a.contains("2x the training loss, below the 3x")),
+            "{:?}",
+            twice.actions
         );
         let below = regularization_advice(0.5, 0.4).unwrap();
         assert!(below.actions.iter().any(|a| a.contains("below training")));
-    }
-
-    #[test]
-    fn table_is_ordered_and_bad_losses_are_errors() {
-        for pair in REGULARIZATION_TABLE.windows(2) {
-            assert!(pair[0].min_gap < pair[1].min_gap);
-            assert!(pair[0].dropout.high <= pair[1].dropout.high);
-        }
         assert!(regularization_advice(f64::NAN, 1.0).is_err());
         assert!(regularization_advice(1.0, -1.0).is_err());
-        assert!(regularization_advice(1.0, f64::INFINITY).is_err());
+        let json = serde_json::to_value(regularization_advice(0.05, 0.6).unwrap()).unwrap();
+        assert_eq!(json["level"], "severe");
+        assert_eq!(json["dropout"]["low"], 0.5);
     }
 }

@@ -2,8 +2,8 @@
 
 use super::args;
 use crate::advise::{
-    F32_BYTES, accumulation_plan, batch_size_for, largest_batch, memory_estimate,
-    regularization_advice, scale_lr,
+    Precision, accumulation_plan, architecture_advice, batch_size_for, memory_estimate_in,
+    memory_fit, regularization_advice, scale_lr,
 };
 use crate::error::Result;
 use crate::model::ModelConfig;
@@ -27,10 +27,13 @@ pub(crate) struct AdviseArgs {
 pub(crate) enum AdviseTopic {
     /// Batch size for a dataset size; with --lr, the learning rate for a new batch size.
     Batch(BatchArgs),
-    /// Training memory of an MLP; the largest batch for a budget; gradient accumulation.
+    /// Training memory of an MLP in f32 or fp16; whether a batch fits a budget and what to do
+    /// when it does not; gradient accumulation.
     Memory(MemoryArgs),
     /// Dropout and weight decay from the final training and validation losses.
     Regularization(RegularizationArgs),
+    /// How many hidden layers and neurons to start with, and when to grow.
+    Architecture(ArchitectureArgs),
 }
 
 /// Flags of `tunelab advise batch`.
@@ -75,6 +78,27 @@ pub(crate) struct MemoryArgs {
     /// fit the budget (or --batch without a budget).
     #[arg(long, value_parser = args::positive_usize)]
     pub(crate) target_batch: Option<usize>,
+    /// Count in mixed precision: weights, gradients and activations in fp16 (2 bytes), the
+    /// optimizer state and a master copy of the weights in fp32.
+    #[arg(long)]
+    pub(crate) fp16: bool,
+}
+
+/// Flags of `tunelab advise architecture`.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct ArchitectureArgs {
+    /// Training samples in the dataset.
+    #[arg(long, value_parser = args::positive_usize)]
+    pub(crate) n_samples: usize,
+    /// Input features.
+    #[arg(long, default_value_t = 64, value_parser = args::positive_usize)]
+    pub(crate) input: usize,
+    /// Classes (outputs).
+    #[arg(long, default_value_t = 10, value_parser = args::positive_usize)]
+    pub(crate) classes: usize,
+    /// The current model underfits (both losses high): advise one band deeper and wider.
+    #[arg(long)]
+    pub(crate) underfitting: bool,
 }
 
 /// Flags of `tunelab advise regularization`.
@@ -102,6 +126,10 @@ fn render(args: &AdviseArgs) -> Result<String> {
         AdviseTopic::Memory(m) => memory(m)?,
         AdviseTopic::Regularization(r) => {
             let advice = regularization_advice(r.train_loss, r.val_loss)?;
+            (advice.to_string(), json!(advice))
+        }
+        AdviseTopic::Architecture(a) => {
+            let advice = architecture_advice(a.n_samples, a.input, a.classes, a.underfitting)?;
             (advice.to_string(), json!(advice))
         }
     };
@@ -132,20 +160,28 @@ fn memory(m: &MemoryArgs) -> Result<(String, serde_json::Value)> {
         .with_hidden(m.hidden.0.clone())
         .for_data(m.input, m.classes);
     model.validate()?;
-    let estimate = memory_estimate(&model, m.optimizer, m.batch, F32_BYTES);
+    let precision = if m.fp16 {
+        Precision::MixedF16
+    } else {
+        Precision::F32
+    };
+    let estimate = memory_estimate_in(&model, m.optimizer, m.batch, precision);
     let mut text = estimate.to_string();
     let budget_bytes = m.budget_mb.map(|mb| (mb * MIB) as u64);
-    let largest = match budget_bytes {
+    let fit = match budget_bytes {
         Some(budget) => {
-            let largest = largest_batch(&model, m.optimizer, budget)?;
+            let fit = memory_fit(&model, m.optimizer, m.batch, budget, precision)?;
             text.push_str(&format!(
-                "Largest batch within {} MiB: {largest}\n",
-                m.budget_mb.unwrap_or_default()
+                "Largest batch within {} MiB: {}\n",
+                m.budget_mb.unwrap_or_default(),
+                fit.largest_batch
             ));
-            Some(largest)
+            text.push_str(&fit.to_string());
+            Some(fit)
         }
         None => None,
     };
+    let largest = fit.as_ref().map(|f| f.largest_batch);
     let plan = match m.target_batch {
         Some(target) => {
             let plan = accumulation_plan(target, largest.unwrap_or(m.batch))?;
@@ -156,9 +192,11 @@ fn memory(m: &MemoryArgs) -> Result<(String, serde_json::Value)> {
         None => None,
     };
     let value = json!({
+        "precision": precision,
         "memory": estimate,
         "budget_bytes": budget_bytes,
         "largest_batch": largest,
+        "fit": fit,
         "accumulation": plan,
     });
     Ok((text, value))
@@ -234,13 +272,79 @@ mod tests {
     }
 
     #[test]
+    fn memory_offers_fp16_when_the_batch_fits_only_in_fp16() {
+        let f32 = output("advise memory --hidden 128,64 --batch 500 --budget-mb 1").unwrap();
+        assert!(
+            f32.contains("Batch 500 in f32 does not fit in 1.0 MiB"),
+            "{f32}"
+        );
+        assert!(
+            f32.contains("3. use mixed precision (fp16): batch 500 then fits"),
+            "{f32}"
+        );
+        let fp16 =
+            output("advise memory --hidden 128,64 --batch 500 --budget-mb 1 --fp16").unwrap();
+        assert!(fp16.contains("Largest batch within 1 MiB: 726"), "{fp16}");
+        assert!(fp16.contains("Batch 500 in fp16 fits in 1.0 MiB"), "{fp16}");
+        assert!(
+            fp16.contains("master weights") && fp16.contains("stays in fp32"),
+            "{fp16}"
+        );
+        let json: serde_json::Value = serde_json::from_str(
+            &output("advise memory --hidden 128,64 --batch 64 --fp16 --json").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["precision"], "mixed_f16");
+        assert_eq!(json["memory"]["bytes_per_value"], 2);
+        assert_eq!(json["memory"]["state_bytes_per_value"], 4);
+        assert_eq!(json["memory"]["parameter_bytes"], 17_226 * 2);
+        let fits: serde_json::Value = serde_json::from_str(
+            &output("advise memory --hidden 128,64 --batch 500 --budget-mb 1 --json").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(fits["fit"]["fits"], false);
+        assert_eq!(fits["fit"]["fp16_largest_batch"], 726);
+    }
+
+    #[test]
+    fn architecture_prints_the_bands_and_the_start() {
+        let text = output("advise architecture --n-samples 1078").unwrap();
+        assert!(
+            text.contains("1-2 hidden layers") && text.contains("32-64 neurons"),
+            "{text}"
+        );
+        assert!(text.contains("start with  64 ("), "{text}");
+        let json: serde_json::Value = serde_json::from_str(
+            &output("advise architecture --n-samples 1078 --underfitting --json").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["depth"]["min"], 3);
+        assert_eq!(json["start"]["hidden"], serde_json::json!([128, 64, 32]));
+        assert!(
+            TestCli::try_parse_from(["tunelab", "advise", "architecture", "--n-samples", "0"])
+                .is_err()
+        );
+    }
+
+    #[test]
     fn regularization_prints_the_level() {
         let text = output("advise regularization --train-loss 0.1 --val-loss 0.5").unwrap();
-        assert!(text.contains("strong"), "{text}");
+        assert!(text.contains("Overfitting: moderate"), "{text}");
+        assert!(text.contains("0.3-0.4"), "{text}");
+        let text = output("advise regularization --train-loss 0.05 --val-loss 0.6").unwrap();
+        assert!(
+            text.contains("Overfitting: severe") && text.contains("1e-3-0.01"),
+            "{text}"
+        );
         let json: serde_json::Value = serde_json::from_str(
-            &output("advise regularization --train-loss 1 --val-loss 1.2 --json").unwrap(),
+            &output("advise regularization --train-loss 0.1 --val-loss 0.35 --json").unwrap(),
         )
         .unwrap();
         assert_eq!(json["level"], "mild");
+        let json: serde_json::Value = serde_json::from_str(
+            &output("advise regularization --train-loss 1 --val-loss 2 --json").unwrap(),
+        )
+        .unwrap();
+        assert_eq!(json["level"], "none", "2x is below the diagnosis's 3x");
     }
 }

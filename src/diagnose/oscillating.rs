@@ -79,27 +79,22 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
     let epoch = epoch_oscillation(h);
     let at_epoch_level = epoch.is_some();
     let evidence = epoch.or_else(|| step_oscillation(h))?;
-    if !at_epoch_level {
-        if let Some(b) = h.context.batch_size.filter(|&b| b <= SMALL_BATCH) {
-            return Some(Finding::new(
-                Pattern::Oscillating,
-                Severity::Medium,
-                format!(
-                    "{evidence}; only the step loss swings, and each step sees a batch of {b} samples (small: {SMALL_BATCH} or fewer)"
-                ),
-                format!(
-                    "batch too small: use a larger batch (the guide starts at 32; with limited memory keep {SMALL_BATCH} and accumulate gradients over 4 steps), or reduce the LR 2-5x{}",
-                    h.base_lr()
-                        .map(|b| format!(
-                            " (try {}, now {})",
-                            nice_lr(b / OSCILLATION_LR_CUT),
-                            lr(b)
-                        ))
-                        .unwrap_or_default()
-                ),
-            ));
-        }
+    if !at_epoch_level && let Some(b) = h.context.batch_size.filter(|&b| b <= SMALL_BATCH) {
+        return Some(Finding::new(
+            Pattern::Oscillating,
+            Severity::Medium,
+            format!(
+                "{evidence}; only the step loss swings, and each step sees a batch of {b} samples (small: {SMALL_BATCH} or fewer)"
+            ),
+            format!(
+                "batch too small: use a larger batch (the guide starts at 32; with limited memory keep {SMALL_BATCH} and accumulate gradients over 4 steps), or reduce the LR 2-5x{}",
+                h.base_lr()
+                    .map(|b| format!(" (try {}, now {})", nice_lr(b / OSCILLATION_LR_CUT), lr(b)))
+                    .unwrap_or_default()
+            ),
+        ));
     }
+
     let action = match h.base_lr() {
         Some(base) => format!(
             "oscillation: reduce LR 2-5x, try {} (now {})",

@@ -33,7 +33,14 @@ pub const OVERFIT_MIN_GAP: f64 = 0.05;
 pub const OVERFIT_ACC_GAP: f64 = 0.1;
 
 /// Dropout suggested to a model without any (the guide's usual range).
-const ADVISED_DROPOUT: &str = "0.3-0.4";
+/// The guide's dropout for each severity: mild 0.1-0.2, moderate 0.3-0.4, severe 0.5.
+fn advised_dropout(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Low => "0.1-0.2",
+        Severity::Medium => "0.3-0.4",
+        Severity::High => "0.5",
+    }
+}
 /// How much to raise dropout that is already on.
 const DROPOUT_STEP: f64 = 0.2;
 /// No dropout beyond this is suggested: more than half the units off rarely helps an MLP.
@@ -90,7 +97,7 @@ pub(super) fn overfitting(h: &History) -> Option<Finding> {
         severity = Some(severity.map_or(Severity::Low, |s: Severity| s.max(Severity::Low)));
     }
     let severity = severity?;
-    let action = action(h, rise.as_ref().map(|r| r.min_index + 1));
+    let action = action(h, rise.as_ref().map(|r| r.min_index + 1), severity);
     Some(Finding::new(
         Pattern::Overfitting,
         severity,
@@ -118,18 +125,19 @@ fn gap(h: &History) -> Option<(f64, f64, f64)> {
     (ratio >= OVERFIT_GAP_RATIO && val - train >= OVERFIT_MIN_GAP).then_some((ratio, val, train))
 }
 
-fn action(h: &History, stop_epoch: Option<usize>) -> String {
+fn action(h: &History, stop_epoch: Option<usize>, severity: Severity) -> String {
+    let advised = advised_dropout(severity);
     if underfits(h) {
         return underfitting_too(h, stop_epoch);
     }
     let dropout = h.context.dropout.unwrap_or(0.0);
     let decay = h.context.weight_decay.unwrap_or(0.0);
     let regularise = if dropout <= 0.0 && decay <= 0.0 {
-        format!("add dropout {ADVISED_DROPOUT} or weight decay {ADVISED_WEIGHT_DECAY}")
+        format!("add dropout {advised} or weight decay {ADVISED_WEIGHT_DECAY}")
     } else {
         let mut options = Vec::new();
         if dropout <= 0.0 {
-            options.push(format!("add dropout {ADVISED_DROPOUT}"));
+            options.push(format!("add dropout {advised}"));
         } else if dropout < MAX_ADVISED_DROPOUT {
             let raised = (dropout + DROPOUT_STEP).min(MAX_ADVISED_DROPOUT);
             options.push(format!("raise dropout to {}", num(raised)));
@@ -145,11 +153,6 @@ fn action(h: &History, stop_epoch: Option<usize>) -> String {
         options.join(" or ")
     };
     let mut text = format!("overfitting: {regularise}");
-    match stop_epoch {
-        Some(epoch) => text.push_str(&format!("; training too long: stop early at epoch {epoch}")),
-        None => text.push_str("; training too long: use early stopping"),
-    }
-    text.push_str("; model too complex: fewer layers or neurons; not enough data: get more");
     let known: Vec<String> = [
         h.context.dropout.map(|d| format!("dropout {}", num(d))),
         h.context
@@ -162,6 +165,11 @@ fn action(h: &History, stop_epoch: Option<usize>) -> String {
     if !known.is_empty() {
         text.push_str(&format!(" (now {})", known.join(", ")));
     }
+    match stop_epoch {
+        Some(epoch) => text.push_str(&format!("; training too long: stop early at epoch {epoch}")),
+        None => text.push_str("; training too long: use early stopping"),
+    }
+    text.push_str("; model too complex: fewer layers or neurons; not enough data: get more");
     text
 }
 
@@ -218,7 +226,7 @@ mod tests {
         );
         assert_eq!(
             f.action,
-            "overfitting: add dropout 0.2-0.3 or weight decay 1e-4, or stop early at epoch 7 (now dropout 0, weight decay 0)"
+            "overfitting: add dropout 0.3-0.4 or weight decay 1e-4 (now dropout 0, weight decay 0); training too long: stop early at epoch 7; model too complex: fewer layers or neurons; not enough data: get more"
         );
     }
 
@@ -258,8 +266,14 @@ mod tests {
         let val = vec![1.0, 0.6, 0.3, 0.2, 0.1, 0.08];
         let f = overfitting(&History::new(train, val)).unwrap();
         assert_eq!(f.severity, Severity::Low);
+        // Mild: the guide's mild dropout, and every cause it lists.
         assert!(
-            f.action.ends_with("or get more training data"),
+            f.action.starts_with("overfitting: add dropout 0.1-0.2"),
+            "{}",
+            f.action
+        );
+        assert!(
+            f.action.ends_with("not enough data: get more"),
             "{}",
             f.action
         );

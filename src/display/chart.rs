@@ -67,26 +67,57 @@ mod tests {
     use super::*;
     use plotly::Scatter;
 
+    /// The id of the chart `<div>` that starts `html`.
+    fn div_id(html: &str) -> &str {
+        let rest = html
+            .strip_prefix("<div id=\"")
+            .expect("starts with our div");
+        &rest[..rest.find('"').unwrap()]
+    }
+
     #[test]
-    fn chart_html_escapes_script_breakers_and_ids_are_unique() {
+    fn chart_html_is_our_div_and_one_script_that_draws_into_it() {
         let mut plot = Plot::new();
         plot.add_trace(Scatter::new(vec![1, 2], vec![3, 4]).name("</script><b>"));
         let a = chart_html(&plot);
         let b = chart_html(&plot);
+        // A trace name cannot end the script early: `</` is escaped in the figure JSON.
         assert!(!a.contains("</script><b>"));
-        assert!(a.contains("<\\/script>"));
-        let id = |s: &str| s.split('"').nth(1).unwrap().to_string();
-        assert_ne!(id(&a), id(&b));
+        assert!(a.contains("<\\/script><b>"));
+        // Our div, then exactly one script element (ours), which ends the fragment and looks
+        // the div up by its id.
+        let id = div_id(&a);
+        assert!(id.starts_with("tunelab-chart-"), "{id}");
+        assert!(a.starts_with(&format!(
+            "<div id=\"{id}\" class=\"plotly-graph-div tunelab-chart\""
+        )));
+        assert_eq!(a.matches("<div").count(), 1);
+        assert_eq!(a.matches("<script").count(), 1);
+        assert_eq!(a.matches("</script>").count(), 1);
+        assert!(a.ends_with("</script>"));
+        assert!(a.contains(&format!("document.getElementById(\"{id}\")")));
+        // Every chart gets its own id.
+        assert_ne!(div_id(&a), div_id(&b));
     }
 
     #[test]
-    fn plotly_script_is_inline_and_offline() {
+    fn plotly_script_is_the_inline_library_between_our_two_loader_guards() {
+        let hide = "<script type=\"text/javascript\">window.__tunelabDefine=window.define;window.define=undefined;</script>\n";
+        let restore =
+            "\n<script type=\"text/javascript\">window.define=window.__tunelabDefine;</script>";
         let s = plotly_script();
-        // One inline script element with the library in it, no `src` to fetch.
-        assert!(s.starts_with("<script type=\"text/javascript\">"));
-        assert!(s.len() > 1_000_000);
-        assert!(s.contains("plotly"));
-        assert!(!s.contains("<script src"));
-        assert_eq!(s.matches("</script>").count(), 3);
+        assert!(s.starts_with(hide));
+        assert!(s.ends_with(restore));
+        // The guards are ours alone: the saved `define` is named nowhere else.
+        assert_eq!(s.matches("__tunelabDefine").count(), 2);
+        // Between them, the first script element of the crate's embedded sources (plotly.js;
+        // MathJax after it is left out), inline: its opening tag fetches nothing.
+        let library = &s[hide.len()..s.len() - restore.len()];
+        assert!(library.starts_with("<script"), "{}", &library[..80]);
+        assert!(library.ends_with("</script>"));
+        let opening = &library[..library.find('>').unwrap()];
+        assert!(!opening.contains("src"), "{opening}");
+        assert!(Plot::offline_js_sources().starts_with(library));
+        assert!(library.len() > 1_000_000, "{} bytes", library.len());
     }
 }

@@ -54,10 +54,10 @@ impl Mlp {
     }
 
     fn forward_inner(&self, mut x: Tensor<2>, mut rng: Option<&mut Rng>) -> Tensor<2> {
-        if let Some(rng) = rng.as_deref_mut() {
-            if self.input_dropout > 0.0 {
-                x = apply_dropout(x, self.input_dropout, rng);
-            }
+        if let Some(rng) = rng.as_deref_mut()
+            && self.input_dropout > 0.0
+        {
+            x = apply_dropout(x, self.input_dropout, rng);
         }
         let last = self.layers.len().saturating_sub(1);
         for (i, layer) in self.layers.iter().enumerate() {
@@ -66,10 +66,11 @@ impl Mlp {
                 x = self.activation.apply(x);
                 // Hidden dropout between hidden layers only: layer `i + 1` is the output layer
                 // when `i + 1 == last`, and nothing is dropped right before it.
-                if let Some(rng) = rng.as_deref_mut() {
-                    if self.dropout > 0.0 && i + 1 < last {
-                        x = apply_dropout(x, self.dropout, rng);
-                    }
+                if let Some(rng) = rng.as_deref_mut()
+                    && self.dropout > 0.0
+                    && i + 1 < last
+                {
+                    x = apply_dropout(x, self.dropout, rng);
                 }
             }
         }
