@@ -38,4 +38,6 @@ rich_table!(
     crate::train::NoiseScale => "gradient noise scale",
     crate::train::SanityCheck => "sanity check",
     crate::advise::Architecture => "architecture",
+    crate::advise::ArchitectureAdvice => "architecture advice",
+    crate::advise::MemoryFit => "memory fit",
 );
