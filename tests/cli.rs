@@ -208,3 +208,181 @@ fn lr_find_json_has_the_documented_keys() {
     assert!((1e-4..=3e-2).contains(&lr), "{lr}");
     assert!(v["suggestions"]["valley"].is_number());
 }
+
+/// The lines `tunelab ARGS` printed on stdout, after checking it exited 0.
+fn stdout_lines(args: &[&str]) -> Vec<String> {
+    let out = tunelab(args);
+    assert_ok(&out);
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn tune_writes_its_four_files_and_json_summary_and_log_reads_them_back() {
+    use tunelab::log::HYPERPARAMETERS;
+    use tunelab::{ExperimentLog, Metric};
+
+    let dir = std::env::temp_dir().join(format!("tunelab-cli-tune-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    // Iris is small (90 training samples) and 2 seeds per candidate keep the study short.
+    let out = tunelab(&[
+        "tune",
+        "--data",
+        "iris",
+        "--seeds",
+        "2",
+        "--threads",
+        "2",
+        "--out",
+        d,
+        "--json",
+    ]);
+    assert_ok(&out);
+    // stdout is one JSON document; the progress went to stderr.
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[baseline]"), "{stderr}");
+    for file in [
+        "experiments.parquet",
+        "experiments.csv",
+        "curves.parquet",
+        "report.html",
+    ] {
+        let len = std::fs::metadata(dir.join(file))
+            .unwrap_or_else(|e| panic!("{file}: {e}"))
+            .len();
+        assert!(len > 0, "{file} is empty");
+    }
+    let report = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(report.contains("iris"));
+
+    // The summary agrees with the files it describes.
+    assert_eq!(v["dataset"], "iris");
+    let log = ExperimentLog::load(&dir).unwrap();
+    let runs = v["runs"].as_u64().unwrap() as usize;
+    assert_eq!(log.len(), runs);
+    let csv = std::fs::read_to_string(dir.join("experiments.csv")).unwrap();
+    assert_eq!(
+        csv.lines().count(),
+        runs + 1,
+        "a header and one line per run"
+    );
+    let best_id = v["best_run_id"].as_i64().unwrap();
+    let best = log.get(best_id).unwrap();
+    // (serde_json's default parser may be one ulp off.)
+    let best_acc = v["best_val_accuracy"].as_f64().unwrap();
+    assert!((best_acc - best.val_accuracy).abs() < 1e-12, "{best_acc}");
+    assert_eq!(v["best_config"]["seed"], 0);
+    assert_eq!(v["best_config"]["device"], "cpu");
+    let names: Vec<&str> = v["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "baseline",
+            "learning_rate",
+            "architecture",
+            "batch_size",
+            "dropout",
+            "weight_decay",
+            "fine_tune"
+        ]
+    );
+    for s in v["steps"].as_array().unwrap() {
+        if s["skipped"].is_null() {
+            assert_eq!(s["seeds"], 2, "{s}");
+        }
+    }
+    // The test accuracy is a share of iris's 30 test samples.
+    let test = v["test_accuracy"].as_f64().unwrap();
+    let correct = test * 30.0;
+    assert!(
+        (correct - correct.round()).abs() < 1e-4 && (0.0..=30.0).contains(&correct),
+        "{test}"
+    );
+    assert!(v["test_loss"].as_f64().unwrap().is_finite());
+
+    // `log show`: a header, one line per run in id order, then the count.
+    let lines = stdout_lines(&["log", "show", d]);
+    assert_eq!(lines.len(), runs + 2, "{lines:#?}");
+    assert!(lines[0].trim_start().starts_with("id parent step"));
+    for (line, row) in lines[1..=runs].iter().zip(log.rows()) {
+        assert!(
+            line.trim_start().starts_with(&format!("{} ", row.run_id)),
+            "{line}"
+        );
+    }
+    assert_eq!(lines[runs + 1], format!("{runs} runs"));
+
+    // `log best`: the run with the lowest validation loss, alone.
+    let lowest = log.best(Metric::ValLoss).unwrap();
+    let lines = stdout_lines(&["log", "best", d, "--metric", "val_loss"]);
+    assert!(
+        lines[1]
+            .trim_start()
+            .starts_with(&format!("{} ", lowest.run_id)),
+        "run {}: {lines:#?}",
+        lowest.run_id
+    );
+    assert_eq!(lines[2], "differing: nothing");
+    // ...and by the metric asked for: in a copy of the log whose validation losses are
+    // replaced by the run ids, the lowest validation loss is run 1, which is not the most
+    // accurate run.
+    let renumbered = dir.join("renumbered");
+    let mut df = log.runs().unwrap();
+    let ids: Vec<f64> = log.rows().iter().map(|r| r.run_id as f64).collect();
+    df.with_column(tunelab::polars::prelude::Column::new(
+        "val_loss".into(),
+        ids,
+    ))
+    .unwrap();
+    tunelab::log::write_parquet(&renumbered.join(tunelab::log::RUNS_FILE), df).unwrap();
+    let r = renumbered.to_str().unwrap();
+    let by_loss = stdout_lines(&["log", "best", r, "--metric", "val_loss"]);
+    assert!(by_loss[1].trim_start().starts_with("1 "), "{by_loss:#?}");
+    let most_accurate = log.best(Metric::ValAccuracy).unwrap().run_id;
+    assert_ne!(most_accurate, 1);
+    let by_acc = stdout_lines(&["log", "best", r]);
+    assert!(
+        by_acc[1]
+            .trim_start()
+            .starts_with(&format!("{most_accurate} ")),
+        "{by_acc:#?}"
+    );
+
+    // `log compare`: the baseline, the winner and the last run, and the hyperparameters
+    // that differ between neighbours.
+    let last = log.rows().last().unwrap().run_id;
+    let ids = [1, best_id, last];
+    let rows: Vec<_> = ids.iter().map(|&id| log.get(id).unwrap()).collect();
+    let differing: Vec<&str> = HYPERPARAMETERS
+        .iter()
+        .copied()
+        .filter(|h| rows[0].diff(rows[1]).contains(h) || rows[1].diff(rows[2]).contains(h))
+        .collect();
+    assert!(!differing.is_empty());
+    let args: Vec<String> = ["log", "compare", d]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(ids.iter().map(|id| id.to_string()))
+        .collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let lines = stdout_lines(&args);
+    for (line, id) in lines[1..4].iter().zip(ids) {
+        assert!(line.trim_start().starts_with(&format!("{id} ")), "{line}");
+    }
+    assert_eq!(lines[4], format!("differing: {}", differing.join(", ")));
+    // An id the log does not have is a one-line error naming it.
+    let out = tunelab(&["log", "compare", d, "1", "9999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no run 9999"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -7,19 +7,79 @@ use tunelab::{Diagnose, OptimizerKind, Pattern, SplitConfig, Splits, TrainConfig
 mod common;
 use common::digits;
 
+/// A number as the diagnosis quotes it: 4 significant digits, trailing zeros dropped,
+/// scientific notation below 1e-4 and from 1e5 up (`8955`, `0.8837`, `2.313e-6`).
+fn sig4(x: f64) -> String {
+    if x.is_nan() {
+        return "nan".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    let trim = |t: String| {
+        if t.contains('.') {
+            t.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            t
+        }
+    };
+    let rounded: f64 = format!("{x:.3e}").parse().unwrap();
+    let a = rounded.abs();
+    if !(1e-4..1e5).contains(&a) {
+        let text = format!("{rounded:.3e}");
+        let (mantissa, exp) = text.split_once('e').unwrap();
+        return format!("{}e{exp}", trim(mantissa.to_string()));
+    }
+    let decimals = (3 - a.log10().floor() as i32).max(0) as usize;
+    trim(format!("{rounded:.decimals$}"))
+}
+
+#[test]
+fn sig4_writes_numbers_like_the_diagnosis() {
+    assert_eq!(sig4(8954.724), "8955");
+    assert_eq!(sig4(0.88370084), "0.8837");
+    assert_eq!(sig4(2.3126e-6), "2.313e-6");
+    assert_eq!(sig4(7.3256e5), "7.326e5");
+    assert_eq!(sig4(1.5), "1.5");
+}
+
 #[test]
 fn sgd_at_lr_10_is_exploding_and_the_action_cuts_the_lr_tenfold() {
+    let lr = 10.0;
     let run = train(
         &digits(),
         &TrainConfig::new(OptimizerKind::Sgd)
-            .with_lr(10.0)
+            .with_lr(lr)
             .with_epochs(5),
     )
     .unwrap();
+    let tunelab::Outcome::Diverged { step, value } = run.outcome else {
+        panic!("expected divergence, got {}", run.outcome);
+    };
     let d = run.diagnose().unwrap();
     let f = d.get(Pattern::Exploding).unwrap_or_else(|| panic!("{d}"));
     assert_eq!(d.primary().unwrap().pattern, Pattern::Exploding);
-    assert!(f.action.contains('1'), "{}", f.action);
+    assert_eq!(f.severity, Severity::High);
+    // The action names the LR and its tenth (10 and 1 print the same in Rust and in the
+    // library's LR format).
+    assert_eq!(
+        f.action,
+        format!(
+            "LR {lr} looks too high: reduce 10x, try {}",
+            lr / tunelab::diagnose::thresholds::EXPLODING_LR_CUT
+        )
+    );
+    // The evidence names the step where training stopped and the loss it blew up to.
+    assert_eq!(
+        f.evidence,
+        format!(
+            "training stopped at step {step} because the loss blew up (to {})",
+            sig4(value)
+        )
+    );
 }
 
 #[test]
@@ -46,10 +106,50 @@ fn a_tiny_train_set_with_a_wide_net_for_200_epochs_overfits() {
     let run = train(&splits, &config).unwrap();
     let d = run.diagnose().unwrap();
     let f = d.get(Pattern::Overfitting).unwrap_or_else(|| panic!("{d}"));
+    // The evidence quotes the run's own curves: the validation minimum and where it was,
+    // the last value, the training loss then and at the end, and the final gap.
+    let val = run.val_losses();
+    let train_loss = run.train_losses();
+    let n = val.len();
+    let (at, min) =
+        val.iter().cloned().enumerate().fold(
+            (0, f64::INFINITY),
+            |b, (i, v)| if v < b.1 { (i, v) } else { b },
+        );
+    let last = val[n - 1];
+    let rise = last / min - 1.0;
+    assert!(rise >= 0.1, "{val:?}");
+    let expected_rise = format!(
+        "val loss rose {:.0}% from its minimum {} at epoch {} to {} at epoch {n}; train loss kept falling ({} to {})",
+        rise * 100.0,
+        sig4(min),
+        at + 1,
+        sig4(last),
+        sig4(train_loss[at]),
+        sig4(train_loss[n - 1])
+    );
     assert!(
-        f.evidence.chars().any(|c| c.is_ascii_digit()),
-        "evidence has numbers: {}",
+        f.evidence.contains(&expected_rise),
+        "{expected_rise}\nin: {}",
         f.evidence
+    );
+    let expected_gap = format!(
+        "val loss is {}x the train loss ({} vs {})",
+        sig4(last / train_loss[n - 1]),
+        sig4(last),
+        sig4(train_loss[n - 1])
+    );
+    assert!(
+        f.evidence.contains(&expected_gap),
+        "{expected_gap}\nin: {}",
+        f.evidence
+    );
+    // And the action stops at that minimum.
+    assert!(
+        f.action
+            .contains(&format!("stop early at epoch {}", at + 1)),
+        "{}",
+        f.action
     );
 }
 
@@ -223,7 +323,7 @@ fn a_too_high_lr_whose_step_loss_bounces_without_progress_is_still_oscillating()
 #[test]
 fn a_tiny_net_with_dropout_that_underfits_is_told_to_take_dropout_away() {
     let config = TrainConfig::new(OptimizerKind::Adam)
-        .with_hidden(vec![4])
+        .with_hidden(vec![4, 4])
         .with_dropout(0.5)
         .with_epochs(10);
     let d = train(&spirals(), &config).unwrap().diagnose().unwrap();

@@ -1,15 +1,32 @@
 //! The LR range test on real data: sensible recommendation, untouched state, accumulation,
 //! seed repeats and bad input.
 
-use tunelab::{LrFinderConfig, OptimizerKind, TrainConfig, fit, lr_find, lr_find_with, train};
+use tunelab::{
+    DeviceSpec, LrFinderConfig, OptimizerKind, TrainConfig, fit, lr_find, lr_find_with, train,
+};
 
 mod common;
 use common::digits;
 
+/// Where these tests train: this file also runs under `--features flex`, and then every
+/// configuration trains on the flex backend; otherwise on the default CPU backend.
+fn device() -> DeviceSpec {
+    if cfg!(feature = "flex") {
+        DeviceSpec::Flex
+    } else {
+        DeviceSpec::Cpu
+    }
+}
+
+/// Adam with the guide's defaults, on [`device`].
+fn base() -> TrainConfig {
+    TrainConfig::new(OptimizerKind::Adam).with_device(device())
+}
+
 #[test]
 fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {
     let splits = digits();
-    let config = TrainConfig::new(OptimizerKind::Adam);
+    let config = base();
     let result = lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
     let lr = result
         .recommended()
@@ -17,13 +34,26 @@ fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {
     assert!((1e-4..=3e-2).contains(&lr), "recommended {lr}");
     assert_eq!(result.suggestions.len(), 4);
     assert_eq!(result.lrs.len(), result.losses.len());
-    // Past the minimum the loss climbs again: the range covered both sides of the valley.
-    let min = result
-        .smoothed
-        .iter()
-        .cloned()
-        .fold(f64::INFINITY, f64::min);
-    assert!(*result.smoothed.last().unwrap() > 1.5 * min);
+    // The sweep starts from an untrained model: its first loss is the chance level ln(10).
+    let chance = 10f64.ln();
+    assert!(
+        (result.losses[0] / chance - 1.0).abs() < 0.1,
+        "first loss {} vs ln(10)",
+        result.losses[0]
+    );
+    // The smoothed curve's minimum lies strictly inside the swept range (the loss fell
+    // before it and rose after it), and it is a real valley, well below the start.
+    let (at, min) = argmin(&result.smoothed);
+    assert!(
+        0 < at && at + 1 < result.smoothed.len(),
+        "minimum at {at} of {}",
+        result.smoothed.len()
+    );
+    assert!(
+        min < 0.9 * result.smoothed[0],
+        "{min} vs {}",
+        result.smoothed[0]
+    );
     // The recommendation lies among the LRs the check found within 5% of its best.
     let check = result.check.as_ref().expect("the check at the budget ran");
     let (a, b) = check.tied.unwrap();
@@ -51,6 +81,14 @@ fn adam_on_digits_recommends_a_sensible_lr_that_trains_well() {
     assert!(acc >= 0.95, "val accuracy {acc} at lr {lr}");
 }
 
+/// Index and value of the smallest element.
+fn argmin(values: &[f64]) -> (usize, f64) {
+    values.iter().cloned().enumerate().fold(
+        (0, f64::INFINITY),
+        |b, (i, v)| if v < b.1 { (i, v) } else { b },
+    )
+}
+
 /// Mean best-epoch validation loss of `config` over seeds the finder never used.
 fn mean_best_val_loss(splits: &tunelab::Splits, config: &TrainConfig) -> f64 {
     let seeds = 20..26u64;
@@ -76,7 +114,7 @@ fn the_check_at_the_budget_beats_the_curve_alone_on_a_tiny_set() {
         .unwrap()
         .split(&tunelab::SplitConfig::default())
         .unwrap();
-    let config = TrainConfig::new(OptimizerKind::Adam).with_epochs(10);
+    let config = base().with_epochs(10);
     let curve_only = lr_find(
         &splits,
         &config,
@@ -102,7 +140,7 @@ fn the_check_at_the_budget_beats_the_curve_alone_on_a_tiny_set() {
 #[test]
 fn finder_leaves_model_and_optimizer_exactly_as_they_were() {
     let splits = digits();
-    let config = TrainConfig::default().with_epochs(1);
+    let config = base().with_epochs(1);
     let fitted = fit(&splits, &config, &mut |_, _| {}).unwrap();
     let params_before = fitted.model.flat_params().unwrap();
     let optim_before = fitted.optim.into_bytes().unwrap();
@@ -125,7 +163,7 @@ fn finder_leaves_model_and_optimizer_exactly_as_they_were() {
 #[test]
 fn training_after_the_finder_is_identical_to_training_without_it() {
     let splits = digits();
-    let config = TrainConfig::default().with_epochs(2);
+    let config = base().with_epochs(2);
     let before = train(&splits, &config).unwrap();
     lr_find(
         &splits,
@@ -142,17 +180,10 @@ fn training_after_the_finder_is_identical_to_training_without_it() {
 fn accumulation_sees_the_same_rows_and_gives_the_same_first_losses() {
     let splits = digits();
     let finder = LrFinderConfig::default().with_steps(20).with_check_seeds(0);
-    let plain = lr_find(
-        &splits,
-        &TrainConfig::default().with_batch_size(64),
-        &finder,
-    )
-    .unwrap();
+    let plain = lr_find(&splits, &base().with_batch_size(64), &finder).unwrap();
     let accumulated = lr_find(
         &splits,
-        &TrainConfig::default()
-            .with_batch_size(16)
-            .with_accumulate(4),
+        &base().with_batch_size(16).with_accumulate(4),
         &finder,
     )
     .unwrap();
@@ -163,20 +194,36 @@ fn accumulation_sees_the_same_rows_and_gives_the_same_first_losses() {
 }
 
 #[test]
-fn repeating_over_seeds_reports_the_spread() {
+fn repeating_over_seeds_reports_the_spread_of_each_seeds_own_sweep() {
     let splits = digits();
-    let result = lr_find(
-        &splits,
-        &TrainConfig::default(),
-        &LrFinderConfig::default().with_seeds(3).with_check_seeds(0),
-    )
-    .unwrap();
+    let config = base();
+    let finder = LrFinderConfig::default().with_check_seeds(0);
+    let result = lr_find(&splits, &config, &finder.clone().with_seeds(3)).unwrap();
+    // The same sweep run alone with seed 0, 1 and 2.
+    let alone: Vec<_> = (0..3u64)
+        .map(|k| lr_find(&splits, &config.clone().with_seed(k), &finder).unwrap())
+        .collect();
     assert_eq!(result.repeats.len(), 4);
+    let mut moved = false;
     for r in &result.repeats {
-        assert_eq!(r.lrs.len(), 3);
-        assert!(r.min <= r.median && r.median <= r.max);
-        assert!(r.decades >= 0.0);
+        // Value k of the spread is what seed k's own sweep suggests.
+        let own: Vec<f64> = alone
+            .iter()
+            .map(|a| a.suggestion(&r.name).unwrap().lr)
+            .collect();
+        assert_eq!(r.lrs, own, "{}", r.name);
+        let mut sorted = own.clone();
+        sorted.sort_by(f64::total_cmp);
+        assert_eq!((r.min, r.median, r.max), (sorted[0], sorted[1], sorted[2]));
+        assert!((r.decades - (sorted[2] / sorted[0]).log10()).abs() < 1e-12);
+        moved |= sorted[0] < sorted[2];
     }
+    // Different seeds give different curves: some suggestion moves.
+    assert!(moved, "{:?}", result.repeats);
+    // Over seeds, the recommendation is the median of the seeds' own recommendations.
+    let mut recommended: Vec<f64> = alone.iter().map(|a| a.recommended().unwrap()).collect();
+    recommended.sort_by(f64::total_cmp);
+    assert_eq!(result.recommended(), Some(recommended[1]));
     let text = result.to_string();
     assert!(text.contains("seeds"), "{text}");
 }
@@ -184,7 +231,7 @@ fn repeating_over_seeds_reports_the_spread() {
 #[test]
 fn bad_settings_are_errors() {
     let splits = digits();
-    let config = TrainConfig::default();
+    let config = base();
     let bad_range = LrFinderConfig::default().with_range(1.0, 1e-3);
     let err = lr_find(&splits, &config, &bad_range)
         .unwrap_err()
@@ -195,7 +242,7 @@ fn bad_settings_are_errors() {
     assert!(lr_find(&splits, &too_big, &LrFinderConfig::default()).is_err());
     let err = lr_find(
         &splits,
-        &TrainConfig::default(),
+        &base(),
         &LrFinderConfig::default().with_check_seeds(11),
     )
     .unwrap_err()

@@ -2,7 +2,7 @@
 //! backend, and the LR finder and a study step run on it.
 #![cfg(feature = "tch")]
 
-use tunelab::{DeviceSpec, ExperimentLog, OptimizerKind, TrainConfig, train};
+use tunelab::{DeviceSpec, Error, ExperimentLog, OptimizerKind, TrainConfig, train};
 
 mod backend_checks;
 mod common;
@@ -46,11 +46,36 @@ fn a_study_step_runs_on_libtorch() {
 }
 
 #[test]
-fn cuda_without_a_gpu_is_a_clear_error() {
-    if tch::Cuda::device_count() == 0 {
-        let err = DeviceSpec::Cuda(0).to_device().unwrap_err().to_string();
-        assert!(err.contains("no CUDA GPU"), "{err}");
+fn cuda_without_a_gpu_is_a_clear_error_and_with_one_trains_like_the_cpu() {
+    let gpus = usize::try_from(tch::Cuda::device_count()).unwrap_or(0);
+    if gpus == 0 {
+        let err = DeviceSpec::Cuda(0)
+            .to_device()
+            .err()
+            .expect("no CUDA GPU: an error");
+        match &err {
+            Error::DeviceUnavailable { device, reason } => {
+                assert_eq!(device, "cuda:0");
+                assert!(reason.contains("no CUDA GPU"), "{reason}");
+                assert!(reason.contains("--device torch-cpu or cpu"), "{reason}");
+            }
+            other => panic!("expected DeviceUnavailable, got {other:?}"),
+        }
+        // Training asks for the device before any step, and gets the same error.
+        let config = TrainConfig::default().with_device(DeviceSpec::Cuda(0));
+        assert_eq!(
+            train(&digits(), &config).unwrap_err().to_string(),
+            err.to_string()
+        );
     } else {
-        assert!(DeviceSpec::Cuda(0).to_device().is_ok());
+        // A real run on the GPU: the same seeded run as on ndarray, to float rounding.
+        backend_checks::agrees_with_ndarray(DeviceSpec::Cuda(0));
+        // A GPU number past the visible ones names how many there are.
+        let err = DeviceSpec::Cuda(gpus).to_device().err().expect("an error");
+        assert!(
+            err.to_string()
+                .contains(&format!("only {gpus} CUDA GPU(s) are visible")),
+            "{err}"
+        );
     }
 }

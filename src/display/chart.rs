@@ -95,6 +95,7 @@ mod tests {
         assert_eq!(a.matches("<script").count(), 1);
         assert_eq!(a.matches("</script>").count(), 1);
         assert!(a.ends_with("</script>"));
+        assert_eq!(a.matches("getElementById(").count(), 1);
         assert!(a.contains(&format!("document.getElementById(\"{id}\")")));
         // Every chart gets its own id.
         assert_ne!(div_id(&a), div_id(&b));

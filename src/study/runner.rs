@@ -530,7 +530,7 @@ impl Study<'_> {
                     self.config.final_epochs
                 ),
                 config: longer(Schedule::Constant, lr),
-                coupled: &["lr", "epochs"],
+                coupled: &["lr", "epochs", "schedule"],
             });
             context.push_str(&format!(
                 "; the winner is diagnosed {}, so its LR change ({} to {}) is tried too",

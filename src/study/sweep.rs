@@ -150,18 +150,20 @@ impl Study<'_> {
         varied: &str,
         label: &str,
         trial: &mut Trial,
-        parent: Option<i64>,
     ) -> Result<()> {
         let seeds: Vec<u64> = self.seeds().into_iter().skip(trial.acc.len()).collect();
         if seeds.is_empty() {
             return Ok(());
         }
+        // The repeats differ from the first seed's run only in the seed: that run is their
+        // parent in the log.
         let candidate = Candidate {
             label: label.to_string(),
             config: trial.fitted.run.config.clone(),
-            coupled: &[],
+            coupled: &["seed"],
         };
-        for more in self.train_with_seeds(step, varied, &[&candidate], parent, &seeds)? {
+        let first = Some(trial.id);
+        for more in self.train_with_seeds(step, varied, &[&candidate], first, &seeds)? {
             trial.acc.extend(more.acc);
             trial.loss.extend(more.loss);
         }
@@ -358,10 +360,9 @@ impl Study<'_> {
                 best = i;
             }
         }
-        let parent = Some(self.current.id);
         if let Some(mut t) = entries[best].1.take() {
             let label = entries[best].0.clone();
-            self.complete(name, varied, &label, &mut t, parent)?;
+            self.complete(name, varied, &label, &mut t)?;
             result.val_accuracy[best] = t.mean_acc();
             result.val_loss[best] = t.mean_loss();
             entries[best].1 = Some(t);
