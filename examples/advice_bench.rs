@@ -50,17 +50,6 @@ fn in_band(lr: f64, band: (f64, f64)) -> bool {
     lr >= band.0 / TOLERANCE && lr <= band.1 * TOLERANCE
 }
 
-fn best_val_loss(run: &tunelab::Run) -> f64 {
-    if run.outcome.is_diverged() {
-        return f64::INFINITY;
-    }
-    run.epochs
-        .iter()
-        .map(|e| e.val_loss)
-        .filter(|v| v.is_finite())
-        .fold(f64::INFINITY, f64::min)
-}
-
 fn run_case(
     splits: &Splits,
     optimizer: OptimizerKind,
@@ -81,7 +70,7 @@ fn run_case(
     let mut per_seed = vec![Vec::new(); lrs.len()];
     for (k, run) in runs.into_iter().enumerate() {
         let loss = match run {
-            Ok(r) => best_val_loss(&r),
+            Ok(r) => r.best_val_loss(),
             Err(_) => f64::INFINITY,
         };
         oracle[k / oracle_seeds as usize] += loss / oracle_seeds as f64;

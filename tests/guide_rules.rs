@@ -80,3 +80,59 @@ fn a_tiny_batch_is_named_as_the_cause_of_step_oscillation() {
         .unwrap();
     assert!(!actions(&d).contains("batch too small"), "{d}");
 }
+
+/// The guide's "steady decrease: keep it": the defaults on digits are healthy, with nothing
+/// to fix.
+#[test]
+fn a_steady_decrease_is_healthy_and_kept() {
+    let d = train(
+        &digits(),
+        &TrainConfig::new(OptimizerKind::Adam).with_epochs(10),
+    )
+    .unwrap()
+    .diagnose()
+    .unwrap();
+    assert_eq!(d.patterns(), vec![Pattern::Healthy], "{d}");
+    assert!(d.findings[0].action.starts_with("keep this"), "{d}");
+}
+
+/// The guide's "plateau early": a linear model on the two moons falls in its first epochs,
+/// then flattens while still far above zero; the diagnosis calls it an early plateau and the
+/// underfitting beside it.
+#[test]
+fn an_early_plateau_is_found_on_a_real_run() {
+    let moons = data::moons(1000, 0.2, 0)
+        .unwrap()
+        .split(&SplitConfig::default())
+        .unwrap();
+    let config = TrainConfig::new(OptimizerKind::Adam)
+        .with_hidden(Vec::<usize>::new())
+        .with_lr(1e-2)
+        .with_epochs(30);
+    let d = train(&moons, &config).unwrap().diagnose().unwrap();
+    let f = d.get(Pattern::Plateau).unwrap_or_else(|| panic!("{d}"));
+    assert!(f.action.starts_with("early plateau"), "{d}");
+    assert!(d.has(Pattern::Underfitting), "{d}");
+}
+
+/// The guide's second sign of overfitting, train accuracy far above validation accuracy, on a
+/// real run: 100 training samples and a wide layer reach 100% train accuracy.
+#[test]
+fn train_accuracy_far_above_val_accuracy_is_reported_as_overfitting() {
+    let small = digits().with_train_size(100).unwrap();
+    let run = train(
+        &small,
+        &TrainConfig::new(OptimizerKind::Adam)
+            .with_hidden(vec![512])
+            .with_epochs(40),
+    )
+    .unwrap();
+    let last = run.epochs.last().unwrap();
+    assert!(last.train_acc - last.val_acc >= 0.1, "{last:?}");
+    let d = run.diagnose().unwrap();
+    let f = d.get(Pattern::Overfitting).unwrap_or_else(|| panic!("{d}"));
+    assert!(f.evidence.contains("points above val accuracy"), "{d}");
+    for cause in ["training too long", "model too complex", "not enough data"] {
+        assert!(f.action.contains(cause), "{cause}: {d}");
+    }
+}

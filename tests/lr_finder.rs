@@ -95,11 +95,9 @@ fn mean_best_val_loss(splits: &tunelab::Splits, config: &TrainConfig) -> f64 {
     let n = (seeds.end - seeds.start) as f64;
     seeds
         .map(|s| {
-            let run = train(splits, &config.clone().with_seed(s)).unwrap();
-            run.epochs
-                .iter()
-                .map(|e| e.val_loss)
-                .fold(f64::INFINITY, f64::min)
+            train(splits, &config.clone().with_seed(s))
+                .unwrap()
+                .best_val_loss()
         })
         .sum::<f64>()
         / n

@@ -20,7 +20,7 @@
 
 use crate::data::Splits;
 use crate::error::Result;
-use crate::train::{Run, TrainConfig, train_all};
+use crate::train::{TrainConfig, train_all};
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -116,18 +116,6 @@ pub(crate) fn below(lrs: &[f64], k: i32) -> Vec<f64> {
     (low - k..low).map(grid_lr).collect()
 }
 
-/// The lowest validation loss of a run over its epochs (infinite when it diverged).
-pub(crate) fn best_val_loss(run: &Run) -> f64 {
-    if run.outcome.is_diverged() {
-        return f64::INFINITY;
-    }
-    run.epochs
-        .iter()
-        .map(|e| e.val_loss)
-        .filter(|v| v.is_finite())
-        .fold(f64::INFINITY, f64::min)
-}
-
 /// Trains `config` at every LR of `lrs` with `seeds` seeds (the config's seed, seed + 1, ...)
 /// on all CPU threads.
 pub(crate) fn budget_check(
@@ -150,7 +138,7 @@ pub(crate) fn budget_check(
         .collect();
     let mut val_loss = vec![Vec::with_capacity(seeds); lrs.len()];
     for (k, run) in train_all(splits, &configs, 0).into_iter().enumerate() {
-        val_loss[k / seeds].push(best_val_loss(&run?));
+        val_loss[k / seeds].push(run?.best_val_loss());
     }
     let mean_val_loss: Vec<f64> = val_loss
         .iter()

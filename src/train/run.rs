@@ -160,6 +160,19 @@ impl Run {
         self.epochs.iter().map(|e| e.val_loss).collect()
     }
 
+    /// The lowest validation loss over the epochs (infinite when the run diverged or no
+    /// epoch has a finite one): what early stopping would keep.
+    pub fn best_val_loss(&self) -> f64 {
+        if self.outcome.is_diverged() {
+            return f64::INFINITY;
+        }
+        self.epochs
+            .iter()
+            .map(|e| e.val_loss)
+            .filter(|v| v.is_finite())
+            .fold(f64::INFINITY, f64::min)
+    }
+
     /// Per-step losses.
     pub fn step_losses(&self) -> Vec<f64> {
         self.steps.iter().map(|s| s.loss).collect()
