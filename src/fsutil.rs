@@ -4,7 +4,8 @@
 //!
 //! Written here rather than with `tempfile`: the temporary name is fixed per process
 //! (`.NAME.tmp-PID`), so the next save of the same process replaces a leftover from an
-//! interrupted one, and the file is synced to disk before the rename.
+//! interrupted one, a save removes the leftovers of processes that were killed, and the file
+//! is synced to disk before the rename.
 
 use crate::error::{Error, Result};
 use std::io::Write;
@@ -43,10 +44,52 @@ pub(crate) fn write_atomic_with(
         file.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    result.map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io(path, e)
-    })
+    match result {
+        Ok(()) => {
+            remove_stale_temps(path);
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(Error::io(path, e))
+        }
+    }
+}
+
+/// Removes temporary files of `path` left by writers that were killed (`.NAME.tmp-PID` whose
+/// process no longer runs). Best effort: a file that cannot be removed is left alone.
+fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = file
+            .strip_prefix(&prefix)
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !process_alive(pid) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Whether a process with this id runs (on systems without `/proc`, assume it does, so that
+/// nothing in use is removed).
+fn process_alive(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    !proc.is_dir() || proc.join(pid.to_string()).exists()
 }
 
 #[cfg(test)]
@@ -64,5 +107,25 @@ mod tests {
         assert!(failed.is_err());
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
         assert!(!temp_path(&path).exists());
+    }
+
+    #[test]
+    fn a_save_removes_the_leftovers_of_killed_writers_but_not_of_live_ones() {
+        let dir = std::env::temp_dir().join(format!("tunelab-fs-stale-{}", std::process::id()));
+        let path = dir.join("log.parquet");
+        std::fs::create_dir_all(&dir).unwrap();
+        // No process has an id this large on Linux (pid_max is at most 2^22).
+        let dead = dir.join(".log.parquet.tmp-4294967290");
+        let live = dir.join(".log.parquet.tmp-1");
+        let other = dir.join(".other.parquet.tmp-4294967290");
+        for f in [&dead, &live, &other] {
+            std::fs::write(f, b"partial").unwrap();
+        }
+        write_atomic(&path, b"new").unwrap();
+        assert!(!dead.exists(), "the dead writer's leftover is removed");
+        assert!(live.exists(), "pid 1 is alive: its file is kept");
+        assert!(other.exists(), "another file's temporary is not touched");
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

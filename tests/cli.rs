@@ -95,8 +95,16 @@ fn bad_flags_exit_2_with_one_line_naming_flag_value_and_range() {
         (vec!["train", "--lr", "abc"], "abc"),
         (vec!["train", "--batch-size", "0"], "--batch-size"),
         (vec!["train", "--dropout", "1.5"], "[0, 1)"),
+        // Negative numbers reach the range check that names the flag.
+        (vec!["train", "--lr", "-1"], "--lr"),
+        (vec!["train", "--dropout", "-0.1"], "--dropout"),
         (vec!["train", "--optimizer", "lbfgs"], "adam"),
         (vec!["train", "--data", "mnist"], "unknown dataset 'mnist'"),
+        // A missing file is a missing file, whatever its extension.
+        (
+            vec!["train", "--data", "missing/table.tsv"],
+            "missing/table.tsv",
+        ),
         (vec!["train", "--batch-size", "100000"], "training samples"),
         (
             vec!["train", "--device", "cuda"],
@@ -385,4 +393,54 @@ fn tune_writes_its_four_files_and_json_summary_and_log_reads_them_back() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run 9999"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--history-csv` pointed at the dataset itself is refused, and the dataset is left as it
+/// was.
+#[test]
+fn an_output_that_is_the_input_is_refused_and_the_data_kept() {
+    let dir = std::env::temp_dir().join(format!("tunelab-cli-same-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("mine.csv");
+    let mut text = String::from("a,b,label\n");
+    for i in 0..60 {
+        text.push_str(&format!("{},{},{}\n", i % 7, (i * 3) % 11, i % 3));
+    }
+    std::fs::write(&data, &text).unwrap();
+    let path = data.to_str().unwrap();
+    let out = tunelab(&[
+        "train",
+        "--data",
+        path,
+        "--target",
+        "label",
+        "--epochs",
+        "1",
+        "--history-csv",
+        path,
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("--history-csv") && err.contains("destroy the data"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&data).unwrap(), text);
+    // The same file for both histories is refused too.
+    let hist = dir.join("h.csv");
+    let h = hist.to_str().unwrap();
+    let out = tunelab(&[
+        "train",
+        "--data",
+        "iris",
+        "--epochs",
+        "1",
+        "--history-csv",
+        h,
+        "--steps-csv",
+        h,
+    ]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(!hist.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }

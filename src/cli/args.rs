@@ -158,8 +158,19 @@ pub(crate) struct DataArgs {
 impl DataArgs {
     /// Loads and splits the data.
     pub(crate) fn load(&self) -> Result<Splits> {
-        let dataset = if self.data.ends_with(".csv") || std::path::Path::new(&self.data).is_file() {
+        let path = std::path::Path::new(&self.data);
+        // A name with a folder or an extension is a file the user meant, not a dataset name.
+        let looks_like_a_file = self.data.contains(['/', '\\']) || path.extension().is_some();
+        let dataset = if self.data.ends_with(".csv") || path.is_file() {
             Dataset::from_csv(&self.data, &self.target)?
+        } else if looks_like_a_file {
+            return Err(crate::error::Error::io(
+                path,
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "no such file (--data takes a CSV file or one of the embedded datasets)",
+                ),
+            ));
         } else {
             data::load(&self.data)?
         };

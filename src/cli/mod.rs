@@ -25,16 +25,22 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Train one model and print its curves, outcome and summary.
+    #[command(allow_negative_numbers = true)]
     Train(train_cmd::TrainArgs),
     /// Run the learning-rate range test and print its suggestions.
+    #[command(allow_negative_numbers = true)]
     LrFind(lr_find_cmd::LrFindArgs),
     /// Run the whole tuning study and write its log and report.
+    #[command(allow_negative_numbers = true)]
     Tune(tune_cmd::TuneArgs),
     /// Diagnose a training history (the CSV of `train --history-csv`).
+    #[command(allow_negative_numbers = true)]
     Diagnose(diagnose_cmd::DiagnoseArgs),
     /// Print an experiment log: show, best, compare.
+    #[command(allow_negative_numbers = true)]
     Log(log_cmd::LogArgs),
     /// Print the tuning guide's rules of thumb: batch, memory, regularization.
+    #[command(allow_negative_numbers = true)]
     Advise(advise_cmd::AdviseArgs),
 }
 

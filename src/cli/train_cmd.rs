@@ -60,8 +60,49 @@ impl TrainArgs {
     }
 }
 
+/// Whether two paths name the same file (resolving `.`, `..` and links where the file exists).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let resolve = |p: &std::path::Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    resolve(a) == resolve(b)
+}
+
 pub(super) fn run(args: TrainArgs) -> Result<()> {
     let config = args.config()?;
+    // An output must never replace an input (or the other output).
+    let outputs = [
+        ("--history-csv", &args.history_csv),
+        ("--steps-csv", &args.steps_csv),
+    ];
+    for (flag, path) in outputs {
+        if let Some(path) = path
+            && same_file(path, std::path::Path::new(&args.data.data))
+        {
+            return Err(crate::error::Error::data(
+                flag,
+                format!(
+                    "{} is the dataset given with --data: writing the history there would destroy the data; choose another file",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    if let (Some(a), Some(b)) = (&args.history_csv, &args.steps_csv)
+        && same_file(a, b)
+    {
+        return Err(crate::error::Error::data(
+            "--steps-csv",
+            format!(
+                "{} is also given to --history-csv: give the two histories different files",
+                b.display()
+            ),
+        ));
+    }
     let splits = args.data.load()?;
     let json = args.json;
     let mut observer = |run: &Run, e: &EpochRecord| {
