@@ -46,6 +46,21 @@ struct Case {
     check: Option<tunelab::lr_finder::BudgetCheck>,
 }
 
+/// For mean losses over the grid: the LR with the lowest, and the band of LRs within
+/// [`BAND_SHARE`] of it.
+fn band(mean: &[f64]) -> (f64, (f64, f64)) {
+    let g = grid();
+    let best = mean.iter().cloned().fold(f64::INFINITY, f64::min);
+    let good: Vec<f64> = (0..g.len())
+        .filter(|&k| mean[k] <= best * (1.0 + BAND_SHARE))
+        .map(|k| g[k])
+        .collect();
+    let argmin = (0..g.len())
+        .min_by(|&a, &b| mean[a].total_cmp(&mean[b]))
+        .map_or(f64::NAN, |k| g[k]);
+    (argmin, (good[0], good[good.len() - 1]))
+}
+
 fn in_band(lr: f64, band: (f64, f64)) -> bool {
     lr >= band.0 / TOLERANCE && lr <= band.1 * TOLERANCE
 }
@@ -76,14 +91,7 @@ fn run_case(
         oracle[k / oracle_seeds as usize] += loss / oracle_seeds as f64;
         per_seed[k / oracle_seeds as usize].push(loss);
     }
-    let best = oracle.iter().cloned().fold(f64::INFINITY, f64::min);
-    let good: Vec<f64> = lrs
-        .iter()
-        .zip(&oracle)
-        .filter(|(_, l)| **l <= best * (1.0 + BAND_SHARE))
-        .map(|(lr, _)| *lr)
-        .collect();
-    let band = (good[0], good[good.len() - 1]);
+    let band = band(&oracle).1;
     let finder = lr_find(
         splits,
         &base,
@@ -156,21 +164,12 @@ fn finder_table(
     // How stable is a 3-seed oracle? The best LR of seeds 1-3 against the band of seeds 4-6.
     if oracle_seeds >= 6 {
         let band_of = |c: &Case, seeds: std::ops::Range<usize>| {
-            let g = grid();
             let mean: Vec<f64> = c
                 .per_seed
                 .iter()
                 .map(|v| v[seeds.clone()].iter().sum::<f64>() / seeds.len() as f64)
                 .collect();
-            let best = mean.iter().cloned().fold(f64::INFINITY, f64::min);
-            let good: Vec<f64> = (0..g.len())
-                .filter(|&k| mean[k] <= best * (1.0 + BAND_SHARE))
-                .map(|k| g[k])
-                .collect();
-            let argmin = (0..g.len())
-                .min_by(|&a, &b| mean[a].total_cmp(&mean[b]))
-                .map_or(f64::NAN, |k| g[k]);
-            (argmin, (good[0], good[good.len() - 1]))
+            band(&mean)
         };
         let agree = cases
             .iter()

@@ -28,6 +28,19 @@ pub struct RunContext {
     pub shuffled: Option<bool>,
 }
 
+#[cfg(test)]
+impl RunContext {
+    /// Adam at `lr` on ten classes: the context the rules' tests share.
+    pub(crate) fn adam_ten_classes(lr: f64) -> Self {
+        RunContext {
+            lr: Some(lr),
+            optimizer: Some(OptimizerKind::Adam),
+            n_classes: Some(10),
+            ..RunContext::default()
+        }
+    }
+}
+
 /// The curves of one run, one value per epoch (epoch 1 first), plus optional per-step losses.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct History {

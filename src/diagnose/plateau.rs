@@ -96,7 +96,6 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::diagnose::RunContext;
-    use crate::train::OptimizerKind;
 
     fn ten_classes(lr: Option<f64>) -> RunContext {
         RunContext {
@@ -153,19 +152,11 @@ mod tests {
         assert!(plateau(&h).is_none());
     }
 
-    fn adam(lr: f64) -> RunContext {
-        RunContext {
-            lr: Some(lr),
-            optimizer: Some(OptimizerKind::Adam),
-            n_classes: Some(10),
-            ..RunContext::default()
-        }
-    }
-
     #[test]
     fn a_plateau_at_chance_level_after_a_far_too_high_lr_says_reduce() {
         let train = vec![3.0, 2.5, 2.32, 2.31, 2.31, 2.32, 2.31, 2.31, 2.31];
-        let h = History::new(train.clone(), train.clone()).with_context(adam(0.3));
+        let h = History::new(train.clone(), train.clone())
+            .with_context(RunContext::adam_ten_classes(0.3));
         let f = plateau(&h).unwrap();
         assert_eq!(f.severity, Severity::High);
         assert_eq!(
@@ -178,7 +169,7 @@ mod tests {
             f.evidence
         );
         // Under 10x the default the same curve gets the usual advice.
-        let h = History::new(train.clone(), train).with_context(adam(9e-3));
+        let h = History::new(train.clone(), train).with_context(RunContext::adam_ten_classes(9e-3));
         let f = plateau(&h).unwrap();
         assert_eq!(f.severity, Severity::Medium);
         assert!(f.action.contains("raise LR"), "{}", f.action);
@@ -189,7 +180,7 @@ mod tests {
         let train = vec![
             2.2, 1.6, 1.21, 1.2, 1.19, 1.2, 1.19, 1.2, 1.19, 1.19, 1.2, 1.19,
         ];
-        let h = History::new(train.clone(), train).with_context(adam(0.01));
+        let h = History::new(train.clone(), train).with_context(RunContext::adam_ten_classes(0.01));
         let f = plateau(&h).unwrap();
         assert_eq!(f.severity, Severity::Medium);
         assert!(

@@ -91,7 +91,6 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
 mod tests {
     use super::*;
     use crate::diagnose::RunContext;
-    use crate::train::OptimizerKind;
 
     fn ten_classes(lr: Option<f64>) -> RunContext {
         RunContext {
@@ -138,19 +137,11 @@ mod tests {
         );
     }
 
-    fn adam(lr: f64) -> RunContext {
-        RunContext {
-            lr: Some(lr),
-            optimizer: Some(OptimizerKind::Adam),
-            n_classes: Some(10),
-            ..RunContext::default()
-        }
-    }
-
     #[test]
     fn a_slow_crawl_at_chance_level_after_a_far_too_high_lr_says_reduce() {
         let train: Vec<f64> = (0..10).map(|i| 2.6 - 0.03 * i as f64).collect();
-        let h = History::new(train.clone(), train.clone()).with_context(adam(1.0));
+        let h = History::new(train.clone(), train.clone())
+            .with_context(RunContext::adam_ten_classes(1.0));
         let f = slow(&h).unwrap();
         assert_eq!(f.severity, Severity::High);
         assert_eq!(
@@ -163,14 +154,14 @@ mod tests {
             "{}",
             f.evidence
         );
-        let h = History::new(train.clone(), train).with_context(adam(9e-3));
+        let h = History::new(train.clone(), train).with_context(RunContext::adam_ten_classes(9e-3));
         assert!(slow(&h).unwrap().action.starts_with("slow: raise LR 2-5x"));
     }
 
     #[test]
     fn a_slow_crawl_below_chance_level_at_a_far_too_high_lr_is_not_raised() {
         let train: Vec<f64> = (0..20).map(|i| 2.2 - 0.03 * i as f64).collect();
-        let h = History::new(train.clone(), train).with_context(adam(0.05));
+        let h = History::new(train.clone(), train).with_context(RunContext::adam_ten_classes(0.05));
         let f = slow(&h).unwrap();
         assert_eq!(f.severity, Severity::Medium);
         assert_eq!(

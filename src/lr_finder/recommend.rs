@@ -32,6 +32,17 @@ pub struct Recommendation {
     pub reason: String,
 }
 
+impl Recommendation {
+    /// No recommendation, with the reason why not.
+    pub(crate) fn uncertain(reason: impl Into<String>) -> Self {
+        Recommendation {
+            lr: None,
+            name: "uncertain".into(),
+            reason: reason.into(),
+        }
+    }
+}
+
 /// What makes a curve untrustworthy, if anything: too few points, a flat curve, or noise
 /// larger than the signal.
 pub(crate) fn curve_problem(raw: &[f64], smoothed: &[f64], n_suggestions: usize) -> Option<String> {
@@ -77,11 +88,7 @@ pub(crate) fn recommend(
     smoothed: &[f64],
     suggestions: &[Suggestion],
 ) -> Recommendation {
-    let uncertain = |reason: String| Recommendation {
-        lr: None,
-        name: "uncertain".into(),
-        reason,
-    };
+    let uncertain = Recommendation::uncertain;
     if let Some(problem) = curve_problem(raw, smoothed, suggestions.len()) {
         return uncertain(problem);
     }

@@ -1,8 +1,7 @@
 //! Running the range test on copies of the model and optimizer.
 
 use super::budget_check::{
-    BudgetCheck, CHECK_POINTS_PER_DECADE, CHECK_TIE_SHARE, below, budget_check, merge_below,
-    seeds_for, window,
+    CHECK_POINTS_PER_DECADE, CHECK_TIE_SHARE, below, budget_check, merge_below, seeds_for, window,
 };
 use super::recommend::{Recommendation, curve_problem, recommend};
 use super::suggest::{Suggestion, suggest};
@@ -50,11 +49,7 @@ fn check_at_budget(
 ) -> Result<()> {
     if let Some(problem) = curve_problem(&result.losses, &result.smoothed, result.suggestions.len())
     {
-        result.recommendation = Recommendation {
-            lr: None,
-            name: "uncertain".into(),
-            reason: problem,
-        };
+        result.recommendation = Recommendation::uncertain(problem);
         return Ok(());
     }
     let lr_min = crate::curve::argmin(&result.smoothed).map_or(config.lr(), |(i, _)| result.lrs[i]);
@@ -66,14 +61,7 @@ fn check_at_budget(
         let extra = budget_check(splits, config, &lower, seeds)?;
         merge_below(&mut check, extra);
     }
-    let curve = std::mem::replace(
-        &mut result.recommendation,
-        Recommendation {
-            lr: None,
-            name: "uncertain".into(),
-            reason: String::new(),
-        },
-    );
+    let curve = &result.recommendation;
     let curve_note = match curve.lr {
         Some(lr) => format!("the curve alone would say {}", crate::fmt::lr(lr)),
         None => format!("the curve alone is uncertain: {}", curve.reason),
@@ -86,7 +74,7 @@ fn check_at_budget(
         check.epochs,
         seeds
     );
-    let tied = |check: &BudgetCheck| match check.tied {
+    let tied = match check.tied {
         Some((a, b)) if a != b => format!(
             "the geometric middle of {} to {}, the LRs within {:.0}% of ",
             crate::fmt::lr(check.lrs[a]),
@@ -96,27 +84,19 @@ fn check_at_budget(
         _ => String::new(),
     };
     result.recommendation = match (check.recommended, check.tied) {
-        (None, _) | (_, None) => Recommendation {
-            lr: None,
-            name: "uncertain".into(),
-            reason: format!(
-                "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
-            ),
-        },
-        (Some(_), Some((0, last))) if last <= 1 => Recommendation {
-            lr: None,
-            name: "uncertain".into(),
-            reason: format!(
-                "the best LR at the training budget is the lowest one checked ({}, of {span}): the model may need more epochs, or a different set-up, more than a different LR",
-                crate::fmt::lr(check.lrs[0])
-            ),
-        },
+        (None, _) | (_, None) => Recommendation::uncertain(format!(
+            "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
+        )),
+        (Some(_), Some((0, last))) if last <= 1 => Recommendation::uncertain(format!(
+            "the best LR at the training budget is the lowest one checked ({}, of {span}): the model may need more epochs, or a different set-up, more than a different LR",
+            crate::fmt::lr(check.lrs[0])
+        )),
         (Some(lr), Some(_)) => Recommendation {
             lr: Some(lr),
             name: "budget_check".into(),
             reason: format!(
                 "{}the lowest mean best-epoch validation loss ({:.4} at {}) when the configuration is trained as it will be ({span}); the range test's minimum is at {}, {curve_note}",
-                tied(&check),
+                tied,
                 check.best.map_or(f64::NAN, |i| check.mean_val_loss[i]),
                 check.best_lr().map_or_else(String::new, crate::fmt::lr),
                 crate::fmt::lr(lr_min)
@@ -293,25 +273,17 @@ fn recommend_over_seeds(per_seed: &[(Vec<Suggestion>, Recommendation)]) -> Recom
             .find(|(_, r)| r.lr.is_none())
             .map(|(_, r)| r.reason.clone())
             .unwrap_or_default();
-        return Recommendation {
-            lr: None,
-            name: "uncertain".into(),
-            reason: format!(
-                "only {} of {k} seeds gave a trustworthy curve; for example: {why}",
-                trusted.len()
-            ),
-        };
+        return Recommendation::uncertain(format!(
+            "only {} of {k} seeds gave a trustworthy curve; for example: {why}",
+            trusted.len()
+        ));
     }
     let spread = SuggestionSpread::new("valley", trusted);
     if spread.decades > MAX_SEED_SPREAD_DECADES {
-        return Recommendation {
-            lr: None,
-            name: "uncertain".into(),
-            reason: format!(
-                "the valley moves by {:.1} decades across {k} seeds ({:.2e} to {:.2e}): the curve is unstable; use a larger batch or more steps",
-                spread.decades, spread.min, spread.max
-            ),
-        };
+        return Recommendation::uncertain(format!(
+            "the valley moves by {:.1} decades across {k} seeds ({:.2e} to {:.2e}): the curve is unstable; use a larger batch or more steps",
+            spread.decades, spread.min, spread.max
+        ));
     }
     Recommendation {
         lr: Some(spread.median),

@@ -4,7 +4,9 @@
 
 use super::StudyResult;
 use super::grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS};
-use super::sweep::{Candidate, Decision, Study, Trial, say, skipped};
+use super::sweep::{
+    Candidate, Decision, Study, Trial, Where, say, skipped, study_seeds, train_trials,
+};
 use super::{StepResult, StudyConfig};
 use crate::advise::{ARCHITECTURES, memory_estimate, scale_lr};
 use crate::data::Splits;
@@ -84,25 +86,31 @@ fn baseline<'a>(
         config: train_config.clone(),
         coupled: &[],
     };
-    // A placeholder until the baseline has trained: `train_trials` needs a study.
+    let mut log = log;
+    let at = Where {
+        splits,
+        config,
+        threads,
+    };
+    let seeds = study_seeds(config);
+    let Some(current) =
+        train_trials(&at, &mut log, "baseline", "-", &[&candidate], None, &seeds)?.pop()
+    else {
+        return Err(crate::error::Error::data(
+            "study",
+            "the baseline produced no run",
+        ));
+    };
     let mut study = Study {
         splits,
         config,
         threads,
         log,
         steps: Vec::new(),
-        current: placeholder(splits, &train_config)?,
+        current,
         acted: Vec::new(),
         finder_runs: 0,
     };
-    let mut trials = study.train_trials("baseline", "-", &[&candidate], None)?;
-    let Some(trial) = trials.pop() else {
-        return Err(crate::error::Error::data(
-            "study",
-            "the baseline produced no run",
-        ));
-    };
-    study.current = trial;
     let (acc, loss) = (study.current.mean_acc(), study.current.mean_loss());
     say(
         config,
@@ -130,21 +138,6 @@ fn baseline<'a>(
         skipped: None,
     });
     Ok(study)
-}
-
-/// A zero-epoch stand-in for the current trial before the baseline exists.
-fn placeholder(splits: &Splits, config: &TrainConfig) -> Result<Trial> {
-    let fitted = crate::train::fit(
-        splits,
-        &config.clone().with_max_steps(1).with_epochs(1),
-        &mut |_, _| {},
-    )?;
-    Ok(Trial {
-        id: 0,
-        fitted,
-        acc: Vec::new(),
-        loss: Vec::new(),
-    })
 }
 
 impl Study<'_> {
@@ -205,7 +198,8 @@ impl Study<'_> {
     fn architecture(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let metric = self.config.metric;
-        let mut tried: Vec<(String, Trial)> = Vec::new();
+        // Each shape tried, with its screening score; `None` is the current configuration.
+        let mut tried: Vec<(String, Option<Trial>, f64)> = Vec::new();
         let mut reasons: Vec<String> = Vec::new();
         for (k, arch) in ARCHITECTURES.iter().enumerate() {
             let config = base.clone().with_hidden(arch.hidden.to_vec());
@@ -228,15 +222,9 @@ impl Study<'_> {
                 ),
                 None => (self.current().first_score(metric), self.diagnosis()?),
             };
-            let previous = tried
-                .last()
-                .map(|(_, t)| t.first_score(metric))
-                .unwrap_or(f64::INFINITY);
+            let previous = tried.last().map_or(f64::INFINITY, |e| e.2);
             let label = arch.label();
-            match trial {
-                Some(t) => tried.push((label.clone(), t)),
-                None => tried.push((label.clone(), self.placeholder_of_current())),
-            }
+            tried.push((label.clone(), trial, score));
             if score >= previous {
                 reasons.push(format!(
                     "{label} did no better than the smaller shape: stop growing"
@@ -259,17 +247,10 @@ impl Study<'_> {
             }
             break;
         }
-        let current_hidden = base.model.hidden.clone();
-        let mut entries: Vec<(String, Option<Trial>)> = Vec::new();
-        for (label, t) in tried {
-            if t.fitted.run.config.model.hidden == current_hidden && t.id == self.current().id {
-                entries.push((label, None));
-            } else {
-                entries.push((label, Some(t)));
-            }
-        }
+        let mut entries: Vec<(String, Option<Trial>)> =
+            tried.into_iter().map(|(label, t, _)| (label, t)).collect();
         if !entries.iter().any(|e| e.1.is_none()) {
-            entries.push((crate::model::hidden_label(&current_hidden), None));
+            entries.push((crate::model::hidden_label(&base.model.hidden), None));
         }
         let context = format!(
             "start simple and grow while underfitting: {}",
@@ -296,17 +277,6 @@ impl Study<'_> {
             step.values.join(", "),
             step.winner
         )
-    }
-
-    /// The current trial, as a stand-in inside a list of tried shapes (same id).
-    fn placeholder_of_current(&self) -> Trial {
-        let c = self.current();
-        Trial {
-            id: c.id,
-            fitted: c.fitted.clone(),
-            acc: c.acc.clone(),
-            loss: c.loss.clone(),
-        }
     }
 
     /// Step 4: the guide's batch sizes with the LR scaled by the square-root rule, skipping

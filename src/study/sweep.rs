@@ -112,22 +112,7 @@ impl Study<'_> {
 
     /// The seeds every candidate trains with.
     pub(super) fn seeds(&self) -> Vec<u64> {
-        (0..self.config.seeds as u64)
-            .map(|k| self.config.seed.wrapping_add(k))
-            .collect()
-    }
-
-    /// Trains `configs` over the study's seeds (in parallel), logs every run in order, and
-    /// returns one trial per config.
-    pub(super) fn train_trials(
-        &mut self,
-        step: &str,
-        varied: &str,
-        candidates: &[&Candidate],
-        parent: Option<i64>,
-    ) -> Result<Vec<Trial>> {
-        let seeds = self.seeds();
-        self.train_with_seeds(step, varied, candidates, parent, &seeds)
+        study_seeds(self.config)
     }
 
     /// Trains every candidate on the first seed only: the screening run of a step.
@@ -178,95 +163,20 @@ impl Study<'_> {
         parent: Option<i64>,
         seeds: &[u64],
     ) -> Result<Vec<Trial>> {
-        let k = seeds.len();
-        let jobs: Vec<(usize, usize, TrainConfig)> = candidates
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| {
-                seeds
-                    .iter()
-                    .enumerate()
-                    .map(move |(j, &s)| (i, j, c.config.clone().with_seed(s)))
-            })
-            .collect();
-        let total = candidates.len();
-        let study_config = self.config;
-        let splits = self.splits;
-        let log = &mut self.log;
-        let mut ids: Vec<Result<i64>> = Vec::new();
-        // Each finished run is logged (and saved, with an autosaving log) as soon as the runs
-        // before it are done, in order: a crash loses only the runs in progress.
-        let results = parallel_map_ordered(
-            jobs,
-            self.threads,
-            |(i, j, config)| {
-                let t0 = Instant::now();
-                let r = fit(splits, &config, &mut |_, _| {});
-                if let (Ok(f), 0) = (&r, j) {
-                    let m = f.run.final_metrics();
-                    say(
-                        study_config,
-                        &format!(
-                            "[{step}] {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s, seed {}{})",
-                            i + 1,
-                            candidates[i].label,
-                            Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
-                            Num(m.map_or(f64::NAN, |m| m.val_loss)),
-                            f.run.outcome,
-                            t0.elapsed().as_secs_f64(),
-                            config.seed,
-                            if k > 1 {
-                                format!(" of {k}")
-                            } else {
-                                String::new()
-                            }
-                        ),
-                    );
-                }
-                (i, r)
-            },
-            |_, (i, r)| {
-                if let Ok(fitted) = r {
-                    let c = candidates[*i];
-                    let mut entry = Entry::new(&fitted.run)
-                        .step(step)
-                        .notes(format!("{varied} = {}", c.label))
-                        .coupled(c.coupled);
-                    if let Some(p) = parent {
-                        entry = entry.parent(p);
-                    }
-                    ids.push(log.add_entry(entry));
-                }
-            },
-        );
-        let mut ids = ids.into_iter();
-        let mut trials: Vec<Option<Trial>> = (0..total).map(|_| None).collect();
-        for (i, r) in results {
-            let fitted = r?;
-            let id = ids.next().unwrap_or(Ok(0))?;
-            let (acc, loss) = match fitted.run.final_metrics() {
-                Some(m) if !fitted.run.outcome.is_diverged() && m.val_loss.is_finite() => {
-                    (m.val_accuracy, m.val_loss)
-                }
-                _ => (0.0, f64::INFINITY),
-            };
-            match &mut trials[i] {
-                Some(t) => {
-                    t.acc.push(acc);
-                    t.loss.push(loss);
-                }
-                None => {
-                    trials[i] = Some(Trial {
-                        id,
-                        fitted,
-                        acc: vec![acc],
-                        loss: vec![loss],
-                    })
-                }
-            }
-        }
-        debug_assert!(trials.iter().flatten().all(|t| t.acc.len() == k));
-        Ok(trials.into_iter().flatten().collect())
+        let where_ = Where {
+            splits: self.splits,
+            config: self.config,
+            threads: self.threads,
+        };
+        train_trials(
+            &where_,
+            &mut self.log,
+            step,
+            varied,
+            candidates,
+            parent,
+            seeds,
+        )
     }
 
     /// Screens the candidates that differ from the current configuration on the first seed,
@@ -447,6 +357,121 @@ impl Study<'_> {
         self.steps.push(result);
         Ok(decision)
     }
+}
+
+/// The study's seeds: its seed, seed + 1, ... (`config.seeds` of them).
+pub(super) fn study_seeds(config: &StudyConfig) -> Vec<u64> {
+    (0..config.seeds as u64)
+        .map(|k| config.seed.wrapping_add(k))
+        .collect()
+}
+
+/// Where a study's runs train: the data, the study's settings and the threads.
+pub(super) struct Where<'a> {
+    pub(super) splits: &'a Splits,
+    pub(super) config: &'a StudyConfig,
+    pub(super) threads: usize,
+}
+
+/// Trains every candidate with every seed of `seeds` (in parallel), logs every run in order
+/// under `parent`, and returns one trial per candidate.
+pub(super) fn train_trials(
+    at: &Where<'_>,
+    log: &mut ExperimentLog,
+    step: &str,
+    varied: &str,
+    candidates: &[&Candidate],
+    parent: Option<i64>,
+    seeds: &[u64],
+) -> Result<Vec<Trial>> {
+    let k = seeds.len();
+    let jobs: Vec<(usize, usize, TrainConfig)> = candidates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            seeds
+                .iter()
+                .enumerate()
+                .map(move |(j, &s)| (i, j, c.config.clone().with_seed(s)))
+        })
+        .collect();
+    let total = candidates.len();
+    let study_config = at.config;
+    let splits = at.splits;
+    let mut ids: Vec<Result<i64>> = Vec::new();
+    // Each finished run is logged (and saved, with an autosaving log) as soon as the runs
+    // before it are done, in order: a crash loses only the runs in progress.
+    let results = parallel_map_ordered(
+        jobs,
+        at.threads,
+        |(i, j, config)| {
+            let t0 = Instant::now();
+            let r = fit(splits, &config, &mut |_, _| {});
+            if let (Ok(f), 0) = (&r, j) {
+                let m = f.run.final_metrics();
+                say(
+                    study_config,
+                    &format!(
+                        "[{step}] {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s, seed {}{})",
+                        i + 1,
+                        candidates[i].label,
+                        Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
+                        Num(m.map_or(f64::NAN, |m| m.val_loss)),
+                        f.run.outcome,
+                        t0.elapsed().as_secs_f64(),
+                        config.seed,
+                        if k > 1 {
+                            format!(" of {k}")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                );
+            }
+            (i, r)
+        },
+        |_, (i, r)| {
+            if let Ok(fitted) = r {
+                let c = candidates[*i];
+                let mut entry = Entry::new(&fitted.run)
+                    .step(step)
+                    .notes(format!("{varied} = {}", c.label))
+                    .coupled(c.coupled);
+                if let Some(p) = parent {
+                    entry = entry.parent(p);
+                }
+                ids.push(log.add_entry(entry));
+            }
+        },
+    );
+    let mut ids = ids.into_iter();
+    let mut trials: Vec<Option<Trial>> = (0..total).map(|_| None).collect();
+    for (i, r) in results {
+        let fitted = r?;
+        let id = ids.next().unwrap_or(Ok(0))?;
+        let (acc, loss) = match fitted.run.final_metrics() {
+            Some(m) if !fitted.run.outcome.is_diverged() && m.val_loss.is_finite() => {
+                (m.val_accuracy, m.val_loss)
+            }
+            _ => (0.0, f64::INFINITY),
+        };
+        match &mut trials[i] {
+            Some(t) => {
+                t.acc.push(acc);
+                t.loss.push(loss);
+            }
+            None => {
+                trials[i] = Some(Trial {
+                    id,
+                    fitted,
+                    acc: vec![acc],
+                    loss: vec![loss],
+                })
+            }
+        }
+    }
+    debug_assert!(trials.iter().flatten().all(|t| t.acc.len() == k));
+    Ok(trials.into_iter().flatten().collect())
 }
 
 /// Prints a progress line where the study's settings say.
