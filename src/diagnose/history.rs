@@ -26,6 +26,8 @@ pub struct RunContext {
     pub batch_size: Option<usize>,
     /// Whether the training rows were shuffled every epoch.
     pub shuffled: Option<bool>,
+    /// Number of hidden layers: dropout between hidden layers needs two.
+    pub hidden_layers: Option<usize>,
 }
 
 #[cfg(test)]
@@ -102,6 +104,7 @@ impl History {
                 diverged_at_step,
                 batch_size: Some(run.config.effective_batch()),
                 shuffled: Some(run.config.shuffle),
+                hidden_layers: Some(run.config.model.hidden.len()),
             },
         }
     }

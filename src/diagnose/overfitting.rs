@@ -132,7 +132,16 @@ fn action(h: &History, stop_epoch: Option<usize>, severity: Severity) -> String 
     }
     let dropout = h.context.dropout.unwrap_or(0.0);
     let decay = h.context.weight_decay.unwrap_or(0.0);
-    let regularise = if dropout <= 0.0 && decay <= 0.0 {
+    // Hidden dropout goes between hidden layers: with fewer than two it cannot be added.
+    let no_dropout = h.context.hidden_layers.is_some_and(|n| n < 2);
+    let regularise = if no_dropout {
+        let decay_option = if decay <= 0.0 {
+            format!("add weight decay {ADVISED_WEIGHT_DECAY}")
+        } else {
+            format!("raise weight decay to {}", lr(decay * WEIGHT_DECAY_RAISE))
+        };
+        format!("{decay_option} (dropout between hidden layers needs two of them)")
+    } else if dropout <= 0.0 && decay <= 0.0 {
         format!("add dropout {advised} or weight decay {ADVISED_WEIGHT_DECAY}")
     } else {
         let mut options = Vec::new();
@@ -206,6 +215,25 @@ mod tests {
             })
             .collect();
         History::new(train, val)
+    }
+
+    #[test]
+    fn a_one_layer_model_is_told_weight_decay_not_dropout_it_cannot_have() {
+        let h = rising_after_epoch_7().with_context(RunContext {
+            dropout: Some(0.0),
+            weight_decay: Some(0.0),
+            hidden_layers: Some(1),
+            ..RunContext::default()
+        });
+        let f = overfitting(&h).unwrap();
+        assert!(
+            f.action.starts_with(
+                "overfitting: add weight decay 1e-4 (dropout between hidden layers needs two of them)"
+            ),
+            "{}",
+            f.action
+        );
+        assert!(!f.action.contains("add dropout"), "{}", f.action);
     }
 
     #[test]

@@ -1,10 +1,14 @@
 //! Charts with the plotly crate, and the HTML that draws them without internet.
 
 use plotly::Plot;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 static CHART_COUNTER: AtomicU64 = AtomicU64::new(0);
-static PLOTLY_SENT: AtomicBool = AtomicBool::new(false);
+
+/// The process-wide mark that plotly.js was sent. It lives in the environment, not in a
+/// `static`: the evcxr kernel links tunelab into every cell's library, so each cell has its
+/// own copy of tunelab's statics, while the environment is shared by the whole kernel.
+const PLOTLY_SENT_VAR: &str = "TUNELAB_PLOTLY_JS_SENT";
 
 /// The plotly.js library as one inline `<script>` (about 4.6 MB; embedded in the crate, so
 /// nothing is fetched from a CDN).
@@ -25,16 +29,21 @@ pub(crate) fn plotly_script() -> String {
 /// The plotly.js script the first time it is asked for in this process (a notebook kernel),
 /// an empty string afterwards: later outputs in the same notebook reuse it.
 pub(crate) fn plotly_script_once() -> String {
-    if PLOTLY_SENT.swap(true, Ordering::SeqCst) {
-        String::new()
-    } else {
-        plotly_script()
+    if std::env::var_os(PLOTLY_SENT_VAR).is_some() {
+        return String::new();
     }
+    // SAFETY: called while a result is being displayed, on the thread that runs the notebook
+    // cell; tunelab starts no thread that reads the environment, and no training runs
+    // during display.
+    unsafe { std::env::set_var(PLOTLY_SENT_VAR, "1") };
+    plotly_script()
 }
 
-/// Forgets that plotly.js was sent (for a notebook whose outputs were cleared).
+/// Forgets that plotly.js was sent, so that the next chart carries it again: for a notebook
+/// whose outputs were cleared without restarting the kernel.
 pub fn reset_plotly_script() {
-    PLOTLY_SENT.store(false, Ordering::SeqCst);
+    // SAFETY: as in `plotly_script_once`.
+    unsafe { std::env::remove_var(PLOTLY_SENT_VAR) };
 }
 
 fn next_id() -> String {

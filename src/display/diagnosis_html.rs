@@ -1,7 +1,7 @@
 //! A diagnosis as HTML: one row per finding, coloured by severity.
 
 use super::evcxr::rich_display;
-use super::html::{Cell, table};
+use super::html::{Cell, severity_label, table};
 use crate::diagnose::Diagnosis;
 
 rich_display!(Diagnosis, "diagnosis", diagnosis_html, |_: &Diagnosis| None);
@@ -17,7 +17,7 @@ pub(super) fn diagnosis_html(d: &Diagnosis) -> String {
                 Some(sev),
                 vec![
                     Cell::Text(f.pattern.name().to_string()),
-                    Cell::Html(format!("<span class=\"sev-{sev}\">{sev}</span>")),
+                    Cell::Html(severity_label(sev)),
                     Cell::Text(f.evidence.clone()),
                     Cell::Text(f.action.clone()),
                 ],
@@ -46,7 +46,11 @@ mod tests {
                 "cut the LR 10x",
             ),
         ]);
-        let html = d.to_html();
+        let styled = d.to_html();
+        // The colours are inline styles, which JupyterLab keeps in an untrusted notebook.
+        assert!(styled.contains("<tr class=\"high\" style=\"background-color:#fdecea\">"));
+        assert!(styled.contains("style=\"color:#b71c1c;font-weight:600\">high</span>"));
+        let html = crate::display::html::without_styles(&styled);
         assert!(html.contains("<tr class=\"high\">") && html.contains("<tr class=\"low\">"));
         assert!(html.find("exploding").unwrap() < html.find("healthy").unwrap());
         assert!(html.contains("fine &lt;ok&gt;"));

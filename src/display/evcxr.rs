@@ -55,16 +55,73 @@ macro_rules! rich_display {
 }
 pub(super) use rich_display;
 
+/// Shows any `Debug` value as plain text when a notebook cell ends in it.
+///
+/// evcxr shows a cell's final value by first compiling `value.evcxr_display()` and, when
+/// that does not compile, compiling the cell a second time with `Debug` formatting. With this
+/// trait in scope (`use tunelab::*;`) the first attempt always compiles, so a cell that ends
+/// in a number or a `Vec` is compiled once, not twice. Types with their own
+/// `evcxr_display()` (every tunelab result) still use theirs: inherent methods come first.
+/// The unit value `()` shows nothing.
+pub trait ShowInNotebook {
+    /// Prints the value's `Debug` text in evcxr's plain-text block.
+    fn evcxr_display(&self);
+}
+
+impl<T: std::fmt::Debug + ?Sized> ShowInNotebook for T {
+    fn evcxr_display(&self) {
+        if let Some(block) = plain_block(self) {
+            println!("{block}");
+        }
+    }
+}
+
+/// The plain-text block for `value`, or `None` for the unit value.
+fn plain_block<T: std::fmt::Debug + ?Sized>(value: &T) -> Option<String> {
+    let text = format!("{value:?}");
+    (text != "()").then(|| format!("EVCXR_BEGIN_CONTENT text/plain\n{text}\nEVCXR_END_CONTENT"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_values_get_one_plain_block_and_unit_gets_none() {
+        assert_eq!(
+            plain_block(&42usize).as_deref(),
+            Some("EVCXR_BEGIN_CONTENT text/plain\n42\nEVCXR_END_CONTENT")
+        );
+        assert_eq!(
+            plain_block("a").as_deref(),
+            Some("EVCXR_BEGIN_CONTENT text/plain\n\"a\"\nEVCXR_END_CONTENT")
+        );
+        assert_eq!(plain_block(&()), None);
+    }
+
+    #[test]
+    fn plotly_js_is_sent_once_per_process_until_reset() {
+        use crate::display::chart::plotly_script_once;
+        crate::display::reset_plotly_script();
+        let first = plotly_script_once();
+        assert!(
+            first.len() > 1_000_000,
+            "plotly.js inline: {} bytes",
+            first.len()
+        );
+        assert_eq!(plotly_script_once(), "");
+        // The mark is in the environment, which every cell library of a kernel shares.
+        assert!(std::env::var_os("TUNELAB_PLOTLY_JS_SENT").is_some());
+        crate::display::reset_plotly_script();
+        assert_eq!(plotly_script_once().len(), first.len());
+    }
 
     #[test]
     fn emitted_blocks_follow_evcxr_convention() {
         let advice = crate::advise::batch_size_for(1000).unwrap();
         let html = advice.to_html();
         assert!(html.starts_with("<div class=\"tunelab\">"));
-        assert!(html.contains("<table>"));
+        assert!(html.contains("<table style="));
         let plot = crate::display::overlay_chart(&[], "val_loss", false);
         let blocks = evcxr_blocks(Some(&plot), &html, "plain", "<script>lib</script>");
         let mimes: Vec<&str> = blocks

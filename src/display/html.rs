@@ -29,6 +29,58 @@ const STYLE: &str = "<style>\
 .tunelab h3{margin:10px 0 4px 0;font-size:15px}.tunelab .muted{color:#666}\
 </style>";
 
+/// Inline styles: JupyterLab drops `<style>` elements from the output of an untrusted
+/// notebook (every downloaded one) but keeps `style` attributes, and its own stylesheet
+/// right-aligns table cells; so the look that matters (borders, alignment, severity colours)
+/// is carried on each element.
+const TEXT_CELL: &str = "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left";
+const NUM_CELL: &str = "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:right";
+const HEAD_CELL: &str = "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left;background-color:#f4f6f8;font-weight:600";
+const TABLE_STYLE: &str = "border-collapse:collapse;margin:6px 0";
+const CAPTION_STYLE: &str = "text-align:left;font-weight:600;padding:4px 0";
+
+/// The background of a table row of the given severity class (`high`, `medium`, `low`).
+fn row_background(class: &str) -> Option<&'static str> {
+    match class {
+        "high" => Some("#fdecea"),
+        "medium" => Some("#fff4e5"),
+        "low" => Some("#edf7ed"),
+        _ => None,
+    }
+}
+
+/// The text colour of a severity (`high`, `medium`, `low`), for labels and warnings.
+pub(crate) fn severity_color(severity: &str) -> &'static str {
+    match severity {
+        "high" => "#b71c1c",
+        "medium" => "#8a5300",
+        _ => "#1e6b24",
+    }
+}
+
+/// A severity label, coloured inline (it survives JupyterLab's sanitizer).
+pub(crate) fn severity_label(severity: &str) -> String {
+    format!(
+        "<span class=\"sev-{0}\" style=\"color:{1};font-weight:600\">{0}</span>",
+        escape(severity),
+        severity_color(severity)
+    )
+}
+
+/// `html` without its inline `style="..."` attributes (tests compare structure).
+#[cfg(test)]
+pub(crate) fn without_styles(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(" style=\"") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + " style=\"".len()..];
+        rest = after.find('"').map_or("", |j| &after[j + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Wraps a fragment in the tunelab container with its style.
 pub(crate) fn fragment(body: &str) -> String {
     format!("<div class=\"tunelab\">{STYLE}{body}</div>")
@@ -48,9 +100,12 @@ pub(crate) enum Cell {
 impl Cell {
     fn render(&self) -> String {
         match self {
-            Cell::Text(t) => format!("<td>{}</td>", escape(t)),
-            Cell::Num(v, d) => format!("<td class=\"num\">{}</td>", crate::fmt::fixed(*v, *d)),
-            Cell::Html(h) => format!("<td>{h}</td>"),
+            Cell::Text(t) => format!("<td style=\"{TEXT_CELL}\">{}</td>", escape(t)),
+            Cell::Num(v, d) => format!(
+                "<td class=\"num\" style=\"{NUM_CELL}\">{}</td>",
+                crate::fmt::fixed(*v, *d)
+            ),
+            Cell::Html(h) => format!("<td style=\"{TEXT_CELL}\">{h}</td>"),
         }
     }
 }
@@ -69,18 +124,27 @@ impl From<String> for Cell {
 
 /// An HTML table with a caption, headers and rows (each row may carry a CSS class).
 pub(crate) fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<Cell>)]) -> String {
-    let mut out = String::from("<table>");
+    let mut out = format!("<table style=\"{TABLE_STYLE}\">");
     if !caption.is_empty() {
-        out.push_str(&format!("<caption>{}</caption>", escape(caption)));
+        out.push_str(&format!(
+            "<caption style=\"{CAPTION_STYLE}\">{}</caption>",
+            escape(caption)
+        ));
     }
     out.push_str("<thead><tr>");
     for h in headers {
-        out.push_str(&format!("<th>{}</th>", escape(h)));
+        out.push_str(&format!("<th style=\"{HEAD_CELL}\">{}</th>", escape(h)));
     }
     out.push_str("</tr></thead><tbody>");
     for (class, cells) in rows {
         match class {
-            Some(c) => out.push_str(&format!("<tr class=\"{}\">", escape(c))),
+            Some(c) => match row_background(c) {
+                Some(bg) => out.push_str(&format!(
+                    "<tr class=\"{}\" style=\"background-color:{bg}\">",
+                    escape(c)
+                )),
+                None => out.push_str(&format!("<tr class=\"{}\">", escape(c))),
+            },
             None => out.push_str("<tr>"),
         }
         for c in cells {
@@ -185,6 +249,11 @@ mod tests {
                 vec![Cell::from("<script>"), Cell::Num(0.12345, 3)],
             )],
         );
+        // Alignment and severity colours are inline, where JupyterLab's sanitizer keeps them.
+        assert!(t.contains("<td class=\"num\" style=\"border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:right\">0.123</td>"));
+        assert!(t.contains("<tr class=\"high\" style=\"background-color:#fdecea\">"));
+        assert!(t.contains(&format!("<td style=\"{TEXT_CELL}\">&lt;script&gt;</td>")));
+        let t = without_styles(&t);
         assert!(t.contains("<caption>runs &lt;1&gt;</caption>"));
         assert!(t.contains("<td>&lt;script&gt;</td>"));
         assert!(!t.contains("<script>"));

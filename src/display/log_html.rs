@@ -46,12 +46,30 @@ fn log_chart(log: &ExperimentLog) -> Option<Plot> {
     let runs: Vec<(String, Vec<EpochRecord>)> = log
         .rows()
         .iter()
-        .filter_map(|r| {
-            log.curve(r.run_id)
-                .map(|c| (format!("run {} ({})", r.run_id, r.step), c.to_vec()))
-        })
+        .filter_map(|r| log.curve(r.run_id).map(|c| (run_label(r), c.to_vec())))
         .collect();
     Some(overlay_chart(&runs, "val_loss", true))
+}
+
+/// A chart legend entry that names what the run changed: `run 3: batch_size=32`, or the
+/// run's step (`run 1: baseline`) when it changed nothing from a parent.
+fn run_label(r: &RunRecord) -> String {
+    let changes: Vec<String> = r
+        .changed
+        .split(',')
+        .filter(|h| !h.is_empty())
+        .map(|h| match h {
+            "lr" => format!("lr={}", crate::fmt::short(r.lr)),
+            "weight_decay" => format!("weight_decay={}", crate::fmt::short(r.weight_decay)),
+            "dropout" => format!("dropout={}", crate::fmt::short(r.dropout)),
+            other => format!("{other}={}", r.hyperparameter(other).unwrap_or_default()),
+        })
+        .collect();
+    if changes.is_empty() {
+        format!("run {}: {}", r.run_id, r.step)
+    } else {
+        format!("run {}: {}", r.run_id, changes.join(", "))
+    }
 }
 
 /// The log's chart and runs table (also part of the study report).
@@ -85,6 +103,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn chart_legends_name_the_value_that_changed() {
+        let base = RunRecord {
+            run_id: 1,
+            step: "baseline".into(),
+            ..RunRecord::default()
+        };
+        assert_eq!(run_label(&base), "run 1: baseline");
+        let changed = RunRecord {
+            run_id: 3,
+            step: "manual".into(),
+            changed: "batch_size,lr".into(),
+            batch_size: 32,
+            lr: 0.0007071067811865475,
+            ..RunRecord::default()
+        };
+        assert_eq!(run_label(&changed), "run 3: batch_size=32, lr=7.071e-4");
+    }
+
+    #[test]
     fn log_html_escapes_user_notes() {
         let run = super::super::tiny_run();
         let mut log = ExperimentLog::new().quiet();
@@ -112,7 +149,7 @@ mod tests {
             ],
             differing: Vec::new(),
         };
-        let html = c.to_html();
+        let html = crate::display::html::without_styles(&c.to_html());
         assert!(html.contains("<tbody><tr><td class=\"num\">1</td>"));
         assert!(html.contains("<tr class=\"high\"><td class=\"num\">2</td>"));
         assert!(html.contains("<tr class=\"medium\"><td class=\"num\">3</td>"));

@@ -49,7 +49,7 @@ fn lr_finder_html(r: &LrFinderResult) -> String {
             escape(&r.recommendation.reason)
         ),
         None => format!(
-            "<p class=\"warn\"><b>Uncertain</b> — {}</p>",
+            "<p class=\"warn\" style=\"color:#8a5300\"><b>Uncertain</b> — {}</p>",
             escape(&r.recommendation.reason)
         ),
     };
@@ -88,7 +88,7 @@ fn lr_finder_html(r: &LrFinderResult) -> String {
         ));
     }
     out.push_str(&format!(
-        "<p class=\"muted\">{} learning rates, {:.2} s{}; model and optimizer state untouched.</p>",
+        "<p class=\"muted\" style=\"color:#666\">{} learning rates, {:.2} s{}; model and optimizer state untouched.</p>",
         r.lrs.len(),
         r.seconds,
         if r.stopped_early {

@@ -19,6 +19,7 @@ mod schema_table;
 mod study_html;
 
 pub use chart::reset_plotly_script;
+pub use evcxr::ShowInNotebook;
 pub use plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
 pub use study_html::study_report;
 

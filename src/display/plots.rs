@@ -3,28 +3,104 @@
 use crate::lr_finder::LrFinderResult;
 use crate::study::StepResult;
 use crate::train::{EpochRecord, Outcome, Run};
-use plotly::common::{Marker, MarkerSymbol, Mode, Title};
-use plotly::layout::{Axis, AxisType, Layout};
+use plotly::common::{Marker, MarkerSymbol, Mode, Orientation, Title};
+use plotly::layout::{Axis, AxisType, Layout, Legend, Margin};
 use plotly::{Plot, Scatter};
 
-fn layout(title: &str, x: &str, y: &str, log_x: bool, log_y: bool) -> Layout {
-    let mut x_axis = Axis::new().title(Title::with_text(x));
-    if log_x {
-        x_axis = x_axis.type_(AxisType::Log);
-    }
-    let mut y_axis = Axis::new().title(Title::with_text(y));
-    if log_y {
-        y_axis = y_axis.type_(AxisType::Log);
-    }
+/// At most this many tick labels on an epoch or step axis.
+const MAX_TICKS: usize = 10;
+
+/// A chart layout: the legend in a row under the plot (never over an axis), room for it.
+fn layout(title: &str, x_axis: Axis, y_axis: Axis) -> Layout {
     Layout::new()
         .title(Title::with_text(title))
         .x_axis(x_axis)
         .y_axis(y_axis)
-        .height(380)
+        .height(400)
+        .margin(Margin::new().bottom(110))
+        .legend(
+            Legend::new()
+                .orientation(Orientation::Horizontal)
+                .x(0.0)
+                .y(-0.22),
+        )
 }
 
-/// Training and validation loss per epoch; a diverged run gets a red cross where it blew up.
+/// A linear axis whose ticks are whole numbers (epochs, steps), at most [`MAX_TICKS`].
+fn count_axis(title: &str, largest: usize) -> Axis {
+    let step = largest.div_ceil(MAX_TICKS).max(1);
+    Axis::new()
+        .title(Title::with_text(title))
+        .tick0(if step == 1 { 1.0 } else { 0.0 })
+        .dtick(step as f64)
+}
+
+/// A linear value axis.
+fn value_axis(title: &str) -> Axis {
+    Axis::new().title(Title::with_text(title))
+}
+
+/// A log axis over `values` with ticks a class can read: powers of ten (`1e-4`, `0.01`, `1`)
+/// when the values span two decades or more, else the 1-2-5 steps between them.
+fn log_axis(title: &str, values: impl IntoIterator<Item = f64>) -> Axis {
+    let axis = Axis::new()
+        .title(Title::with_text(title))
+        .type_(AxisType::Log);
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0f64), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if lo > hi {
+        // No positive finite value: let plotly choose.
+        return axis;
+    }
+    let (ticks, labels) = log_ticks(lo, hi);
+    axis.tick_values(ticks).tick_text(labels)
+}
+
+/// Tick positions and labels for a log axis over `[lo, hi]` (both > 0).
+pub(crate) fn log_ticks(lo: f64, hi: f64) -> (Vec<f64>, Vec<String>) {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    let decades = (hi / lo).log10();
+    let mantissas: &[f64] = if decades >= 3.0 {
+        &[1.0]
+    } else if decades >= 1.5 {
+        &[1.0, 3.0]
+    } else {
+        &[1.0, 2.0, 5.0]
+    };
+    let mut ticks = Vec::new();
+    for k in first..=last {
+        for m in mantissas {
+            let v = m * 10f64.powi(k);
+            // Ticks just outside the data keep the ends labelled.
+            if v >= lo / 2.0 && v <= hi * 2.0 {
+                ticks.push(v);
+            }
+        }
+    }
+    let labels = ticks.iter().map(|v| tick_label(*v)).collect();
+    (ticks, labels)
+}
+
+/// `1e-3`, `0.01`, `0.2`, `1`, `50`, `1e5`: the shortest way people write a tick value.
+fn tick_label(v: f64) -> String {
+    if (0.01..1e4).contains(&v) {
+        crate::fmt::trim_zeros(&format!("{v:.2}"))
+    } else {
+        let s = format!("{v:.0e}");
+        s.replace("e0", "e").replace("e-0", "e-")
+    }
+}
+
+/// Training and validation loss per epoch. A diverged run is drawn per step on a log axis
+/// instead, so that the blow-up itself is visible, with a red cross where it blew up.
 pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
+    if let Outcome::Diverged { step, value } = run.outcome {
+        return diverged_chart(run, step, value);
+    }
     let epochs: Vec<usize> = run.epochs.iter().map(|e| e.epoch).collect();
     let mut plot = Plot::new();
     plot.add_trace(
@@ -33,26 +109,10 @@ pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
             .mode(Mode::LinesMarkers),
     );
     plot.add_trace(
-        Scatter::new(epochs, run.val_losses())
+        Scatter::new(epochs.clone(), run.val_losses())
             .name("val loss")
             .mode(Mode::LinesMarkers),
     );
-    if let Outcome::Diverged { step, value } = run.outcome {
-        let epoch = run.steps.last().map_or(1, |s| s.epoch);
-        let shown = run
-            .epochs
-            .iter()
-            .rev()
-            .map(|e| e.train_loss)
-            .find(|v| v.is_finite())
-            .unwrap_or(0.0);
-        plot.add_trace(
-            Scatter::new(vec![epoch], vec![shown])
-                .name(format!("diverged at step {step} (loss {value:.3e})"))
-                .mode(Mode::Markers)
-                .marker(Marker::new().symbol(MarkerSymbol::X).size(16).color("red")),
-        );
-    }
     if let Some(best) = run.best() {
         plot.add_trace(
             Scatter::new(vec![best.epoch], vec![best.val_loss])
@@ -67,13 +127,60 @@ pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
         );
     }
     let title = format!(
-        "{} lr={:.1e} batch={} ({})",
+        "{} lr={} batch={} ({})",
         run.config.optimizer,
-        run.config.lr(),
+        crate::fmt::short(run.config.lr()),
         run.config.batch_size,
         run.outcome
     );
-    plot.set_layout(layout(&title, "epoch", "cross-entropy loss", false, log_y));
+    let y_title = "cross-entropy loss";
+    let y = if log_y {
+        log_axis(
+            y_title,
+            run.train_losses().into_iter().chain(run.val_losses()),
+        )
+    } else {
+        value_axis(y_title)
+    };
+    let largest = epochs.last().copied().unwrap_or(1);
+    plot.set_layout(layout(&title, count_axis("epoch", largest), y));
+    plot
+}
+
+/// The loss of every step of a diverged run, on a log axis, and where it blew up.
+fn diverged_chart(run: &Run, step: usize, value: f64) -> Plot {
+    let steps: Vec<usize> = run.steps.iter().map(|s| s.step + 1).collect();
+    let losses: Vec<f64> = run.steps.iter().map(|s| s.loss).collect();
+    let mut plot = Plot::new();
+    plot.add_trace(
+        Scatter::new(steps.clone(), losses.clone())
+            .name("training loss per step")
+            .mode(Mode::LinesMarkers),
+    );
+    let shown = losses
+        .iter()
+        .rev()
+        .copied()
+        .find(|v| v.is_finite() && *v > 0.0)
+        .unwrap_or(1.0);
+    let at = steps.last().copied().unwrap_or(1);
+    plot.add_trace(
+        Scatter::new(vec![at], vec![shown])
+            .name(format!(
+                "diverged at step {step} (loss {})",
+                crate::fmt::short(value)
+            ))
+            .mode(Mode::Markers)
+            .marker(Marker::new().symbol(MarkerSymbol::X).size(16).color("red")),
+    );
+    let title = format!(
+        "{} lr={} batch={}: diverged at step {step}",
+        run.config.optimizer,
+        crate::fmt::short(run.config.lr()),
+        run.config.batch_size,
+    );
+    let y = log_axis("training loss (log)", losses.iter().copied());
+    plot.set_layout(layout(&title, count_axis("step", at), y));
     plot
 }
 
@@ -97,9 +204,9 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
         plot.add_trace(
             Scatter::new(vec![s.lr], vec![y])
                 .name(format!(
-                    "{} {:.1e}{}",
+                    "{} {}{}",
                     s.name,
-                    s.lr,
+                    crate::fmt::short(s.lr),
                     if recommended { " (recommended)" } else { "" }
                 ))
                 .mode(Mode::Markers)
@@ -115,7 +222,11 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
         );
     }
     let title = match r.recommendation.lr {
-        Some(lr) => format!("LR range test ({}): recommended {lr:.1e}", r.optimizer),
+        Some(lr) => format!(
+            "LR range test ({}): recommended {}",
+            r.optimizer,
+            crate::fmt::short(lr)
+        ),
         None => format!("LR range test ({}): uncertain", r.optimizer),
     };
     // Show the interesting part: from just below the lowest smoothed loss to a little above
@@ -126,17 +237,14 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
         .copied()
         .filter(|v| v.is_finite())
         .collect();
-    let mut l = layout(&title, "learning rate", "loss", true, false);
+    let mut y = value_axis("loss");
     if let (Some(first), Some(min)) = (finite.first(), finite.iter().copied().reduce(f64::min)) {
         let top = first.max(min) * 1.5;
         let bottom = (min - 0.1 * (top - min)).max(0.0);
-        l = l.y_axis(
-            Axis::new()
-                .title(Title::with_text("loss"))
-                .range(vec![bottom, top]),
-        );
+        y = y.range(vec![bottom, top]);
     }
-    plot.set_layout(l);
+    let x = log_axis("learning rate", r.lrs.iter().copied());
+    plot.set_layout(layout(&title, x, y));
     plot
 }
 
@@ -144,6 +252,8 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
 /// `train_acc`).
 pub fn overlay_chart(runs: &[(String, Vec<EpochRecord>)], metric: &str, log_y: bool) -> Plot {
     let mut plot = Plot::new();
+    let mut all = Vec::new();
+    let mut largest = 1;
     for (label, epochs) in runs {
         let y: Vec<f64> = epochs
             .iter()
@@ -155,44 +265,70 @@ pub fn overlay_chart(runs: &[(String, Vec<EpochRecord>)], metric: &str, log_y: b
             })
             .collect();
         let x: Vec<usize> = epochs.iter().map(|e| e.epoch).collect();
+        largest = largest.max(x.last().copied().unwrap_or(1));
+        all.extend(y.iter().copied());
         plot.add_trace(Scatter::new(x, y).name(label.as_str()).mode(Mode::Lines));
     }
+    let y = if log_y {
+        log_axis(metric, all)
+    } else {
+        value_axis(metric)
+    };
     plot.set_layout(layout(
         &format!("{metric} by run"),
-        "epoch",
-        metric,
-        false,
-        log_y,
+        count_axis("epoch", largest),
+        y,
     ));
     plot
 }
 
-/// Validation accuracy and loss of each value tried in a study step.
+/// Validation accuracy and loss of each value tried in a study step. Learning rates go on a
+/// log axis; other values ("64-32", "16 (lr 5e-3)") on a category axis, in the order tried.
 pub fn sweep_chart(step: &StepResult) -> Plot {
+    let numbers: Option<Vec<f64>> = (step.varied == "lr")
+        .then(|| step.values.iter().map(|v| v.parse::<f64>().ok()).collect())
+        .flatten();
     let mut plot = Plot::new();
-    plot.add_trace(
-        Scatter::new(step.values.clone(), step.val_accuracy.clone())
-            .name("val accuracy")
-            .mode(Mode::LinesMarkers),
-    );
-    plot.add_trace(
-        Scatter::new(step.values.clone(), step.val_loss.clone())
-            .name("val loss")
-            .mode(Mode::LinesMarkers)
-            .y_axis("y2"),
-    );
-    let l = layout(
-        &format!("{}: {} vs validation", step.name, step.varied),
-        &step.varied,
-        "val accuracy",
-        false,
-        false,
-    )
-    // Values are labels ("64-32", "16 (lr 5e-3)"): a category axis keeps them all, in order.
-    .x_axis(
-        Axis::new()
+    let acc_name = "val accuracy (left axis)";
+    let loss_name = "val loss (right axis)";
+    match &numbers {
+        Some(x) => {
+            plot.add_trace(
+                Scatter::new(x.clone(), step.val_accuracy.clone())
+                    .name(acc_name)
+                    .mode(Mode::LinesMarkers),
+            );
+            plot.add_trace(
+                Scatter::new(x.clone(), step.val_loss.clone())
+                    .name(loss_name)
+                    .mode(Mode::LinesMarkers)
+                    .y_axis("y2"),
+            );
+        }
+        None => {
+            plot.add_trace(
+                Scatter::new(step.values.clone(), step.val_accuracy.clone())
+                    .name(acc_name)
+                    .mode(Mode::LinesMarkers),
+            );
+            plot.add_trace(
+                Scatter::new(step.values.clone(), step.val_loss.clone())
+                    .name(loss_name)
+                    .mode(Mode::LinesMarkers)
+                    .y_axis("y2"),
+            );
+        }
+    }
+    let x = match &numbers {
+        Some(x) => log_axis("learning rate", x.iter().copied()),
+        None => Axis::new()
             .title(Title::with_text(step.varied.as_str()))
             .type_(AxisType::Category),
+    };
+    let l = layout(
+        &format!("{}: {} vs validation", step.name, step.varied),
+        x,
+        value_axis("val accuracy"),
     )
     .y_axis2(
         Axis::new()
@@ -229,6 +365,79 @@ mod tests {
         let json = sweep_chart(&step).to_json();
         assert!(json.contains("\"category\""), "{json}");
         assert!(json.contains("\"64-32\""));
+    }
+
+    #[test]
+    fn log_ticks_are_decades_over_wide_ranges_and_1_2_5_over_narrow_ones() {
+        let (ticks, labels) = log_ticks(1e-6, 1.0);
+        assert_eq!(labels, ["1e-6", "1e-5", "1e-4", "1e-3", "0.01", "0.1", "1"]);
+        assert_eq!(ticks.len(), labels.len());
+        let (_, labels) = log_ticks(0.07, 0.4);
+        assert_eq!(labels, ["0.05", "0.1", "0.2", "0.5"]);
+        // Never the minor digits ("2, 1, 9, 8") of plotly's own ticks.
+        assert!(labels.iter().all(|l| l.parse::<f64>().unwrap() >= 0.05));
+    }
+
+    #[test]
+    fn epoch_axes_tick_whole_numbers() {
+        let run = super::super::tiny_run();
+        let json = loss_chart(&run, true).to_json();
+        assert!(
+            json.contains("\"dtick\":1.0") || json.contains("\"dtick\":1"),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"tickvals\""),
+            "log y gets explicit ticks: {json}"
+        );
+        let axis = count_axis("epoch", 80);
+        let json = serde_json::to_string(&axis).unwrap();
+        assert!(json.contains("\"dtick\":8"), "{json}");
+    }
+
+    #[test]
+    fn a_diverged_run_is_drawn_per_step_on_a_log_axis() {
+        let mut run = super::super::tiny_run();
+        run.outcome = Outcome::Diverged {
+            step: 3,
+            value: f64::INFINITY,
+        };
+        let json = loss_chart(&run, false).to_json();
+        assert!(json.contains("training loss per step"), "{json}");
+        assert!(json.contains("\"log\""), "{json}");
+        assert!(json.contains("diverged at step 3"), "{json}");
+    }
+
+    #[test]
+    fn an_lr_sweep_is_on_a_log_axis() {
+        let step = StepResult {
+            name: "learning_rate".into(),
+            varied: "lr".into(),
+            values: vec!["1e-4".into(), "0.001".into(), "0.01".into()],
+            trial_ids: vec![1, 2, 3],
+            val_accuracy: vec![0.9, 0.95, 0.93],
+            val_loss: vec![0.3, 0.2, 0.25],
+            winner: "0.001".into(),
+            winner_id: 2,
+            why: String::new(),
+            decision: String::new(),
+            seeds: 3,
+            warnings: Vec::new(),
+            skipped: None,
+        };
+        let json = sweep_chart(&step).to_json();
+        assert!(
+            json.contains("\"log\"") && !json.contains("\"category\""),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"1e-3\"") || json.contains("\"1e-4\""),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"orientation\":\"h\""),
+            "legend under the plot: {json}"
+        );
     }
 
     #[test]

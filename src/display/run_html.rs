@@ -96,7 +96,7 @@ mod tests {
     #[test]
     fn run_html_has_the_chart_the_summary_and_every_epoch() {
         let run = super::super::tiny_run();
-        let html = run.to_html();
+        let html = crate::display::html::without_styles(&run.to_html());
         assert!(html.contains("train loss") && html.contains("val loss"));
         assert!(html.contains("tunelab-chart"));
         assert!(html.contains("<summary>2 epochs</summary>"));

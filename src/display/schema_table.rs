@@ -65,7 +65,11 @@ mod tests {
             timestamp: "2026-01-01T00:00:00Z".into(),
             ..RunRecord::default()
         };
-        let html = schema_table("runs", &RUNS, &[(Some("high"), &row)]);
+        let html = crate::display::html::without_styles(&schema_table(
+            "runs",
+            &RUNS,
+            &[(Some("high"), &row)],
+        ));
         let headers: Vec<&str> = html
             .split("<th>")
             .skip(1)
