@@ -7,6 +7,9 @@
 #    dependencies are reused between kernel starts, and dependencies optimised while the
 #    notebook cells themselves compile quickly;
 #  - Debian's mold linker when possible (cells link against burn and polars much faster);
+#  - when scripts/setup-libtorch.sh has run: the kernel builds tunelab with the flex and tch
+#    backends (scripts/kernel-backends), with libtorch found through the kernel's environment,
+#    so notebook 08 switches between ndarray, flex, libtorch CPU and CUDA with one line;
 #  - a warm-up that compiles tunelab and its dependencies into that cache, so a student's
 #    first notebook cell does not.
 # Usage: scripts/jupyter.sh            set up, then start JupyterLab
@@ -69,6 +72,26 @@ cat > "$EVCXR_CONFIG/init.evcxr" <<'EVCXR'
 :opt 0
 :preserve_vars_on_panic 1
 EVCXR
+
+# The backends: flex and libtorch when scripts/setup-libtorch.sh has installed libtorch (the
+# CUDA layout when it was run with --cuda). The list is written where the notebook test reads
+# which backends notebook 08 must show running.
+TORCH_ENV=""
+BACKENDS="ndarray"
+if [ -d "$TUNELAB_CACHE/torch-cuda" ]; then
+  TORCH_ENV=$(bash scripts/setup-libtorch.sh --cuda)
+elif [ -d "$TUNELAB_CACHE/torch-cpu" ]; then
+  TORCH_ENV=$(bash scripts/setup-libtorch.sh)
+fi
+if [ -n "$TORCH_ENV" ]; then
+  eval "$TORCH_ENV"
+  BACKENDS="ndarray flex tch"
+  echo ":dep tunelab_kernel_backends = { path = \"$REPO/scripts/kernel-backends\" }" >> "$EVCXR_CONFIG/init.evcxr"
+  echo "== the kernel builds tunelab with flex and libtorch ($LIBTORCH)"
+else
+  echo "== the kernel builds tunelab with ndarray only (run scripts/setup-libtorch.sh, then this script, for flex and libtorch)"
+fi
+echo "$BACKENDS" > "$EVCXR_HOME/backends"
 cat > "$EVCXR_CONFIG/evcxr.toml" <<TOML
 [evcxr]
 tmpdir = "$EVCXR_BUILD"
@@ -82,9 +105,11 @@ mkdir -p "$KDIR"
 # The compiled cells link the Rust standard library dynamically; evcxr's relative rpath to it
 # breaks when the build directory sits under $HOME beside ~/.rustup, so name it explicitly.
 RUST_LIBS="$(rustc --print sysroot)/lib/rustlib/$(rustc -vV | sed -n 's/^host: //p')/lib"
-"$VENV/bin/python" - "$KDIR/kernel.json" "$BIN/evcxr_jupyter" "$EVCXR_BUILD" "$EVCXR_CONFIG" "$RUST_LIBS" <<'PY'
+"$VENV/bin/python" - "$KDIR/kernel.json" "$BIN/evcxr_jupyter" "$EVCXR_BUILD" "$EVCXR_CONFIG" "$RUST_LIBS" "${LIBTORCH:-}" <<'PY'
 import json, os, sys
-path, exe, build, config, rust_libs = sys.argv[1:]
+path, exe, build, config, rust_libs, libtorch = sys.argv[1:]
+# With libtorch, the kernel's cargo builds tch against it and the cells load its libraries.
+libs = [rust_libs] + [p for p in os.environ.get("LD_LIBRARY_PATH", "").split(":") if p]
 spec = {
     "argv": [exe, "--control_file", "{connection_file}"],
     "display_name": "Rust (tunelab)",
@@ -94,9 +119,12 @@ spec = {
         "EVCXR_TMPDIR": build,
         "EVCXR_CONFIG_DIR": config,
         "PATH": os.path.dirname(exe) + ":" + os.path.expanduser("~/.cargo/bin") + ":" + os.environ.get("PATH", ""),
-        "LD_LIBRARY_PATH": rust_libs + ((":" + os.environ["LD_LIBRARY_PATH"]) if os.environ.get("LD_LIBRARY_PATH") else ""),
+        "LD_LIBRARY_PATH": ":".join(libs),
     },
 }
+if libtorch:
+    spec["env"]["LIBTORCH"] = libtorch
+    spec["env"]["LIBTORCH_CXX11_ABI"] = "1"
 json.dump(spec, open(path, "w"), indent=1)
 PY
 

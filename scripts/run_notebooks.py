@@ -6,8 +6,10 @@
 
 Fails (exit 1) on: a cell error, a panic (evcxr reports those as success, so stderr is
 searched for "panicked at"), a chart cell (tag "chart") without both the plotly figure and
-HTML, or an exported page where fewer charts drew than the notebook has chart cells
-(checked in headless Chromium with the network off)."""
+HTML, an executed notebook over MAX_NOTEBOOK_BYTES (plotly.js must be sent once per kernel,
+not per chart), notebook 08 not showing every backend the kernel was built with agreeing
+with ndarray (the list scripts/jupyter.sh writes), or an exported page where fewer charts
+drew than the notebook has chart cells (checked in headless Chromium with the network off)."""
 import json
 import os
 import pathlib
@@ -24,6 +26,22 @@ from nbclient.exceptions import CellExecutionError
 
 PLOTLY = "application/vnd.plotly.v1+json"
 CELL_TIMEOUT = 1800
+# plotly.js alone is 4.6 MB; a notebook that carries it once stays well under this.
+MAX_NOTEBOOK_BYTES = 6_000_000
+# The backends the kernel was built with (written by scripts/jupyter.sh), and the line
+# notebook 08 prints when a backend's run agrees with ndarray's.
+BACKENDS_FILE = pathlib.Path(os.environ.get("TUNELAB_CACHE", pathlib.Path.home() / ".cache/tunelab")) / "evcxr/backends"
+AGREES = {"flex": "flex: agrees with ndarray", "tch": "torch-cpu: agrees with ndarray"}
+
+
+def backend_problems(name, nb):
+    """Notebook 08 must run every backend the kernel has, and see it agree."""
+    if "backends" not in name or not BACKENDS_FILE.exists():
+        return []
+    text = "".join(cell_text(c) for c in nb.cells if c.cell_type == "code")
+    built = BACKENDS_FILE.read_text().split()
+    return [f"{name}: the kernel has {b} but the notebook does not show {AGREES[b]!r}"
+            for b in built if b in AGREES and AGREES[b] not in text]
 
 
 def execute(nb, cwd):
@@ -139,7 +157,11 @@ def main():
             failures.append(f"{name}: {str(e)[-3000:]}")
         seconds = time.time() - t0
         nbformat.write(nb, out / f"{name}.ipynb")
+        size = (out / f"{name}.ipynb").stat().st_size
         charts, problems = check_outputs(name, nb)
+        problems += backend_problems(name, nb)
+        if size > MAX_NOTEBOOK_BYTES:
+            problems.append(f"{name}: the executed notebook is {size / 1e6:.1f} MB, over {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB")
         failures += problems
         export_html(nb, out / f"{name}.html")
         bproblems, drawn = browser_check(out / f"{name}.html", out / f"{name}.png", charts)
@@ -148,7 +170,7 @@ def main():
         if not ok:
             failed.add(name)
         status = "ok" if ok else "FAILED"
-        summary.append(f"{name}: {status}, {seconds:.0f} s, {drawn}/{charts} charts drawn")
+        summary.append(f"{name}: {status}, {seconds:.0f} s, {drawn}/{charts} charts drawn, {size / 1e6:.1f} MB")
         print(summary[-1], flush=True)
     print("\n".join(failures) if failures else "all notebooks passed")
     print(f"notebooks: {len(books) - len(failed)} passed, {len(failed)} failed")
