@@ -7,12 +7,17 @@
 #  (c) the quick study's wall time;
 #  (d) parallel trials: 8 equal, independent trials on all cores vs one (and the whole quick
 #      study on all cores vs one, which also has sequential parts);
+#  (f) the scaling table: steps/s, GFLOP/s and % of the machine's measured f32 FMA peak of
+#      tunelab (default device, flex, libtorch CPU with TUNELAB_BENCH_TCH=1) and PyTorch eager
+#      (the better of 1 and all threads), batch {16, 64, 256, 1024} x hidden {128-64,
+#      512-512, 2048-2048}, on a synthetic table of 100k rows, 64 features, 10 classes
+#      (SCALE_ROUNDS rounds, default 3; TUNELAB_BENCH_SCALE=0 skips it);
 #  (e) the notebook, when scripts/jupyter.sh has set it up: a fresh kernel's first cell
 #      (`:dep`), the first cell that uses tunelab and warm cells, with the warm dependency
 #      cache; with TUNELAB_BENCH_NOTEBOOK_COLD=1 also with a cold one (compiles every
 #      dependency: about half an hour on 2 cores).
-# Ends with `ratio_vs_pytorch=X.XX` (tunelab-ndarray steps/s over PyTorch steps/s, PyTorch at
-# the better of 1 thread and all threads).
+# Ends with `ratio_vs_pytorch=X.XX` (tunelab's default device, steps/s over PyTorch steps/s,
+# PyTorch at the better of 1 thread and all threads).
 # Usage: scripts/bench.sh [ROUNDS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,13 +69,39 @@ for round in $(seq 1 "$ROUNDS"); do
   add nd_lr "$("$BENCH" lrfind | json seconds)"
   add flex_lr "$("$BENCH" lrfind --device flex | json seconds)"
   add pt_lr "$("$PY" benches/pytorch_baseline.py lrfind "$WORK/train.csv" --threads "$THREADS" | json seconds)"
-  add study "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study" --threads 0 >/dev/null 2>"$WORK/err"; } 2>&1; tail -n 1 "$WORK/err")"
-  add study1 "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study1" --threads 1 >/dev/null 2>"$WORK/err1"; } 2>&1; tail -n 1 "$WORK/err1")"
+  add study "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study" --overwrite --threads 0 >/dev/null 2>"$WORK/err"; } 2>&1; tail -n 1 "$WORK/err")"
+  add study1 "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study1" --overwrite --threads 1 >/dev/null 2>"$WORK/err1"; } 2>&1; tail -n 1 "$WORK/err1")"
   add trials "$("$BENCH" trials --trials 8 --threads "$THREADS" | json seconds)"
   add trials1 "$("$BENCH" trials --trials 8 --threads 1 | json seconds)"
 done
 GFLOPS=$("$BENCH" train | json gflops)
 FLEX_GFLOPS=$("$BENCH" train --device flex | json gflops)
+PEAK=$("$BENCH" peak | json gflops)
+PEAK_ISA=$("$BENCH" peak --threads 1 | json isa)
+
+# (f) The scaling table: one line of JSON per measurement, interleaved by round.
+SCALE="$WORK/scale.jsonl"
+: >"$SCALE"
+if [ "${TUNELAB_BENCH_SCALE:-1}" != 0 ]; then
+  for round in $(seq 1 "${SCALE_ROUNDS:-3}"); do
+    echo "== scaling table, round $round/${SCALE_ROUNDS:-3}" >&2
+    for hidden in 128,64 512,512 2048,2048; do
+      for batch in 16 64 256 1024; do
+        # The same number of steps everywhere: about 60 GFLOP of work, 10 to 600 steps.
+        steps=$(python3 -c "w=[64,*map(int,'$hidden'.split(',')),10]; p=sum(a*b+b for a,b in zip(w,w[1:])); print(int(min(600,max(10,60e9/(6*p*$batch)))))")
+        for dev in cpu flex; do
+          "$BENCH" scale --device "$dev" --batch "$batch" --hidden "$hidden" --steps "$steps" | tail -n 1 >>"$SCALE"
+        done
+        if [ -n "$TCH_BENCH" ]; then
+          TUNELAB_TORCH_THREADS="$THREADS" "$TCH_BENCH" scale --device torch-cpu --batch "$batch" --hidden "$hidden" --steps "$steps" | tail -n 1 >>"$SCALE"
+        fi
+        for t in 1 "$THREADS"; do
+          "$PY" benches/pytorch_baseline.py scale - --batch "$batch" --hidden "$hidden" --steps "$steps" --threads "$t" | tail -n 1 >>"$SCALE"
+        done
+      done
+    done
+  done
+fi
 
 # (e) The notebook, through the real kernel (set up by scripts/jupyter.sh).
 NB_WARM="" NB_COLD=""
@@ -88,10 +119,12 @@ else
   echo "== notebook: not set up (run scripts/jupyter.sh --setup), skipped" >&2
 fi
 
-python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" <<PY
+python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" "$PEAK" "$PEAK_ISA" "$SCALE" <<PY
 import json, statistics, sys
 threads, gflops, flex_gflops = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 notebooks = [json.loads(a) for a in sys.argv[4:6] if a.strip()]
+peak, peak_isa = float(sys.argv[6]), sys.argv[7]
+scale = [json.loads(l) for l in open(sys.argv[8]) if l.strip()]
 r = {k: [float(x) for x in v.split()] for k, v in {
     "nd_train": "${R[nd_train]}", "flex_train": "${R[flex_train]}", "pt_train": "${R[pt_train]}", "pt_train1": "${R[pt_train1]}",
     "tch_train": "${R[tch_train]:-}",
@@ -107,7 +140,7 @@ def row(name, key, unit):
     print(f"{name:<44} {m:>12.3f} {unit:<8} (min {min(v):.3f}, max {max(v):.3f}, n={len(v)})")
     return m
 print(f"benchmark: digits MLP 64-128-64-10, Adam 1e-3, batch 64, {threads} threads")
-nd = row("train: tunelab ndarray", "nd_train", "steps/s")
+nd = row("train: tunelab default device (ndarray)", "nd_train", "steps/s")
 fx = row("train: tunelab flex", "flex_train", "steps/s")
 pt_n = row(f"train: PyTorch eager, {threads} threads", "pt_train", "steps/s")
 pt_1 = row("train: PyTorch eager, 1 thread", "pt_train1", "steps/s")
@@ -120,15 +153,52 @@ s_all = row("quick study: all threads", "study", "s")
 s_one = row("quick study: one thread", "study1", "s")
 t_all = row(f"8 parallel trials: {threads} threads", "trials", "s")
 t_one = row("8 parallel trials: one thread", "trials1", "s")
-peak = 2 * 2 * 8 * 2.5 * int(threads)  # 2 FMA units x 8 f32 lanes x 2 flops x ~2.5 GHz per core
+print(f"{'machine f32 FMA peak (measured, ' + peak_isa + ')':<44} {peak:>12.1f} GFLOP/s  ({threads} threads)")
 for name, g in (("ndarray", gflops), ("flex", flex_gflops)):
-    print(f"{'tunelab ' + name + ' GFLOP/s (6 x params x samples/s)':<44} {g:>12.3f}          ({100 * g / peak:.1f}% of a ~{peak:.0f} GFLOP/s AVX2 peak)")
+    print(f"{'tunelab ' + name + ' GFLOP/s (6 x params x samples/s)':<44} {g:>12.3f}          ({100 * g / peak:.1f}% of peak)")
 if t_all and t_one:
     print(f"{'parallel trials speed-up (8 equal trials)':<44} {t_one / t_all:>12.2f} x")
 if s_all and s_one:
     print(f"{'quick study speed-up, all threads vs one':<44} {s_one / s_all:>12.2f} x")
 if fx and pt:
     print(f"{'flex over PyTorch eager':<44} {fx / pt:>12.2f} x")
+if scale:
+    engines = [("tunelab default (ndarray)", lambda r: r.get("device") == "cpu"),
+               ("tunelab flex", lambda r: r.get("device") == "flex"),
+               ("tunelab libtorch CPU", lambda r: r.get("device") == "torch-cpu"),
+               ("PyTorch eager", lambda r: r.get("device") == "pytorch-eager")]
+    print(f"scaling: MLP 64-W1-W2-10, Adam, synthetic table 100k rows x 64 features, 10 classes; "
+          f"steps/s median (GFLOP/s, % of the {peak:.0f} GFLOP/s peak); PyTorch: better of 1 and {threads} threads")
+    cells = [(h, b) for h in ("128,64", "512,512", "2048,2048") for b in (16, 64, 256, 1024)]
+    names = [n for n, pick in engines if any(pick(r) for r in scale)]
+    print(f"{'hidden':<10} {'batch':>5}  " + "  ".join(f"{n:>30}" for n in names) + f"  {'default/PyTorch':>15}")
+    crossover = {}
+    for h, b in cells:
+        out, best = [], {}
+        for n, pick in engines:
+            if n not in names:
+                continue
+            rs = [r for r in scale if pick(r) and r["hidden"] == h and r["batch"] == b]
+            if n == "PyTorch eager":  # the better thread count, by its median
+                by_t = {}
+                for r in rs:
+                    by_t.setdefault(r.get("threads"), []).append(r)
+                rs = max(by_t.values(), key=lambda v: statistics.median(x["steps_per_s"] for x in v), default=[])
+            if not rs:
+                out.append(f"{'-':>30}")
+                continue
+            sps = statistics.median(r["steps_per_s"] for r in rs)
+            g = statistics.median(r["gflops"] for r in rs)
+            best[n] = sps
+            out.append(f"{sps:>10.1f} ({g:>6.1f}, {100 * g / peak:>4.1f}%)".rjust(30))
+        d, p = best.get("tunelab default (ndarray)"), best.get("PyTorch eager")
+        ratio = d / p if d and p else float("nan")
+        if ratio < 1 and h not in crossover:
+            crossover[h] = b
+        print(f"{h:<10} {b:>5}  " + "  ".join(out) + f"  {ratio:>15.2f}")
+    for h in ("128,64", "512,512", "2048,2048"):
+        at = f"batch {crossover[h]}" if h in crossover else "(not in the table)"
+        print(f"{'PyTorch overtakes the default, hidden ' + h:<44} {at:>12}")
 if not notebooks:
     print(f"{'notebook':<44} {'(not set up)':>12}")
 for nb in notebooks:
@@ -139,5 +209,5 @@ for nb in notebooks:
     print(f"{'notebook, ' + c + ' cache: start to first answer':<44} {nb['first_answer_s']:>12.1f} s")
     print(f"{'notebook, ' + c + ' cache: warm cell':<44} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
     print(f"{'notebook, ' + c + ' cache: warm cell ending in a number':<44} {nb['plain_value_cell_median_s']:>12.2f} s        (evcxr compiles it twice)")
-print(f"ratio_vs_pytorch={nd / pt:.2f}")  # over the faster PyTorch setting
+print(f"ratio_vs_pytorch={nd / pt:.2f}")  # default device over the faster PyTorch setting
 PY

@@ -5,7 +5,7 @@
 //! Written on the `csv` crate rather than polars' reader because every error must name the
 //! line and the column of the bad cell, and both formats are small.
 
-use crate::error::{Error, Result};
+use crate::error::{Error, QUOTE_MAX, Result, cut};
 
 /// A column's cells as `(line number, value)`, `None` for an empty cell.
 pub(crate) type Cells = Vec<(u64, Option<f64>)>;
@@ -46,7 +46,10 @@ impl<'a> Table<'a> {
             if headers[..i].contains(h) {
                 return Err(Error::data(
                     source,
-                    format!("column '{h}' appears twice in the header: keep one"),
+                    format!(
+                        "column '{}' appears twice in the header: keep one (rename or drop the other)",
+                        cut(h, QUOTE_MAX)
+                    ),
                 ));
             }
         }
@@ -100,7 +103,7 @@ impl<'a> Table<'a> {
                 "missing column{} {} (the columns are: {}); expected {}",
                 if missing.len() > 1 { "s" } else { "" },
                 missing.join(", "),
-                self.headers.join(", "),
+                self.columns_text(),
                 self.expected
             ),
         ))
@@ -109,6 +112,24 @@ impl<'a> Table<'a> {
     /// The column names, in file order.
     pub(crate) fn headers(&self) -> &[String] {
         &self.headers
+    }
+
+    /// The column names as a comma-separated list, cut to a readable length for errors.
+    pub(crate) fn columns_text(&self) -> String {
+        cut(&self.headers.join(", "), QUOTE_MAX)
+    }
+
+    /// The line number of every row, in order.
+    pub(crate) fn line_numbers(&self) -> Vec<u64> {
+        self.rows.iter().map(|(line, _)| *line).collect()
+    }
+
+    /// The cells of column `col` as text, with their line numbers.
+    pub(crate) fn text_column(&self, col: usize) -> Vec<(u64, &str)> {
+        self.rows
+            .iter()
+            .map(|(line, record)| (*line, record.get(col).unwrap_or("")))
+            .collect()
     }
 
     /// The cells of column `col` as numbers, `None` for an empty cell. A cell that is not a
@@ -123,7 +144,10 @@ impl<'a> Table<'a> {
                 Some(cell.parse::<f64>().map_err(|_| {
                     Error::data(
                         self.source,
-                        format!("line {line}, {label}: '{cell}' is not a number{hint}"),
+                        format!(
+                            "line {line}, {label}: '{}' is not a number{hint}",
+                            cut(cell, QUOTE_MAX)
+                        ),
                     )
                 })?)
             };

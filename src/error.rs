@@ -30,6 +30,21 @@ pub enum Error {
         /// Typical values or how to fix it; may be empty.
         hint: String,
     },
+    /// A whole number so large that a size computed from it overflows (the epochs times the
+    /// steps per epoch, the batch times the accumulation, the input size times the first
+    /// layer). Both numbers are exact.
+    #[error("invalid {name} = {value}: must be at most {max} ({why})")]
+    TooLarge {
+        /// The setting's name, as in the config field (the CLI flag is the same with `-`
+        /// for `_`).
+        name: &'static str,
+        /// The value given.
+        value: u64,
+        /// The largest value that does not overflow, the other settings as they are.
+        max: u64,
+        /// What overflows.
+        why: String,
+    },
     /// A name (optimizer, activation, schedule, device, ...) that tunelab does not know.
     #[error("unknown {name} '{value}': use {known}")]
     UnknownName {
@@ -109,6 +124,25 @@ pub enum Error {
     /// The training backend failed (for example an out-of-memory error on a GPU).
     #[error("training backend failed: {0}")]
     Backend(String),
+    /// A model (or batch) whose training would need more memory than this machine has
+    /// available: refused before anything is allocated.
+    #[error(
+        "not enough memory: {what} needs about {}, but {} is available{}",
+        crate::fmt::bytes(*.needed),
+        crate::fmt::bytes(*.available),
+        hint_text(.advice)
+    )]
+    OutOfMemory {
+        /// What would have been allocated (the model's layers, optimizer and batch).
+        what: String,
+        /// Estimated bytes needed.
+        needed: u64,
+        /// Bytes available (the machine's available memory, or the fixed limit where it
+        /// cannot be read).
+        available: u64,
+        /// What would fit, and how to get there.
+        advice: String,
+    },
 }
 
 /// The values a hyperparameter may take, for [`Error::InvalidHyperparameter`].
@@ -170,6 +204,23 @@ pub(crate) fn hint_text(hint: &str) -> String {
         format!(" ({hint})")
     }
 }
+
+/// At most `max` characters of `text` (whitespace runs, line breaks included, read as one
+/// space), ending in `…` when cut: for quoting a user's file content or value inside a
+/// one-line error.
+pub(crate) fn cut(text: &str, max: usize) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        return flat;
+    }
+    let mut out: String = flat.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// How many characters of quoted content (a cell, a header, a list of columns) an error
+/// shows.
+pub(crate) const QUOTE_MAX: usize = 80;
 
 impl Error {
     /// Builds an [`Error::InvalidHyperparameter`]: `name` is `value`, which is not `valid`;
@@ -272,6 +323,12 @@ mod tests {
         );
         assert!(!Valid::Open(0.0, 1.0).contains(0.0) && !Valid::Below(0.9).contains(0.9));
         let err = Error::check("lr", 0.0, Valid::Positive, "e.g. 1e-3").unwrap_err();
+        assert_eq!(cut("short", 80), "short");
+        let long = "x".repeat(4600);
+        let c = cut(&long, QUOTE_MAX);
+        assert_eq!(c.chars().count(), QUOTE_MAX);
+        assert!(c.ends_with('…'));
+        assert_eq!(cut("a\nb\r\n  c", 80), "a b c");
         assert_eq!(
             err.to_string(),
             "invalid lr = 0: must be a finite number > 0 (e.g. 1e-3)"

@@ -52,6 +52,7 @@ fn log_schema_has_every_column_with_its_type() {
         let dtype = df.column(name).unwrap().dtype().clone();
         let want = match *ty {
             "i64" => DataType::Int64,
+            "u64" => DataType::UInt64,
             "f64" => DataType::Float64,
             _ => DataType::String,
         };
@@ -372,7 +373,7 @@ fn config_of(row: &RunRecord) -> TrainConfig {
         .with_dropout(row.dropout)
         .with_weight_decay(row.weight_decay)
         .with_epochs(row.epochs as usize)
-        .with_seed(row.seed as u64)
+        .with_seed(row.seed)
 }
 
 /// Trains the configuration of a logged run again, checks it is the same run, and returns

@@ -14,11 +14,14 @@ pub const F32_BYTES: usize = 4;
 /// Values of optimizer state kept per parameter: Adam and AdamW keep two moments, SGD with
 /// momentum and RMSprop one running average, plain SGD nothing.
 pub const OPTIMIZER_STATE_SLOTS: [(OptimizerKind, usize); 5] = [
-    (OptimizerKind::Adam, 2),
-    (OptimizerKind::AdamW, 2),
-    (OptimizerKind::Sgd, 0),
-    (OptimizerKind::SgdMomentum, 1),
-    (OptimizerKind::RmsProp, 1),
+    (OptimizerKind::Adam, OptimizerKind::Adam.state_slots()),
+    (OptimizerKind::AdamW, OptimizerKind::AdamW.state_slots()),
+    (OptimizerKind::Sgd, OptimizerKind::Sgd.state_slots()),
+    (
+        OptimizerKind::SgdMomentum,
+        OptimizerKind::SgdMomentum.state_slots(),
+    ),
+    (OptimizerKind::RmsProp, OptimizerKind::RmsProp.state_slots()),
 ];
 
 /// Activations are kept twice: the forward values (needed by backward) and their gradients.
@@ -26,10 +29,7 @@ pub const ACTIVATION_COPIES: usize = 2;
 
 /// Values of state per parameter that `optimizer` keeps (see [`OPTIMIZER_STATE_SLOTS`]).
 pub fn optimizer_slots(optimizer: OptimizerKind) -> usize {
-    OPTIMIZER_STATE_SLOTS
-        .iter()
-        .find(|(kind, _)| *kind == optimizer)
-        .map_or(2, |(_, slots)| *slots)
+    optimizer.state_slots()
 }
 
 /// Estimated training memory of an MLP, part by part (tensors only: the framework, the
@@ -325,6 +325,24 @@ mod tests {
             .unwrap(),
             726
         );
+    }
+
+    #[test]
+    fn the_memory_guard_counts_what_the_estimate_counts() {
+        let big = ModelConfig::default()
+            .with_hidden(vec![65_536, 65_536])
+            .for_data(64, 10);
+        for model in [digits_mlp(), big] {
+            for o in OptimizerKind::ALL {
+                for batch in [1, 64, 1000] {
+                    assert_eq!(
+                        model.training_bytes(optimizer_slots(o), batch),
+                        memory_estimate(&model, o, batch, F32_BYTES).total_bytes,
+                        "{o} {batch}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

@@ -30,6 +30,18 @@ pub(crate) fn positive_usize(s: &str) -> std::result::Result<usize, String> {
     }
 }
 
+/// Whether two paths name the same file (resolving `.`, `..` and links where the file exists).
+pub(crate) fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    let resolve = |p: &std::path::Path| {
+        std::fs::canonicalize(p).unwrap_or_else(|_| {
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
+        })
+    };
+    resolve(a) == resolve(b)
+}
+
 /// Hidden layer widths on the command line: `128,64`, or `linear` for none.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Hidden(pub Vec<usize>);

@@ -16,26 +16,35 @@ pub(crate) struct LogArgs {
 #[derive(Debug, Clone, Subcommand)]
 enum LogAction {
     /// Every run as a table.
+    #[command(allow_negative_numbers = true)]
     Show {
-        /// experiments.parquet, or the directory holding it.
+        /// experiments.parquet (or experiments.csv), or the folder holding it.
         file: PathBuf,
     },
     /// The best run.
+    #[command(allow_negative_numbers = true)]
     Best {
-        /// experiments.parquet, or the directory holding it.
+        /// experiments.parquet (or experiments.csv), or the folder holding it.
         file: PathBuf,
         /// val_accuracy, val_loss or train_loss.
         #[arg(long, default_value = "val_accuracy")]
         metric: String,
     },
     /// Runs side by side, with what differs.
+    #[command(allow_negative_numbers = true)]
     Compare {
-        /// experiments.parquet, or the directory holding it.
+        /// experiments.parquet (or experiments.csv), or the folder holding it.
         file: PathBuf,
-        /// Run ids.
-        #[arg(required = true, num_args = 2..)]
+        /// Two or more run ids (the `id` column of `log show`).
+        #[arg(required = true, num_args = 2.., value_name = "RUN_ID", value_parser = run_id)]
         ids: Vec<i64>,
     },
+}
+
+/// Parses a run id.
+fn run_id(s: &str) -> std::result::Result<i64, String> {
+    s.parse()
+        .map_err(|_| "run ids are whole numbers, as in the id column of `log show`".into())
 }
 
 pub(super) fn run(args: LogArgs) -> Result<()> {

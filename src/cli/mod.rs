@@ -69,12 +69,7 @@ pub fn main() -> i32 {
                     0
                 };
             }
-            let text = err.to_string();
-            let line = text
-                .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: bad arguments");
-            eprintln!("{line}");
+            eprintln!("{}", clap_line(&err.to_string()));
             return EXIT_USAGE;
         }
     };
@@ -95,6 +90,24 @@ pub fn main() -> i32 {
     }
 }
 
+/// The longest error line printed; longer ones are cut with `…` (the parts quoted from
+/// files are cut shorter where they are made).
+const LINE_MAX: usize = 500;
+
+/// clap's message on one line: its first line, and when that ends with a colon (a list of
+/// missing arguments follows), the items of the list; without the usage and tips.
+fn clap_line(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: bad arguments");
+    let mut line = first.to_string();
+    if first.ends_with(':') {
+        let items: Vec<&str> = lines.take_while(|l| !l.starts_with("Usage:")).collect();
+        line.push(' ');
+        line.push_str(&items.join(", "));
+    }
+    crate::error::cut(&line, LINE_MAX)
+}
+
 fn one_line(err: &Error) -> String {
     let text = match err {
         Error::InvalidHyperparameter {
@@ -107,12 +120,21 @@ fn one_line(err: &Error) -> String {
             flag(name),
             crate::error::hint_text(hint)
         ),
+        Error::TooLarge {
+            name,
+            value,
+            max,
+            why,
+        } => format!(
+            "invalid value '{value}' for {}: must be at most {max} ({why})",
+            flag(name)
+        ),
         Error::UnknownName { name, value, known } => {
             format!("invalid value '{value}' for {}: use {known}", flag(name))
         }
         other => other.to_string(),
     };
-    text.replace('\n', " ")
+    crate::error::cut(&text, LINE_MAX)
 }
 
 /// The flag of a config field: `batch_size` is `--batch-size`.
@@ -123,13 +145,15 @@ fn flag(name: &str) -> String {
 fn exit_code(err: &Error) -> i32 {
     match err {
         Error::InvalidHyperparameter { .. }
+        | Error::TooLarge { .. }
         | Error::UnknownName { .. }
         | Error::UnknownRun { .. }
         | Error::UnknownDataset { .. }
         | Error::Data { .. }
         | Error::File { .. }
         | Error::ShapeMismatch { .. }
-        | Error::DeviceUnavailable { .. } => EXIT_USAGE,
+        | Error::DeviceUnavailable { .. }
+        | Error::OutOfMemory { .. } => EXIT_USAGE,
         Error::Io { .. } => EXIT_USAGE,
         _ => EXIT_FAILURE,
     }

@@ -1,6 +1,6 @@
 //! `tunelab train`.
 
-use super::args::{ConfigArgs, DataArgs};
+use super::args::{ConfigArgs, DataArgs, same_file};
 use crate::diagnose::Diagnose;
 use crate::error::Result;
 use crate::fmt::Num;
@@ -58,18 +58,6 @@ impl TrainArgs {
         }
         Ok(config)
     }
-}
-
-/// Whether two paths name the same file (resolving `.`, `..` and links where the file exists).
-fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
-    let resolve = |p: &std::path::Path| {
-        std::fs::canonicalize(p).unwrap_or_else(|_| {
-            std::env::current_dir()
-                .map(|d| d.join(p))
-                .unwrap_or_else(|_| p.to_path_buf())
-        })
-    };
-    resolve(a) == resolve(b)
 }
 
 pub(super) fn run(args: TrainArgs) -> Result<()> {

@@ -1,13 +1,15 @@
 //! `tunelab tune`: the whole study, with its files.
 
-use super::args::DataArgs;
-use crate::error::Result;
+use super::args::{DataArgs, same_file};
+use crate::error::{Error, Result};
 use crate::fsutil;
-use crate::log::{ExperimentLog, Metric};
+use crate::log::{
+    CURVES_FILE, ExperimentLog, Metric, REPORT_FILE, RUNS_CSV_FILE, RUNS_FILE, study_files_in,
+};
 use crate::study::{Budget, StudyConfig, run_study};
 use crate::train::DeviceSpec;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `tunelab tune`.
 #[derive(Debug, Clone, Args)]
@@ -17,9 +19,15 @@ pub(crate) struct TuneArgs {
     /// quick (a minute or so) or full.
     #[arg(long, default_value = "quick", value_parser = parse_budget)]
     budget: Budget,
-    /// Directory for experiments.parquet, experiments.csv, curves.parquet and report.html.
+    /// Folder for experiments.parquet, experiments.csv, curves.parquet and report.html
+    /// (created if missing). A folder that holds an earlier study is refused unless
+    /// --overwrite is given.
     #[arg(long, default_value = "tunelab-out")]
     out: PathBuf,
+    /// Replace the earlier study in the --out folder. It stays complete until the new study
+    /// has finished; then its files are all replaced together.
+    #[arg(long)]
+    overwrite: bool,
     /// Seed of the split, initialisations and batch order.
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).seed)]
     seed: u64,
@@ -56,7 +64,52 @@ fn parse_budget(s: &str) -> std::result::Result<Budget, String> {
     s.parse().map_err(|_| "must be quick or full".into())
 }
 
+/// Checks that `--out` can take the study: a folder (or a path to create one at) that holds
+/// no earlier study unless `overwrite`. Completes an interrupted save of the folder first.
+fn check_out(out: &Path, overwrite: bool) -> Result<()> {
+    if out.exists() && !out.is_dir() {
+        return Err(Error::data(
+            "--out",
+            format!(
+                "{} is a file, and --out needs a folder: give a folder name (it is created if missing)",
+                out.display()
+            ),
+        ));
+    }
+    if !out.is_dir() {
+        return Ok(());
+    }
+    fsutil::finish_replace(out)?;
+    let earlier = study_files_in(out);
+    if !earlier.is_empty() && !overwrite {
+        return Err(Error::data(
+            "--out",
+            format!(
+                "the folder {} holds an earlier study ({}): pass --overwrite to replace it, or give another --out folder",
+                out.display(),
+                earlier.join(", ")
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn run(args: TuneArgs) -> Result<()> {
+    // The study's files must never replace the data it learns from.
+    let data_path = Path::new(&args.data.data);
+    for name in [RUNS_FILE, CURVES_FILE, RUNS_CSV_FILE, REPORT_FILE] {
+        if data_path.is_file() && same_file(data_path, &args.out.join(name)) {
+            return Err(Error::data(
+                "--data",
+                format!(
+                    "{} is a file the study writes into --out {}: writing the study would destroy the data; give another --out folder",
+                    data_path.display(),
+                    args.out.display()
+                ),
+            ));
+        }
+    }
+    check_out(&args.out, args.overwrite)?;
     let mut data = args.data.clone();
     data.split_seed = args.seed;
     let splits = data.load()?;
@@ -71,11 +124,14 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
         config = config.with_seeds(seeds);
     }
     config.progress_to_stderr = args.json;
-    let log = ExperimentLog::with_autosave(&args.out).quiet();
+    // The runs are saved as they finish under staged names, beside the earlier study; the
+    // new files replace the earlier ones together at the end.
+    let log = ExperimentLog::with_staged_autosave(&args.out).quiet();
     let result = run_study(&splits, &config, log)?;
-    result.log.save(&args.out)?;
     let report = crate::display::study_report(&result);
-    fsutil::write_atomic(args.out.join("report.html"), report.as_bytes())?;
+    result
+        .log
+        .save_with(&args.out, &[(REPORT_FILE, report.as_bytes())])?;
     if args.json {
         println!("{}", result.summary_json());
     } else {

@@ -172,31 +172,16 @@ impl std::fmt::Display for Dataset {
     }
 }
 
-/// Turns raw target values (already parsed as numbers) into class ids 0..k-1, checking that
-/// they are whole numbers. Class names are the distinct values in ascending order.
-pub(crate) fn encode_targets(
-    source: &str,
-    column: &str,
-    values: &[f64],
-) -> Result<(Vec<usize>, Vec<String>)> {
-    let mut distinct: Vec<i64> = Vec::new();
-    for (row, &v) in values.iter().enumerate() {
-        if !v.is_finite() || v.fract() != 0.0 {
-            return Err(Error::data(
-                source,
-                format!(
-                    "target column '{column}' has value {v} in row {row}: class labels must be whole numbers"
-                ),
-            ));
-        }
-        distinct.push(v as i64);
-    }
+/// Turns class ids into class indices 0..k-1. Class names are the distinct ids in
+/// ascending order.
+pub(crate) fn encode_targets(ids: &[u64]) -> (Vec<usize>, Vec<String>) {
+    let mut distinct: Vec<u64> = ids.to_vec();
     distinct.sort_unstable();
     distinct.dedup();
-    let labels = values
+    let labels = ids
         .iter()
-        .map(|&v| distinct.binary_search(&(v as i64)).unwrap_or(0))
+        .map(|v| distinct.binary_search(v).unwrap_or(0))
         .collect();
     let names = distinct.iter().map(|v| v.to_string()).collect();
-    Ok((labels, names))
+    (labels, names)
 }

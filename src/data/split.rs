@@ -158,11 +158,7 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
             .filter(|&i| data.labels[i] == class)
             .collect();
         rng.shuffle(&mut rows);
-        let n = rows.len();
-        let n_test = (n as f64 * config.test_fraction).round() as usize;
-        let n_val = (n as f64 * config.val_fraction).round() as usize;
-        let n_test = n_test.min(n);
-        let n_val = n_val.min(n - n_test);
+        let (n_test, n_val, _) = part_sizes(rows.len(), config);
         test.extend_from_slice(&rows[..n_test]);
         val.extend_from_slice(&rows[n_test..n_test + n_val]);
         train.extend_from_slice(&rows[n_test + n_val..]);
@@ -170,14 +166,20 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
     for part in [&mut train, &mut val, &mut test] {
         rng.shuffle(part);
     }
-    if train.is_empty() || val.is_empty() {
+    if train.is_empty() || val.is_empty() || (config.test_fraction > 0.0 && test.is_empty()) {
+        let largest = data.class_counts().into_iter().max().unwrap_or(0);
         return Err(Error::data(
             &data.name,
             format!(
-                "{} samples are too few to split into train ({}) and validation ({}) parts",
+                "{} rows are too few for the split (validation {}, test {}): it gives train {}, validation {}, test {} rows; \
+                 every part needs a row, which takes at least {} rows of one class (the largest class here has {largest}): add rows",
                 data.n_samples(),
+                config.val_fraction,
+                config.test_fraction,
                 train.len(),
-                val.len()
+                val.len(),
+                test.len(),
+                rows_needed(config)
             ),
         ));
     }
@@ -195,6 +197,30 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
         splits.scaler = Some(scaler);
     }
     Ok(splits)
+}
+
+/// How many of a class's `n` rows go to test, validation and training.
+fn part_sizes(n: usize, config: &SplitConfig) -> (usize, usize, usize) {
+    let n_test = ((n as f64 * config.test_fraction).round() as usize).min(n);
+    let n_val = ((n as f64 * config.val_fraction).round() as usize).min(n - n_test);
+    (n_test, n_val, n - n_test - n_val)
+}
+
+/// The fewest rows of one class that give every part of the split at least one row.
+fn rows_needed(config: &SplitConfig) -> usize {
+    // A part gets a row once its share of the class rounds to 1 or more.
+    let smallest = if config.test_fraction > 0.0 {
+        config.val_fraction.min(config.test_fraction)
+    } else {
+        config.val_fraction
+    };
+    let from = ((0.5 / smallest).floor() as usize).max(1);
+    (from..from.saturating_add(1000))
+        .find(|&n| {
+            let (test, val, train) = part_sizes(n, config);
+            train > 0 && val > 0 && (test > 0 || config.test_fraction == 0.0)
+        })
+        .unwrap_or(from)
 }
 
 #[cfg(test)]
@@ -242,6 +268,38 @@ mod tests {
         assert!(
             val_mean.abs() > 1e-6,
             "val is scaled with train statistics, not its own"
+        );
+    }
+
+    #[test]
+    fn too_few_rows_are_refused_with_the_minimum_stated() {
+        let tiny = Dataset::new(
+            "tiny",
+            vec![1.0, 2.0, 3.0, 4.0],
+            vec![0, 0, 1, 1],
+            vec!["x".into()],
+            vec!["0".into(), "1".into()],
+        )
+        .unwrap();
+        let err = tiny.split(&SplitConfig::default()).unwrap_err().to_string();
+        assert!(
+            err.contains("4 rows are too few for the split")
+                && err.contains("at least 3 rows of one class (the largest class here has 2)"),
+            "{err}"
+        );
+        assert_eq!(rows_needed(&SplitConfig::default()), 3);
+        let three = Dataset::new(
+            "three",
+            (0..6).map(|v| v as f32).collect(),
+            vec![0, 0, 0, 1, 1, 1],
+            vec!["x".into()],
+            vec!["0".into(), "1".into()],
+        )
+        .unwrap();
+        let s = three.split(&SplitConfig::default()).unwrap();
+        assert_eq!(
+            (s.train.n_samples(), s.val.n_samples(), s.test.n_samples()),
+            (2, 2, 2)
         );
     }
 

@@ -55,14 +55,14 @@ mod tests {
     const GOOD: &str = "epoch,train_loss,val_loss,train_acc,val_acc,lr\n\
                         1,2.0,2.1,0.3,0.25,0.01\n\
                         2,nan,inf,0.5,0.45,0.01\n\
-                        3,-inf,NaN,0.6,0.55,0.005\n";
+                        3,inf,NaN,0.6,0.55,0.005\n";
 
     #[test]
     fn reads_a_good_file_with_non_finite_values() {
         let h = History::from_csv_str(GOOD, None).unwrap();
         assert_eq!(h.train_loss[0], 2.0);
         assert!(h.train_loss[1].is_nan());
-        assert_eq!(h.train_loss[2], f64::NEG_INFINITY);
+        assert_eq!(h.train_loss[2], f64::INFINITY);
         assert_eq!(h.val_loss[1], f64::INFINITY);
         assert!(h.val_loss[2].is_nan());
         assert_eq!(h.train_acc, Some(vec![0.3, 0.5, 0.6]));

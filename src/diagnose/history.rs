@@ -155,6 +155,15 @@ impl History {
         if !self.lr.is_empty() && self.lr.len() != n {
             return Err(length_mismatch("lr", self.lr.len(), n));
         }
+        // Cross-entropy is never negative (nan and inf stand for a diverged run).
+        for (name, values) in [
+            ("train_loss", &self.train_loss),
+            ("val_loss", &self.val_loss),
+        ] {
+            if let Some(&v) = values.iter().find(|v| **v < 0.0) {
+                Error::check(name, v, Valid::NonNegative, "a cross-entropy loss")?;
+            }
+        }
         self.validate_context()
     }
 
@@ -200,6 +209,18 @@ impl std::fmt::Display for History {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_losses_are_refused() {
+        let h = History::new(vec![2.0, -9.0], vec![2.1, 1.0]);
+        let err = h.validate().unwrap_err().to_string();
+        assert!(err.contains("train_loss"), "{err}");
+        assert!(
+            History::new(vec![2.0, f64::NAN], vec![2.1, f64::INFINITY])
+                .validate()
+                .is_ok()
+        );
+    }
     use crate::train::{EpochRecord, StepRecord, TrainConfig};
 
     fn epoch(epoch: usize, loss: (f64, f64), acc: (f64, f64)) -> EpochRecord {

@@ -26,7 +26,8 @@ pub enum Metric {
 pub struct ExperimentLog {
     rows: Vec<RunRecord>,
     curves: Vec<(i64, Vec<EpochRecord>)>,
-    autosave: Option<PathBuf>,
+    /// The folder saved to after every run, and whether under the staged names.
+    autosave: Option<(PathBuf, bool)>,
     quiet: bool,
 }
 
@@ -41,7 +42,19 @@ impl ExperimentLog {
     /// CSV export).
     pub fn with_autosave(dir: impl Into<PathBuf>) -> Self {
         ExperimentLog {
-            autosave: Some(dir.into()),
+            autosave: Some((dir.into(), false)),
+            ..Self::default()
+        }
+    }
+
+    /// An empty log that is saved to `dir` after every run under staged names
+    /// (`.experiments.parquet.partial`, `.curves.parquet.partial`), beside the files of an
+    /// earlier save, which stay as they are until [`save`](Self::save) or
+    /// [`save_with`](Self::save_with) replaces them all together. A crash loses at most the
+    /// runs in progress and never touches the earlier files.
+    pub fn with_staged_autosave(dir: impl Into<PathBuf>) -> Self {
+        ExperimentLog {
+            autosave: Some((dir.into(), true)),
             ..Self::default()
         }
     }
@@ -98,8 +111,8 @@ impl ExperimentLog {
         let id = row.run_id;
         self.curves.push((id, entry.run.epochs.clone()));
         self.rows.push(row);
-        if let Some(dir) = self.autosave.clone() {
-            self.save_tables(&dir)?;
+        if let Some((dir, staged)) = self.autosave.clone() {
+            self.save_tables(&dir, staged)?;
         }
         Ok(id)
     }

@@ -3,7 +3,7 @@
 
 use super::record::RunRecord;
 use super::schema::{CURVES, CurveRow, Field, RUNS, Table};
-use crate::error::{Error, Result};
+use crate::error::{Error, QUOTE_MAX, Result, cut};
 use crate::train::EpochRecord;
 use polars::prelude::*;
 
@@ -22,6 +22,9 @@ impl<R> Table<R> {
                     Field::MaybeInt(get, _) => {
                         Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
                     }
+                    Field::UInt(get, _) => {
+                        Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
+                    }
                     Field::Float(get, _) => {
                         Column::new(name, rows.iter().map(get).collect::<Vec<_>>())
                     }
@@ -35,7 +38,9 @@ impl<R> Table<R> {
             .map_err(|e| Error::table(format!("building the {} table", self.name), e))
     }
 
-    /// Rebuilds the rows from a DataFrame, checking every column's presence and type.
+    /// Rebuilds the rows from a DataFrame, checking every column's presence and type, and
+    /// that every column but the optional integers (a run's parent, its best epoch) has a
+    /// value in every row.
     pub(crate) fn rows_from(&self, df: &DataFrame, source: &str) -> Result<Vec<R>> {
         let reader = Reader { df, source };
         let mut rows: Vec<R> = (0..df.height()).map(|_| (self.blank)()).collect();
@@ -43,6 +48,7 @@ impl<R> Table<R> {
             match &c.field {
                 Field::Int(_, set) => put(&mut rows, reader.i64s(c.name)?, set),
                 Field::MaybeInt(_, set) => put(&mut rows, reader.opt_i64s(c.name)?, set),
+                Field::UInt(_, set) => put(&mut rows, reader.u64s(c.name)?, set),
                 Field::Float(_, set) => put(&mut rows, reader.f64s(c.name)?, set),
                 Field::Text(_, set) => put(&mut rows, reader.strs(c.name)?, set),
             }
@@ -105,14 +111,26 @@ struct Reader<'a> {
 }
 
 impl Reader<'_> {
-    fn column(&self, name: &str, expected: &DataType) -> Result<&Column> {
+    /// The column `name`, which must have type `expected` (or be all null, when `nullable`).
+    fn column(&self, name: &str, expected: &DataType, nullable: bool) -> Result<&Column> {
         let column = self.df.column(name).map_err(|_| {
             Error::file(
                 self.source,
-                format!("column '{name}' is missing: this is not a tunelab experiment log, or it is from another version"),
+                format!(
+                    "column '{name}' is missing (the columns are: {}): this is not a tunelab experiment log, or it is from another version",
+                    cut(&self.columns_text(), QUOTE_MAX)
+                ),
             )
         })?;
-        if column.dtype() != expected && !(column.dtype() == &DataType::Null) {
+        if column.dtype() == &DataType::Null && !nullable && self.df.height() > 0 {
+            return Err(Error::file(
+                self.source,
+                format!(
+                    "column '{name}' has no values (every row is null): this is not a tunelab experiment log, or it was edited"
+                ),
+            ));
+        }
+        if column.dtype() != expected && column.dtype() != &DataType::Null {
             return Err(Error::file(
                 self.source,
                 format!(
@@ -124,16 +142,41 @@ impl Reader<'_> {
         Ok(column)
     }
 
+    fn columns_text(&self) -> String {
+        self.df
+            .get_column_names()
+            .iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The error for a null in a column that needs a value in every row.
+    fn empty(&self, name: &str, row: usize) -> Error {
+        Error::file(
+            self.source,
+            format!(
+                "column '{name}' is empty in row {row}: every run needs a value (this is not a tunelab experiment log, or it was edited)"
+            ),
+        )
+    }
+
     fn f64s(&self, name: &str) -> Result<Vec<f64>> {
-        let c = self.column(name, &DataType::Float64)?;
+        let c = self.column(name, &DataType::Float64, false)?;
+        if c.dtype() == &DataType::Null {
+            return Ok(Vec::new());
+        }
         let ca = c
             .f64()
             .map_err(|e| Error::table(format!("reading '{name}'"), e))?;
-        Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        ca.iter()
+            .enumerate()
+            .map(|(row, v)| v.ok_or_else(|| self.empty(name, row)))
+            .collect()
     }
 
     fn opt_i64s(&self, name: &str) -> Result<Vec<Option<i64>>> {
-        let c = self.column(name, &DataType::Int64)?;
+        let c = self.column(name, &DataType::Int64, true)?;
         if c.dtype() == &DataType::Null {
             return Ok(vec![None; self.df.height()]);
         }
@@ -144,22 +187,43 @@ impl Reader<'_> {
     }
 
     fn i64s(&self, name: &str) -> Result<Vec<i64>> {
+        self.column(name, &DataType::Int64, false)?;
         self.opt_i64s(name)?
             .into_iter()
             .enumerate()
-            .map(|(row, v)| {
-                v.ok_or_else(|| {
-                    Error::file(
-                        self.source,
-                        format!("column '{name}' is empty in row {row}"),
-                    )
-                })
-            })
+            .map(|(row, v)| v.ok_or_else(|| self.empty(name, row)))
+            .collect()
+    }
+
+    /// An unsigned column; logs written before seeds were stored as `u64` hold them as `i64`
+    /// (the same 64 bits), which read back as the seed they were.
+    fn u64s(&self, name: &str) -> Result<Vec<u64>> {
+        let c = self
+            .df
+            .column(name)
+            .ok()
+            .filter(|c| c.dtype() == &DataType::Int64);
+        if c.is_some() {
+            return Ok(self.i64s(name)?.into_iter().map(|v| v as u64).collect());
+        }
+        let c = self.column(name, &DataType::UInt64, false)?;
+        if c.dtype() == &DataType::Null {
+            return Ok(Vec::new());
+        }
+        let ca = c
+            .u64()
+            .map_err(|e| Error::table(format!("reading '{name}'"), e))?;
+        ca.iter()
+            .enumerate()
+            .map(|(row, v)| v.ok_or_else(|| self.empty(name, row)))
             .collect()
     }
 
     fn strs(&self, name: &str) -> Result<Vec<String>> {
-        let c = self.column(name, &DataType::String)?;
+        let c = self.column(name, &DataType::String, false)?;
+        if c.dtype() == &DataType::Null {
+            return Ok(Vec::new());
+        }
         let ca = c
             .str()
             .map_err(|e| Error::table(format!("reading '{name}'"), e))?;
@@ -226,6 +290,7 @@ mod tests {
             .map(|(name, ty)| {
                 let dtype = match *ty {
                     "i64" => DataType::Int64,
+                    "u64" => DataType::UInt64,
                     "f64" => DataType::Float64,
                     _ => DataType::String,
                 };
@@ -273,6 +338,70 @@ mod tests {
         assert_eq!((back[1].0, back[1].1.len()), (2, 1));
         assert_eq!(back[0].1[1].val_loss, 0.6);
         assert!(back[0].1.iter().all(|e| e.seconds.is_nan()));
+    }
+
+    #[test]
+    fn seeds_keep_all_64_bits_and_old_logs_read_back_the_same_seed() {
+        let mut row = record(1, None);
+        row.seed = u64::MAX;
+        let df = runs_to_frame(std::slice::from_ref(&row)).unwrap();
+        assert_eq!(df.column("seed").unwrap().dtype(), &DataType::UInt64);
+        assert_eq!(runs_from_frame(&df, "new").unwrap()[0].seed, u64::MAX);
+        // Logs written before stored the seed's bits as i64: -1 was u64::MAX.
+        let mut old = df.drop("seed").unwrap();
+        old.with_column(Column::new("seed".into(), vec![-1i64]))
+            .unwrap();
+        assert_eq!(runs_from_frame(&old, "old").unwrap()[0].seed, u64::MAX);
+    }
+
+    #[test]
+    fn null_or_renamed_metric_columns_are_the_wrong_schema() {
+        let df = runs_to_frame(&[record(1, None), record(2, Some(1))]).unwrap();
+        for metric in ["val_loss", "val_accuracy", "train_loss"] {
+            let mut nulls = df.clone();
+            nulls
+                .with_column(Column::full_null(metric.into(), 2, &DataType::Null))
+                .unwrap();
+            let err = runs_from_frame(&nulls, "x.parquet")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&format!(
+                    "column '{metric}' has no values (every row is null)"
+                )),
+                "{err}"
+            );
+            let mut some_null = df.clone();
+            some_null
+                .with_column(Column::new(metric.into(), [Some(0.5), None]))
+                .unwrap();
+            let err = runs_from_frame(&some_null, "x.parquet")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&format!("column '{metric}' is empty in row 1")),
+                "{err}"
+            );
+            let mut renamed = df.clone();
+            renamed
+                .rename(metric, format!("{metric}_renamed").into())
+                .unwrap();
+            let err = runs_from_frame(&renamed, "x.parquet")
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains(&format!("column '{metric}' is missing")),
+                "{err}"
+            );
+        }
+        let mut no_parent = df.clone();
+        no_parent
+            .with_column(Column::full_null("parent_id".into(), 2, &DataType::Null))
+            .unwrap();
+        assert!(
+            runs_from_frame(&no_parent, "x").is_ok(),
+            "parent ids may be missing"
+        );
     }
 
     #[test]

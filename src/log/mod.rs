@@ -6,6 +6,7 @@
 //! CSV files and the HTML tables all follow it.
 
 mod comparison;
+mod csv_rows;
 mod entry;
 mod experiment_log;
 mod frame;
@@ -18,7 +19,9 @@ mod text;
 pub use comparison::Comparison;
 pub use entry::Entry;
 pub use experiment_log::{ExperimentLog, Metric};
-pub use persist::{CURVES_FILE, RUNS_CSV_FILE, RUNS_FILE, write_parquet};
+pub use persist::{
+    CURVES_FILE, REPORT_FILE, RUNS_CSV_FILE, RUNS_FILE, study_files_in, write_parquet,
+};
 pub use record::{HYPERPARAMETERS, RunRecord};
 pub use schema::{CURVE_COLUMNS, RUN_COLUMNS};
 pub(crate) use stats::welch_difference;

@@ -49,8 +49,8 @@ pub struct RunRecord {
     pub accumulate: i64,
     /// Schedule name (with `+es` when early stopping was on, `+warmupN` with warm-up).
     pub schedule: String,
-    /// Seed.
-    pub seed: i64,
+    /// Seed (every `u64`, stored as it is).
+    pub seed: u64,
     /// `completed`, `early_stopped` or `diverged`.
     pub outcome: String,
     /// Epoch with the lowest validation loss.
@@ -99,7 +99,7 @@ impl RunRecord {
             epochs: c.epochs as i64,
             accumulate: c.accumulate as i64,
             schedule,
-            seed: c.seed as i64,
+            seed: c.seed,
             outcome: run.outcome.name().into(),
             best_epoch: run.best_epoch.map(|e| e as i64),
             train_loss: fin.map_or(f64::NAN, |f| f.train_loss),

@@ -12,6 +12,8 @@ pub(crate) enum Field<R> {
     Int(fn(&R) -> i64, fn(&mut R, i64)),
     /// An integer that may be missing (`i64`, null when missing).
     MaybeInt(fn(&R) -> Option<i64>, fn(&mut R, Option<i64>)),
+    /// An unsigned integer that is always there (`u64`, for seeds, which use all 64 bits).
+    UInt(fn(&R) -> u64, fn(&mut R, u64)),
     /// A float (`f64`; a null reads back as NaN).
     Float(fn(&R) -> f64, fn(&mut R, f64)),
     /// Text (`str`; a null reads back as empty text).
@@ -19,10 +21,11 @@ pub(crate) enum Field<R> {
 }
 
 impl<R> Field<R> {
-    /// The type's name in [`RUN_COLUMNS`]: `i64`, `f64` or `str`.
+    /// The type's name in [`RUN_COLUMNS`]: `i64`, `u64`, `f64` or `str`.
     const fn type_name(&self) -> &'static str {
         match self {
             Field::Int(..) | Field::MaybeInt(..) => "i64",
+            Field::UInt(..) => "u64",
             Field::Float(..) => "f64",
             Field::Text(..) => "str",
         }
@@ -51,6 +54,8 @@ pub(crate) enum Html {
     Text(&'static str),
     /// A right-aligned number with this many decimals under this header.
     Number(&'static str, usize),
+    /// A right-aligned hyperparameter written as people write it (`3e-3`, `0`, `0.25`).
+    Short(&'static str),
 }
 
 /// One column of a table whose rows are `R`.
@@ -64,10 +69,15 @@ pub(crate) struct Column<R> {
 }
 
 impl<R> Column<R> {
-    /// The value of this column in `row`.
+    /// The value of this column in `row` (an unsigned integer above `i64::MAX` is shown as
+    /// a float: such columns, the seed, are hidden in the HTML tables).
     pub(crate) fn value<'a>(&self, row: &'a R) -> Value<'a> {
         match &self.field {
             Field::Int(get, _) => Value::Int(get(row)),
+            Field::UInt(get, _) => {
+                let v = get(row);
+                i64::try_from(v).map_or(Value::Float(v as f64), Value::Int)
+            }
             Field::MaybeInt(get, _) => Value::MaybeInt(get(row)),
             Field::Float(get, _) => Value::Float(get(row)),
             Field::Text(get, _) => Value::Text(get(row)),
@@ -128,6 +138,13 @@ macro_rules! column {
             html: $html,
         }
     };
+    ($field:ident $(of $path:ident)?: UInt, $html:expr) => {
+        Column {
+            name: stringify!($field),
+            field: Field::UInt(|r| r.$($path.)?$field, |r, v| r.$($path.)?$field = v),
+            html: $html,
+        }
+    };
     ($field:ident $(of $path:ident)?: Float, $html:expr) => {
         Column {
             name: stringify!($field),
@@ -156,15 +173,15 @@ pub(crate) const RUNS: Table<RunRecord> = Table {
         column!(timestamp: Text, Html::Hidden),
         column!(dataset: Text, Html::Hidden),
         column!(optimizer: Text, Html::Text("optimizer")),
-        column!(lr: Float, Html::Number("lr", 6)),
+        column!(lr: Float, Html::Short("lr")),
         column!(batch_size: Int, Html::Number("batch", 0)),
         column!(hidden: Text, Html::Text("hidden")),
-        column!(dropout: Float, Html::Number("dropout", 2)),
-        column!(weight_decay: Float, Html::Number("wd", 6)),
+        column!(dropout: Float, Html::Short("dropout")),
+        column!(weight_decay: Float, Html::Short("wd")),
         column!(epochs: Int, Html::Number("epochs", 0)),
         column!(accumulate: Int, Html::Hidden),
         column!(schedule: Text, Html::Text("schedule")),
-        column!(seed: Int, Html::Hidden),
+        column!(seed: UInt, Html::Hidden),
         column!(outcome: Text, Html::Text("outcome")),
         column!(best_epoch: MaybeInt, Html::Hidden),
         column!(train_loss: Float, Html::Hidden),
@@ -196,7 +213,7 @@ pub(crate) const CURVES: Table<CurveRow> = Table {
         column!(val_loss of epoch: Float, Html::Number("val_loss", 4)),
         column!(train_acc of epoch: Float, Html::Number("train_acc", 4)),
         column!(val_acc of epoch: Float, Html::Number("val_acc", 4)),
-        column!(lr of epoch: Float, Html::Number("lr", 6)),
+        column!(lr of epoch: Float, Html::Short("lr")),
     ],
 };
 
@@ -222,7 +239,7 @@ const fn names<R, const N: usize>(columns: &[Column<R>]) -> [&'static str; N] {
     out
 }
 
-/// Column names and types (`i64`, `f64`, `str`) of the runs table, in order.
+/// Column names and types (`i64`, `u64`, `f64`, `str`) of the runs table, in order.
 pub const RUN_COLUMNS: &[(&str, &str)] =
     &names_and_types::<RunRecord, { RUNS.columns.len() }>(RUNS.columns);
 
@@ -246,7 +263,7 @@ mod tests {
             runs.join(" "),
             "run_id:i64 parent_id:i64 step:str timestamp:str dataset:str optimizer:str lr:f64 \
              batch_size:i64 hidden:str dropout:f64 weight_decay:f64 epochs:i64 accumulate:i64 \
-             schedule:str seed:i64 outcome:str best_epoch:i64 train_loss:f64 val_loss:f64 \
+             schedule:str seed:u64 outcome:str best_epoch:i64 train_loss:f64 val_loss:f64 \
              val_accuracy:f64 wall_s:f64 notes:str changed:str warnings:str"
         );
         assert_eq!(
@@ -282,7 +299,7 @@ mod tests {
                 .iter()
                 .filter_map(|c| match c.html {
                     Html::Hidden => None,
-                    Html::Text(label) | Html::Number(label, _) => Some(label),
+                    Html::Text(label) | Html::Number(label, _) | Html::Short(label) => Some(label),
                 })
                 .collect();
             let (n, l) = (names.len(), labels.len());
@@ -313,7 +330,7 @@ mod tests {
             epochs: 5,
             accumulate: 2,
             schedule: "constant".into(),
-            seed: 9,
+            seed: u64::MAX,
             outcome: "completed".into(),
             best_epoch: Some(4),
             train_loss: 0.3,
@@ -330,6 +347,7 @@ mod tests {
             match &column.field {
                 Field::Int(get, set) => set(&mut copy, get(&row)),
                 Field::MaybeInt(get, set) => set(&mut copy, get(&row)),
+                Field::UInt(get, set) => set(&mut copy, get(&row)),
                 Field::Float(get, set) => set(&mut copy, get(&row)),
                 Field::Text(get, set) => set(&mut copy, get(&row).to_string()),
             }

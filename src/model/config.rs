@@ -154,12 +154,45 @@ impl MlpConfig {
             Valid::AtLeast(2.0),
             "classification needs at least 2 classes",
         )?;
-        self.model.validate()
+        self.model.validate()?;
+        self.check_param_count()
     }
 
-    /// Number of trainable parameters (weights and biases).
+    /// Number of trainable parameters (weights and biases); `usize::MAX` for a model whose
+    /// count does not fit (which [`validate`](Self::validate) refuses).
     pub fn num_params(&self) -> usize {
-        self.widths().windows(2).map(|w| w[0] * w[1] + w[1]).sum()
+        params_of(&self.widths()).unwrap_or(usize::MAX)
+    }
+
+    /// Refuses input or output sizes for which the parameter count overflows, naming the
+    /// largest size that fits with the other layers.
+    fn check_param_count(&self) -> Result<()> {
+        if params_of(&self.widths()).is_some() {
+            return Ok(());
+        }
+        let hidden = &self.model.hidden;
+        let first = hidden.first().copied().unwrap_or(self.output);
+        let with = |input: usize, output: usize| {
+            let mut widths = vec![input];
+            widths.extend_from_slice(hidden);
+            widths.push(output);
+            params_of(&widths)
+        };
+        // The hidden layers alone always fit (at most 32 layers of 65,536), so the input or
+        // the output is what overflows: the output when even one input does.
+        let (name, value, per_unit, rest) = if with(1, self.output).is_none() {
+            let last = hidden.last().copied().unwrap_or(1);
+            ("output", self.output, last + 1, with(1, 0))
+        } else {
+            ("input", self.input, first, with(0, self.output))
+        };
+        let max = (usize::MAX - rest.unwrap_or(0)) / per_unit.max(1);
+        Err(Error::TooLarge {
+            name,
+            value: value as u64,
+            max: max as u64,
+            why: "with these layers a larger size overflows the 64-bit parameter count".into(),
+        })
     }
 
     /// Layer widths from input to output.
@@ -173,8 +206,13 @@ impl MlpConfig {
     /// Builds the model on `device` with weights drawn from a seeded generator, using
     /// PyTorch's default scheme for `nn.Linear`: weights and biases uniform in
     /// ±1/sqrt(fan_in).
+    ///
+    /// A model whose weights, with what the least training needs (gradients, one sample of
+    /// activations), would not fit in the memory available is refused with
+    /// [`Error::OutOfMemory`] before anything is allocated.
     pub fn init(&self, device: &Device, seed: u64) -> Result<Mlp> {
         self.validate()?;
+        self.check_memory("plain sgd", 0, 1)?;
         Ok(self.build(device, seed))
     }
 
@@ -208,6 +246,13 @@ impl MlpConfig {
     }
 }
 
+/// The number of weights and biases of layers of these widths, `None` when it overflows.
+fn params_of(widths: &[usize]) -> Option<usize> {
+    widths.windows(2).try_fold(0usize, |sum, w| {
+        w[0].checked_mul(w[1])?.checked_add(w[1])?.checked_add(sum)
+    })
+}
+
 /// Hidden sizes as text: `128-64`, or `linear` for none.
 pub(crate) fn hidden_label(hidden: &[usize]) -> String {
     if hidden.is_empty() {
@@ -218,5 +263,48 @@ pub(crate) fn hidden_label(hidden: &[usize]) -> String {
             .map(|h| h.to_string())
             .collect::<Vec<_>>()
             .join("-")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_parameter_count_that_overflows_is_refused_naming_the_size() {
+        let ok = ModelConfig::default().for_data(64, 10);
+        assert_eq!(ok.num_params(), 17_226);
+        let huge_input = ModelConfig::default().for_data(1 << 63, 10);
+        assert_eq!(huge_input.num_params(), usize::MAX);
+        let err = huge_input.validate().unwrap_err();
+        assert!(
+            matches!(&err, Error::TooLarge { name: "input", .. }),
+            "{err}"
+        );
+        let max = (usize::MAX - (128 + 128 * 64 + 64 + 64 * 10 + 10)) / 128;
+        assert!(
+            err.to_string()
+                .contains("overflows the 64-bit parameter count"),
+            "{err}"
+        );
+        assert!(ModelConfig::default().for_data(max, 10).validate().is_ok());
+        assert!(
+            ModelConfig::default()
+                .for_data(max + 1, 10)
+                .validate()
+                .is_err()
+        );
+        let err = ModelConfig::default()
+            .for_data(64, usize::MAX / 2)
+            .validate()
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::TooLarge { name: "output", .. }),
+            "{err}"
+        );
+        let linear = ModelConfig::default()
+            .with_hidden(vec![])
+            .for_data(1 << 40, 1 << 40);
+        assert!(linear.validate().is_err());
     }
 }

@@ -3,9 +3,11 @@
 
 mod activation;
 mod config;
+mod memory_guard;
 mod mlp;
 
 pub use activation::Activation;
 pub(crate) use config::hidden_label;
 pub use config::{MlpConfig, ModelConfig};
+pub use memory_guard::{FALLBACK_AVAILABLE_BYTES, available_memory};
 pub use mlp::Mlp;

@@ -67,20 +67,36 @@ fn baseline<'a>(
     // The LR and weight decay are written out, so that a candidate with the same values is
     // recognised as the same configuration.
     let defaults = TrainConfig::new(OptimizerKind::Adam);
+    // A training set smaller than the default batch is one batch: the batch is capped at
+    // its size, and the note says so.
+    let n_train = splits.train.n_samples();
+    let batch = defaults.batch_size.min(n_train).max(1);
     let train_config = defaults
         .clone()
         .with_lr(defaults.lr())
         .with_weight_decay(defaults.weight_decay())
+        .with_batch_size(batch)
         .with_epochs(config.epochs_per_trial)
         .with_seed(config.seed)
         .with_device(config.device);
+    let capped = if batch < defaults.batch_size {
+        format!(
+            " (the default batch {} capped at the {n_train} training samples)",
+            defaults.batch_size
+        )
+    } else {
+        String::new()
+    };
     let note = format!(
-        "the guide's defaults: {} {}, batch {}, hidden {}",
+        "the guide's defaults: {} {}, batch {}{capped}, hidden {}",
         train_config.optimizer,
         plain(train_config.lr()),
         train_config.batch_size,
         crate::model::hidden_label(&train_config.model.hidden)
     );
+    if !capped.is_empty() {
+        say(config, &format!("[baseline] note: batch {batch}{capped}"));
+    }
     let candidate = Candidate {
         label: "defaults".into(),
         config: train_config.clone(),
@@ -287,11 +303,23 @@ impl Study<'_> {
         let mlp = base.mlp(self.splits.train.n_features, self.splits.train.n_classes());
         let mut candidates = Vec::new();
         let mut notes = Vec::new();
+        let mut sizes: Vec<usize> = Vec::new();
         for b in BATCH_SIZES.iter().copied() {
             if b > n {
                 notes.push(format!("{b} skipped: larger than the {n} training samples"));
-                continue;
+            } else {
+                sizes.push(b);
             }
+        }
+        if base.batch_size == n && !sizes.contains(&n) {
+            // A training set smaller than the default batch: the baseline's batch was capped
+            // at the whole set, which stays in the comparison.
+            notes.push(format!(
+                "the current batch {n} is the whole training set (the sizes are capped by it)"
+            ));
+            sizes.push(n);
+        }
+        for b in sizes {
             if let Some(budget) = self.config.memory_budget {
                 let need = memory_estimate(&mlp, base.optimizer, b, 4).total_bytes;
                 if need > budget {

@@ -88,9 +88,10 @@ impl TrainConfig {
             .unwrap_or_else(|| self.optimizer.default_weight_decay())
     }
 
-    /// Samples per optimizer step.
+    /// Samples per optimizer step (`usize::MAX` when the product overflows, which
+    /// [`validate`](Self::validate) refuses).
     pub fn effective_batch(&self) -> usize {
-        self.batch_size * self.accumulate
+        self.batch_size.saturating_mul(self.accumulate)
     }
 
     /// Sets the optimizer (the LR stays unset or as set).
@@ -211,6 +212,17 @@ impl TrainConfig {
             Valid::AtLeast(1.0),
             "1 means no accumulation",
         )?;
+        if self.batch_size.checked_mul(self.accumulate).is_none() {
+            return Err(Error::TooLarge {
+                name: "accumulate",
+                value: self.accumulate as u64,
+                max: (usize::MAX / self.batch_size) as u64,
+                why: format!(
+                    "batch_size {} x accumulate overflows the count of samples per optimizer step",
+                    self.batch_size
+                ),
+            });
+        }
         let wd = self.weight_decay();
         Error::check(
             "weight_decay",
@@ -244,7 +256,7 @@ impl std::fmt::Display for TrainConfig {
             f,
             "{} lr={} batch={}{} epochs={} hidden={} dropout={}{} wd={} schedule={}{} seed={} device={}",
             self.optimizer,
-            self.lr(),
+            crate::fmt::short(self.lr()),
             self.batch_size,
             if self.accumulate > 1 {
                 format!("x{}", self.accumulate)
@@ -253,13 +265,16 @@ impl std::fmt::Display for TrainConfig {
             },
             self.epochs,
             self.model.hidden_label(),
-            self.model.dropout,
+            crate::fmt::short(self.model.dropout),
             if self.model.input_dropout > 0.0 {
-                format!(" input_dropout={}", self.model.input_dropout)
+                format!(
+                    " input_dropout={}",
+                    crate::fmt::short(self.model.input_dropout)
+                )
             } else {
                 String::new()
             },
-            self.weight_decay(),
+            crate::fmt::short(self.weight_decay()),
             self.schedule.name(),
             if self.shuffle { "" } else { " no-shuffle" },
             self.seed,
@@ -308,6 +323,34 @@ mod tests {
                 "{field}: {err}"
             );
         }
+    }
+
+    #[test]
+    fn samples_per_step_that_overflow_are_refused_with_the_exact_limit() {
+        let base = TrainConfig::default();
+        base.clone()
+            .with_accumulate((1 << 58) - 1)
+            .validate()
+            .unwrap();
+        for (batch, accumulate) in [(64, 1 << 58), (usize::MAX, 2)] {
+            let err = base
+                .clone()
+                .with_batch_size(batch)
+                .with_accumulate(accumulate)
+                .validate()
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::TooLarge { name: "accumulate", max, .. }
+                    if *max == (usize::MAX / batch) as u64),
+                "{err}"
+            );
+        }
+        assert_eq!(
+            base.with_batch_size(64)
+                .with_accumulate(1 << 58)
+                .effective_batch(),
+            usize::MAX
+        );
     }
 
     #[test]

@@ -55,6 +55,16 @@ impl OptimizerKind {
         }
     }
 
+    /// Values of state the optimizer keeps per parameter: two moments for Adam and AdamW,
+    /// one running average for SGD with momentum and RMSprop, nothing for plain SGD.
+    pub const fn state_slots(self) -> usize {
+        match self {
+            OptimizerKind::Adam | OptimizerKind::AdamW => 2,
+            OptimizerKind::SgdMomentum | OptimizerKind::RmsProp => 1,
+            OptimizerKind::Sgd => 0,
+        }
+    }
+
     /// The name used in configs, logs and the CLI.
     pub fn name(self) -> &'static str {
         match self {

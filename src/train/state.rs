@@ -52,9 +52,9 @@ impl<'a> TrainState<'a> {
     ) -> Self {
         let eval_device = device.clone().without_autodiff();
         let n_train = splits.train.n_samples();
-        let batches_per_epoch = n_train.div_ceil(config.batch_size);
-        let steps_per_epoch = batches_per_epoch.div_ceil(config.accumulate);
-        let mut total_steps = steps_per_epoch * config.epochs;
+        // `fit` checked that the count does not overflow.
+        let (steps_per_epoch, mut total_steps) =
+            super::trainer::step_counts(n_train, config).unwrap_or((1, usize::MAX));
         if let Some(max) = config.max_steps {
             total_steps = total_steps.min(max);
         }
@@ -62,7 +62,7 @@ impl<'a> TrainState<'a> {
             base: config.lr(),
             total_steps,
             steps_per_epoch,
-            warmup_steps: config.warmup_epochs * steps_per_epoch,
+            warmup_steps: config.warmup_epochs.saturating_mul(steps_per_epoch),
         };
         let run = Run {
             config: config.clone(),

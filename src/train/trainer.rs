@@ -39,7 +39,9 @@ pub fn fit(splits: &Splits, config: &TrainConfig, observer: EpochObserver<'_>) -
     Ok(state.finish())
 }
 
-/// Checks that a (micro-)batch fits in the training split.
+/// Checks that a (micro-)batch fits in the training split, and that the model, its
+/// optimizer state and the batch's activations fit in the memory available (before
+/// anything is allocated).
 pub(crate) fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {
     let n = splits.train.n_samples();
     Error::check(
@@ -47,11 +49,37 @@ pub(crate) fn check_batch(splits: &Splits, config: &TrainConfig) -> Result<()> {
         config.batch_size as f64,
         Valid::Between(1.0, n as f64),
         format!("must not exceed the {n} training samples"),
+    )?;
+    let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
+    mlp.validate()?;
+    mlp.check_memory(
+        config.optimizer.name(),
+        config.optimizer.state_slots(),
+        config.batch_size,
     )
+}
+
+/// Optimizer steps per epoch and in the whole run (before `max_steps`), or an error when
+/// the epochs are so many that the step count overflows.
+pub(crate) fn step_counts(n_train: usize, config: &TrainConfig) -> Result<(usize, usize)> {
+    let batches = n_train.div_ceil(config.batch_size.max(1));
+    let per_epoch = batches.div_ceil(config.accumulate.max(1));
+    match per_epoch.checked_mul(config.epochs) {
+        Some(total) => Ok((per_epoch, total)),
+        None => Err(Error::TooLarge {
+            name: "epochs",
+            value: config.epochs as u64,
+            max: (usize::MAX / per_epoch.max(1)) as u64,
+            why: format!(
+                "with {per_epoch} optimizer steps per epoch, more epochs overflow the step count"
+            ),
+        }),
+    }
 }
 
 fn check_splits(splits: &Splits, config: &TrainConfig) -> Result<()> {
     check_batch(splits, config)?;
+    step_counts(splits.train.n_samples(), config)?;
     let val = &splits.val;
     if val.n_samples() == 0 {
         return Err(Error::data(
@@ -67,4 +95,28 @@ fn check_splits(splits: &Splits, config: &TrainConfig) -> Result<()> {
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_step_count_that_overflows_is_an_error_not_zero_steps() {
+        let config = TrainConfig::default().with_batch_size(16);
+        assert_eq!(step_counts(100, &config).unwrap(), (7, 140));
+        let accumulated = config.clone().with_accumulate(3);
+        assert_eq!(step_counts(100, &accumulated).unwrap(), (3, 60));
+        let absurd = config.with_epochs(1 << 62);
+        let err = step_counts(100, &absurd).unwrap_err();
+        assert!(
+            matches!(&err, Error::TooLarge { name: "epochs", value, max, .. }
+                if *value == 1 << 62 && *max == usize::MAX as u64 / 7),
+            "{err}"
+        );
+        assert!(
+            err.to_string().contains("with 7 optimizer steps per epoch"),
+            "{err}"
+        );
+    }
 }
