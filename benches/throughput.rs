@@ -7,10 +7,15 @@
 //! cargo bench --bench throughput -- trials [--threads N] [--trials K]
 //!     (K independent trials of the baseline, 300 steps each, on N threads: the wall time)
 //! cargo bench --bench throughput -- export FILE.csv   (the standardised training split)
+//! cargo bench --bench throughput -- scale --batch B --hidden W1,W2 [--steps N] [--device ...]
+//!     (steps per second on a synthetic table of 100k rows, 64 features, 10 classes)
+//! cargo bench --bench throughput -- peak [--threads N]
+//!     (the machine's f32 FMA peak: independent multiply-adds on N threads)
 
 use std::time::Instant;
 use tunelab::{
-    DeviceSpec, LrFinderConfig, OptimizerKind, SplitConfig, TrainConfig, data, lr_find, train,
+    Dataset, DeviceSpec, LrFinderConfig, OptimizerKind, SplitConfig, Splits, TrainConfig, data,
+    lr_find, train,
 };
 
 // The same allocator as the `tunelab` binary (see src/main.rs).
@@ -87,7 +92,196 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             std::fs::write(&path, out.as_bytes())?;
         }
-        other => return Err(format!("unknown mode {other}: use train, lrfind or export").into()),
+        "scale" => {
+            let batch: usize = arg(&args, "--batch").map_or(Ok(64), |s| s.parse())?;
+            let hidden: Vec<usize> = arg(&args, "--hidden")
+                .unwrap_or_else(|| "128,64".into())
+                .split(',')
+                .map(str::parse)
+                .collect::<Result<_, _>>()?;
+            let rows: usize = arg(&args, "--rows").map_or(Ok(100_000), |s| s.parse())?;
+            let table = synthetic_table(rows, SCALE_FEATURES, SCALE_CLASSES, 0)?;
+            let splits = Splits {
+                train: table,
+                val: synthetic_table(1000, SCALE_FEATURES, SCALE_CLASSES, 1)?,
+                test: synthetic_table(1000, SCALE_FEATURES, SCALE_CLASSES, 2)?,
+                scaler: None,
+            };
+            let config = TrainConfig::new(OptimizerKind::Adam)
+                .with_device(device)
+                .with_batch_size(batch)
+                .with_hidden(hidden.clone());
+            let n_params = config.mlp(SCALE_FEATURES, SCALE_CLASSES).num_params();
+            // About 60 GFLOP of work per measurement, 10 to 600 steps.
+            let default_steps = (60e9 / (6.0 * (n_params * batch) as f64)).clamp(10.0, 600.0);
+            let steps: usize =
+                arg(&args, "--steps").map_or(Ok(default_steps as usize), |s| s.parse())?;
+            let per_epoch = rows.div_ceil(batch);
+            let run = train(
+                &splits,
+                &config
+                    .with_epochs(steps.div_ceil(per_epoch))
+                    .with_max_steps(steps),
+            )?;
+            let gflops = 6.0 * n_params as f64 * run.samples_per_s / 1e9;
+            println!(
+                "{{\"what\":\"scale\",\"device\":\"{device}\",\"batch\":{batch},\"hidden\":\"{}\",\"params\":{n_params},\"steps\":{},\"steps_per_s\":{:.2},\"gflops\":{gflops:.3}}}",
+                hidden
+                    .iter()
+                    .map(|w| w.to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                run.steps.len(),
+                run.samples_per_s / batch as f64
+            );
+        }
+        "peak" => {
+            let threads: usize = arg(&args, "--threads").map_or(Ok(0), |s| s.parse())?;
+            let threads = if threads == 0 {
+                std::thread::available_parallelism().map_or(1, |n| n.get())
+            } else {
+                threads
+            };
+            let (gflops, isa) = fma_peak(threads);
+            println!(
+                "{{\"what\":\"peak\",\"threads\":{threads},\"isa\":\"{isa}\",\"gflops\":{gflops:.1}}}"
+            );
+        }
+        other => {
+            return Err(format!(
+                "unknown mode {other}: use train, lrfind, trials, scale, peak or export"
+            )
+            .into());
+        }
     }
     Ok(())
+}
+
+const SCALE_FEATURES: usize = 64;
+const SCALE_CLASSES: usize = 10;
+
+/// A seeded table of `rows` rows: `classes` Gaussian clusters in `features` dimensions.
+fn synthetic_table(
+    rows: usize,
+    features: usize,
+    classes: usize,
+    seed: u64,
+) -> tunelab::Result<Dataset> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut uniform = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let centres: Vec<f64> = (0..classes * features)
+        .map(|_| 2.0 * uniform() - 1.0)
+        .collect();
+    let mut values = Vec::with_capacity(rows * features);
+    let mut labels = Vec::with_capacity(rows);
+    for i in 0..rows {
+        let class = i % classes;
+        for j in 0..features {
+            // Sum of four uniforms: roughly normal noise around the class centre.
+            let noise = (0..4).map(|_| uniform()).sum::<f64>() - 2.0;
+            values.push((centres[class * features + j] + noise) as f32);
+        }
+        labels.push(class);
+    }
+    Dataset::new(
+        "synthetic",
+        values,
+        labels,
+        (0..features).map(|j| format!("x{j}")).collect(),
+        (0..classes).map(|c| c.to_string()).collect(),
+    )
+}
+
+/// The f32 multiply-add peak of `threads` threads, in GFLOP/s, and the instruction set
+/// that reached it (AVX-512 or AVX2 with FMA; a scalar estimate elsewhere).
+fn fma_peak(threads: usize) -> (f64, &'static str) {
+    let per_thread = |isa: &'static str| -> f64 {
+        const ROUNDS: u64 = 20_000_000;
+        let t0 = Instant::now();
+        let lanes = fma_kernel(isa, ROUNDS);
+        lanes as f64 * 2.0 * ROUNDS as f64 * ACCUMULATORS as f64 / t0.elapsed().as_secs_f64() / 1e9
+    };
+    let isa = peak_isa();
+    let total: f64 = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads).map(|_| s.spawn(|| per_thread(isa))).collect();
+        handles.into_iter().map(|h| h.join().unwrap_or(0.0)).sum()
+    });
+    (total, isa)
+}
+
+const ACCUMULATORS: usize = 12;
+
+fn peak_isa() -> &'static str {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if is_x86_feature_detected!("avx512f") {
+            return "avx512";
+        }
+        if is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma") {
+            return "avx2";
+        }
+    }
+    "scalar"
+}
+
+/// Runs `rounds` x ACCUMULATORS independent vector multiply-adds; returns the f32 lanes.
+fn fma_kernel(isa: &str, rounds: u64) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        #[target_feature(enable = "avx512f")]
+        fn avx512(rounds: u64) -> f32 {
+            let mut acc = [_mm512_set1_ps(0.0); ACCUMULATORS];
+            let (b, c) = (_mm512_set1_ps(0.999_999), _mm512_set1_ps(1e-7));
+            for _ in 0..rounds {
+                for a in acc.iter_mut() {
+                    *a = _mm512_fmadd_ps(*a, b, c);
+                }
+            }
+            acc.iter().map(|&a| _mm512_reduce_add_ps(a)).sum()
+        }
+        #[target_feature(enable = "avx2,fma")]
+        fn avx2(rounds: u64) -> f32 {
+            let mut acc = [_mm256_set1_ps(0.0); ACCUMULATORS];
+            let (b, c) = (_mm256_set1_ps(0.999_999), _mm256_set1_ps(1e-7));
+            for _ in 0..rounds {
+                for a in acc.iter_mut() {
+                    *a = _mm256_fmadd_ps(*a, b, c);
+                }
+            }
+            let mut out = [0f32; 8];
+            acc.iter()
+                .map(|&a| {
+                    // SAFETY: `out` holds the 8 lanes that are stored.
+                    unsafe { _mm256_storeu_ps(out.as_mut_ptr(), a) };
+                    out.iter().sum::<f32>()
+                })
+                .sum()
+        }
+        match isa {
+            // SAFETY: peak_isa() detected the instruction set at run time.
+            "avx512" => {
+                std::hint::black_box(unsafe { avx512(rounds) });
+                return 16;
+            }
+            "avx2" => {
+                std::hint::black_box(unsafe { avx2(rounds) });
+                return 8;
+            }
+            _ => {}
+        }
+    }
+    let mut acc = [0f32; ACCUMULATORS];
+    for _ in 0..rounds {
+        for a in acc.iter_mut() {
+            *a = a.mul_add(0.999_999, 1e-7);
+        }
+    }
+    std::hint::black_box(acc);
+    1
 }

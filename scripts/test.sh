@@ -29,7 +29,7 @@ stamp "cargo test --release"
 cargo test --release
 stamp "flex backend: cargo clippy and cargo test --features flex"
 cargo clippy --release --all-targets --features flex --quiet -- -D warnings
-cargo test --release --features flex --test flex_backend --test lr_finder
+cargo test --release --features flex --test flex_backend --test lr_finder --test reproducible
 if [ "$tch" = 1 ]; then
   stamp "libtorch backend: scripts/setup-libtorch.sh, cargo test --features tch"
   eval "$(bash scripts/setup-libtorch.sh)"

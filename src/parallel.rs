@@ -1,7 +1,15 @@
-//! Running independent jobs (training trials) on the CPU threads available, on a rayon
-//! pool, with each result handed back in order as soon as it and those before it are done.
+//! Running independent jobs (training trials) on the CPU threads available, each result
+//! handed back in order as soon as it and those before it are done.
+//!
+//! The threads are shared out between the jobs that run at once: with `threads` threads and
+//! `n` jobs, `min(threads, n)` workers each take the next job in item order, and each worker
+//! owns a rayon pool of its share of the threads. A job runs inside its worker's pool, so the
+//! backend's own threaded kernels (which run on the current rayon pool) use that share and
+//! nothing more: they never steal another job, and the whole call stays within `threads`
+//! threads whatever rayon's global pool is doing (polars uses that one).
 
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, mpsc};
 
 /// Applies `f` to every item on up to `threads` threads (0 means all available) and
 /// returns the results in the items' order. Each job is independent and seeded, so the
@@ -37,36 +45,42 @@ where
         threads
     };
     let n = items.len();
-    let pool = if threads <= 1 || n <= 1 {
-        None
-    } else {
-        // A pool of exactly `threads` workers for this call, so that a study's `threads`
-        // setting holds whatever rayon's global pool is doing (polars uses that one).
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads.min(n))
-            .build()
-            .ok()
-    };
-    let Some(pool) = pool else {
+    let workers = threads.min(n).max(1);
+    if workers == 1 {
+        // One job at a time, on the calling thread, its kernels on all `threads` threads.
+        let pool = job_pool(threads);
         return items
             .into_iter()
             .enumerate()
             .map(|(i, item)| {
-                let r = f(item);
+                let r = run_in(pool.as_ref(), || f(item));
                 on_ready(i, &r);
                 r
             })
             .collect();
-    };
+    }
+    let slots_in: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<(usize, R)>();
     let mut slots: Vec<Option<R>> = (0..n).map(|_| None).collect();
-    let f = &f;
-    pool.in_place_scope(|scope| {
-        // Jobs spawned from outside the pool start in the order they were spawned.
-        for (i, item) in items.into_iter().enumerate() {
+    let (f, slots_in, next) = (&f, &slots_in, &next);
+    std::thread::scope(|scope| {
+        for w in 0..workers {
             let tx = tx.clone();
-            scope.spawn(move |_| {
-                let _ = tx.send((i, f(item)));
+            // The threads shared out as evenly as they go.
+            let share = threads / workers + usize::from(w < threads % workers);
+            scope.spawn(move || {
+                let pool = job_pool(share);
+                loop {
+                    // Jobs start in item order.
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = slots_in.get(i).and_then(|s| take(s)) else {
+                        break;
+                    };
+                    if tx.send((i, run_in(pool.as_ref(), || f(item)))).is_err() {
+                        break;
+                    }
+                }
             });
         }
         drop(tx);
@@ -80,6 +94,26 @@ where
         }
     });
     slots.into_iter().flatten().collect()
+}
+
+fn take<T>(slot: &Mutex<Option<T>>) -> Option<T> {
+    slot.lock().unwrap_or_else(|e| e.into_inner()).take()
+}
+
+/// A rayon pool of `threads` threads for a worker's jobs (None if the system refuses one:
+/// the jobs then run on the worker's thread and rayon's global pool).
+fn job_pool(threads: usize) -> Option<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .ok()
+}
+
+fn run_in<R: Send>(pool: Option<&rayon::ThreadPool>, job: impl FnOnce() -> R + Send) -> R {
+    match pool {
+        Some(pool) => pool.install(job),
+        None => job(),
+    }
 }
 
 /// CPU threads available to this process.
@@ -115,5 +149,26 @@ mod tests {
             (0..20).map(|i| (i as usize, i + 1)).collect::<Vec<_>>()
         );
         assert_eq!(out, (1..=20).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_job_runs_on_its_share_of_the_threads() {
+        // 2 jobs on 5 threads: pools of 3 and 2; one job on 3 threads: a pool of 3.
+        let mut sizes = parallel_map(vec![(); 2], 5, |_| rayon::current_num_threads());
+        sizes.sort_unstable();
+        assert_eq!(sizes, vec![2, 3]);
+        assert_eq!(
+            parallel_map(vec![()], 3, |_| rayon::current_num_threads()),
+            vec![3]
+        );
+        assert_eq!(
+            parallel_map(vec![(); 4], 1, |_| rayon::current_num_threads()),
+            vec![1; 4]
+        );
+        // More jobs than threads: one thread each.
+        assert_eq!(
+            parallel_map(vec![(); 6], 2, |_| rayon::current_num_threads()),
+            vec![1; 6]
+        );
     }
 }

@@ -93,6 +93,8 @@ pub(crate) enum Cell {
     Text(String),
     /// A number with a fixed count of decimals (`nan`/`inf` shown as such).
     Num(f64, usize),
+    /// A number as people write it (`3e-3`, `0`, `0.25`), right-aligned.
+    Short(f64),
     /// HTML already built by tunelab (never user text).
     Html(String),
 }
@@ -104,6 +106,10 @@ impl Cell {
             Cell::Num(v, d) => format!(
                 "<td class=\"num\" style=\"{NUM_CELL}\">{}</td>",
                 crate::fmt::fixed(*v, *d)
+            ),
+            Cell::Short(v) => format!(
+                "<td class=\"num\" style=\"{NUM_CELL}\">{}</td>",
+                crate::fmt::short(*v)
             ),
             Cell::Html(h) => format!("<td style=\"{TEXT_CELL}\">{h}</td>"),
         }

@@ -6,7 +6,7 @@ use super::evcxr::rich_display;
 use super::html::escape;
 use super::plots::overlay_chart;
 use super::schema_table::schema_table;
-use crate::log::{Comparison, ExperimentLog, RunRecord, schema::RUNS};
+use crate::log::{Comparison, ExperimentLog, HYPERPARAMETERS, RunRecord, schema::RUNS};
 use crate::train::EpochRecord;
 use plotly::Plot;
 
@@ -43,32 +43,46 @@ fn log_chart(log: &ExperimentLog) -> Option<Plot> {
     if log.is_empty() || log.len() > MAX_RUNS_CHARTED {
         return None;
     }
+    let varied = varied_hyperparameters(log.rows());
     let runs: Vec<(String, Vec<EpochRecord>)> = log
         .rows()
         .iter()
-        .filter_map(|r| log.curve(r.run_id).map(|c| (run_label(r), c.to_vec())))
+        .filter_map(|r| {
+            log.curve(r.run_id)
+                .map(|c| (run_label(r, &varied), c.to_vec()))
+        })
         .collect();
     Some(overlay_chart(&runs, "val_loss", true))
 }
 
-/// A chart legend entry that names what the run changed: `run 3: batch_size=32`, or the
-/// run's step (`run 1: baseline`) when it changed nothing from a parent.
-fn run_label(r: &RunRecord) -> String {
-    let changes: Vec<String> = r
-        .changed
-        .split(',')
-        .filter(|h| !h.is_empty())
-        .map(|h| match h {
+/// The hyperparameters whose values differ between `rows`, in the schema's order.
+fn varied_hyperparameters(rows: &[RunRecord]) -> Vec<&'static str> {
+    HYPERPARAMETERS
+        .iter()
+        .copied()
+        .filter(|h| {
+            let first = rows.first().and_then(|r| r.hyperparameter(h));
+            rows.iter().any(|r| r.hyperparameter(h) != first)
+        })
+        .collect()
+}
+
+/// A chart legend entry that names the values varied across the charted runs:
+/// `run 3: batch_size=32, lr=7.071e-4`, or `run 1` when nothing varies.
+fn run_label(r: &RunRecord, varied: &[&str]) -> String {
+    let values: Vec<String> = varied
+        .iter()
+        .map(|h| match *h {
             "lr" => format!("lr={}", crate::fmt::short(r.lr)),
             "weight_decay" => format!("weight_decay={}", crate::fmt::short(r.weight_decay)),
             "dropout" => format!("dropout={}", crate::fmt::short(r.dropout)),
             other => format!("{other}={}", r.hyperparameter(other).unwrap_or_default()),
         })
         .collect();
-    if changes.is_empty() {
-        format!("run {}: {}", r.run_id, r.step)
+    if values.is_empty() {
+        format!("run {}", r.run_id)
     } else {
-        format!("run {}: {}", r.run_id, changes.join(", "))
+        format!("run {}: {}", r.run_id, values.join(", "))
     }
 }
 
@@ -103,22 +117,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn chart_legends_name_the_value_that_changed() {
-        let base = RunRecord {
-            run_id: 1,
-            step: "baseline".into(),
-            ..RunRecord::default()
-        };
-        assert_eq!(run_label(&base), "run 1: baseline");
-        let changed = RunRecord {
-            run_id: 3,
+    fn chart_legends_name_the_values_varied() {
+        let row = |run_id: i64, batch_size: i64, lr: f64| RunRecord {
+            run_id,
             step: "manual".into(),
-            changed: "batch_size,lr".into(),
-            batch_size: 32,
-            lr: 0.0007071067811865475,
+            batch_size,
+            lr,
             ..RunRecord::default()
         };
-        assert_eq!(run_label(&changed), "run 3: batch_size=32, lr=7.071e-4");
+        let rows = [
+            row(1, 64, 1e-3),
+            row(2, 32, 0.0007071067811865475),
+            row(3, 64, 1e-3),
+        ];
+        let varied = varied_hyperparameters(&rows);
+        assert_eq!(varied, ["lr", "batch_size"]);
+        assert_eq!(
+            run_label(&rows[1], &varied),
+            "run 2: lr=7.071e-4, batch_size=32"
+        );
+        assert_eq!(run_label(&rows[0], &[]), "run 1");
     }
 
     #[test]

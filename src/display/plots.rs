@@ -10,20 +10,31 @@ use plotly::{Plot, Scatter};
 /// At most this many tick labels on an epoch or step axis.
 const MAX_TICKS: usize = 10;
 
-/// A chart layout: the legend in a row under the plot (never over an axis), room for it.
-fn layout(title: &str, x_axis: Axis, y_axis: Axis) -> Layout {
-    Layout::new()
+/// Above this many traces the legend goes in a column right of the plot; up to it, in a
+/// row under the plot (never over an axis).
+const LEGEND_ROW_MAX: usize = 4;
+
+/// A chart layout with its legend placed for `traces` entries.
+fn layout(title: &str, x_axis: Axis, y_axis: Axis, traces: usize) -> Layout {
+    let l = Layout::new()
         .title(Title::with_text(title))
         .x_axis(x_axis)
-        .y_axis(y_axis)
-        .height(400)
-        .margin(Margin::new().bottom(110))
-        .legend(
+        .y_axis(y_axis);
+    if traces > LEGEND_ROW_MAX {
+        l.height(420).legend(
+            Legend::new()
+                .orientation(Orientation::Vertical)
+                .x(1.02)
+                .y(1.0),
+        )
+    } else {
+        l.height(400).margin(Margin::new().bottom(110)).legend(
             Legend::new()
                 .orientation(Orientation::Horizontal)
                 .x(0.0)
                 .y(-0.22),
         )
+    }
 }
 
 /// A linear axis whose ticks are whole numbers (epochs, steps), at most [`MAX_TICKS`].
@@ -143,7 +154,8 @@ pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
         value_axis(y_title)
     };
     let largest = epochs.last().copied().unwrap_or(1);
-    plot.set_layout(layout(&title, count_axis("epoch", largest), y));
+    let traces = plot.data().len();
+    plot.set_layout(layout(&title, count_axis("epoch", largest), y, traces));
     plot
 }
 
@@ -168,7 +180,7 @@ fn diverged_chart(run: &Run, step: usize, value: f64) -> Plot {
         Scatter::new(vec![at], vec![shown])
             .name(format!(
                 "diverged at step {step} (loss {})",
-                crate::fmt::short(value)
+                crate::fmt::num(value)
             ))
             .mode(Mode::Markers)
             .marker(Marker::new().symbol(MarkerSymbol::X).size(16).color("red")),
@@ -180,7 +192,7 @@ fn diverged_chart(run: &Run, step: usize, value: f64) -> Plot {
         run.config.batch_size,
     );
     let y = log_axis("training loss (log)", losses.iter().copied());
-    plot.set_layout(layout(&title, count_axis("step", at), y));
+    plot.set_layout(layout(&title, count_axis("step", at), y, 2));
     plot
 }
 
@@ -244,7 +256,8 @@ pub fn lr_finder_chart(r: &LrFinderResult) -> Plot {
         y = y.range(vec![bottom, top]);
     }
     let x = log_axis("learning rate", r.lrs.iter().copied());
-    plot.set_layout(layout(&title, x, y));
+    let traces = plot.data().len();
+    plot.set_layout(layout(&title, x, y, traces));
     plot
 }
 
@@ -278,6 +291,7 @@ pub fn overlay_chart(runs: &[(String, Vec<EpochRecord>)], metric: &str, log_y: b
         &format!("{metric} by run"),
         count_axis("epoch", largest),
         y,
+        runs.len(),
     ));
     plot
 }
@@ -329,6 +343,7 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
         &format!("{}: {} vs validation", step.name, step.varied),
         x,
         value_axis("val accuracy"),
+        2,
     )
     .y_axis2(
         Axis::new()

@@ -16,8 +16,9 @@ pub(crate) fn schema_table<R>(
         .iter()
         .filter_map(|c| match c.html {
             Html::Hidden => None,
-            Html::Text(label) => Some((c, label, None)),
-            Html::Number(label, decimals) => Some((c, label, Some(decimals))),
+            Html::Text(label) => Some((c, label, Format::Text)),
+            Html::Number(label, decimals) => Some((c, label, Format::Fixed(decimals))),
+            Html::Short(label) => Some((c, label, Format::Short)),
         })
         .collect();
     let headers: Vec<&str> = shown.iter().map(|(_, label, _)| *label).collect();
@@ -26,7 +27,7 @@ pub(crate) fn schema_table<R>(
         .map(|(class, row)| {
             let cells = shown
                 .iter()
-                .map(|(c, _, decimals)| cell(c.value(row), *decimals))
+                .map(|(c, _, format)| cell(c.value(row), *format))
                 .collect();
             (*class, cells)
         })
@@ -34,16 +35,35 @@ pub(crate) fn schema_table<R>(
     table(caption, &headers, &cells)
 }
 
-/// A number with `decimals` decimals when given, else text (a missing integer is `-`).
-fn cell(value: Value<'_>, decimals: Option<usize>) -> Cell {
-    match (value, decimals) {
-        (Value::Int(v), Some(d)) => Cell::Num(v as f64, d),
-        (Value::MaybeInt(v), Some(d)) => Cell::Num(v.map_or(f64::NAN, |v| v as f64), d),
-        (Value::Float(v), Some(d)) => Cell::Num(v, d),
-        (Value::Int(v), None) => Cell::Text(v.to_string()),
-        (Value::MaybeInt(v), None) => Cell::Text(v.map_or("-".into(), |v| v.to_string())),
-        (Value::Float(v), None) => Cell::Text(crate::fmt::short(v)),
-        (Value::Text(t), _) => Cell::Text(t.to_string()),
+/// How a column's values are written.
+#[derive(Clone, Copy)]
+enum Format {
+    /// Text (numbers as people write them; a missing integer is `-`).
+    Text,
+    /// A right-aligned number with this many decimals.
+    Fixed(usize),
+    /// A right-aligned number as people write it.
+    Short,
+}
+
+fn cell(value: Value<'_>, format: Format) -> Cell {
+    let number = |v: f64| match format {
+        Format::Fixed(d) => Cell::Num(v, d),
+        Format::Short => Cell::Short(v),
+        Format::Text => Cell::Text(crate::fmt::short(v)),
+    };
+    match value {
+        Value::Int(v) => match format {
+            Format::Text => Cell::Text(v.to_string()),
+            _ => number(v as f64),
+        },
+        Value::MaybeInt(v) => match (v, format) {
+            (None, Format::Text) => Cell::Text("-".into()),
+            (Some(v), Format::Text) => Cell::Text(v.to_string()),
+            (v, _) => number(v.map_or(f64::NAN, |v| v as f64)),
+        },
+        Value::Float(v) => number(v),
+        Value::Text(t) => Cell::Text(t.to_string()),
     }
 }
 
@@ -98,7 +118,7 @@ mod tests {
             ]
         );
         assert!(html.contains("<tr class=\"high\"><td class=\"num\">3</td><td>-</td>"));
-        assert!(html.contains("<td class=\"num\">0.003000</td>"));
+        assert!(html.contains("<td class=\"num\">3e-3</td>"));
         assert!(html.contains("<td class=\"num\">0.25</td>"));
         assert!(html.contains("<td class=\"num\">0.9123</td>"));
         assert!(html.contains("<td>&lt;b&gt;</td>"));

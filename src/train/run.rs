@@ -80,7 +80,11 @@ impl std::fmt::Display for Outcome {
             Outcome::Completed => write!(f, "completed"),
             Outcome::EarlyStopped { epoch } => write!(f, "early-stopped after epoch {epoch}"),
             Outcome::Diverged { step, value } => {
-                write!(f, "diverged at step {step} (loss {})", Num(*value))
+                write!(
+                    f,
+                    "diverged at step {step} (loss {})",
+                    crate::fmt::num(*value)
+                )
             }
         }
     }
