@@ -34,7 +34,8 @@ const STYLE: &str = "<style>\
 /// right-aligns table cells; so the look that matters (borders, alignment, severity colours)
 /// is carried on each element.
 const TEXT_CELL: &str = "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left";
-const NUM_CELL: &str = "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:right";
+const NUM_CELL: &str =
+    "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:right;white-space:nowrap";
 const HEAD_CELL: &str = "border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left;background-color:#f4f6f8;font-weight:600";
 const TABLE_STYLE: &str = "border-collapse:collapse;margin:6px 0";
 const CAPTION_STYLE: &str = "text-align:left;font-weight:600;padding:4px 0";
@@ -130,7 +131,8 @@ impl From<String> for Cell {
 
 /// An HTML table with a caption, headers and rows (each row may carry a CSS class).
 pub(crate) fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<Cell>)]) -> String {
-    let mut out = format!("<table style=\"{TABLE_STYLE}\">");
+    // A wide table scrolls sideways instead of being cut at the edge of the output.
+    let mut out = format!("<div style=\"overflow-x:auto\"><table style=\"{TABLE_STYLE}\">");
     if !caption.is_empty() {
         out.push_str(&format!(
             "<caption style=\"{CAPTION_STYLE}\">{}</caption>",
@@ -158,7 +160,7 @@ pub(crate) fn table(caption: &str, headers: &[&str], rows: &[(Option<&str>, Vec<
         }
         out.push_str("</tr>");
     }
-    out.push_str("</tbody></table>");
+    out.push_str("</tbody></table></div>");
     out
 }
 
@@ -256,7 +258,9 @@ mod tests {
             )],
         );
         // Alignment and severity colours are inline, where JupyterLab's sanitizer keeps them.
-        assert!(t.contains("<td class=\"num\" style=\"border:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:right\">0.123</td>"));
+        assert!(t.contains(&format!(
+            "<td class=\"num\" style=\"{NUM_CELL}\">0.123</td>"
+        )));
         assert!(t.contains("<tr class=\"high\" style=\"background-color:#fdecea\">"));
         assert!(t.contains(&format!("<td style=\"{TEXT_CELL}\">&lt;script&gt;</td>")));
         let t = without_styles(&t);
