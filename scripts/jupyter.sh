@@ -2,14 +2,15 @@
 # Sets up the notebook environment, idempotently, and starts JupyterLab on notebooks/:
 #  - a Python virtualenv under $HOME/.cache/tunelab with JupyterLab, the plotly renderer,
 #    nbclient and nbconvert (pinned);
-#  - evcxr_jupyter (the Rust kernel, pinned), installed with cargo unless present;
+#  - evcxr_jupyter (the Rust kernel, pinned), built by scripts/build-evcxr.sh with a small
+#    patch for a fast start (stock evcxr if the patch fails);
 #  - the kernel registered in that virtualenv, with a fixed build directory so that compiled
 #    dependencies are reused between kernel starts, and dependencies optimised while the
 #    notebook cells themselves compile quickly;
 #  - Debian's mold linker when possible (cells link against burn and polars much faster);
-#  - when scripts/setup-libtorch.sh has run: the kernel builds tunelab with the flex and tch
-#    backends (scripts/kernel-backends), with libtorch found through the kernel's environment,
-#    so notebook 08 switches between ndarray, flex, libtorch CPU and CUDA with one line;
+#  - with TUNELAB_NOTEBOOK_BACKENDS=1, after scripts/setup-libtorch.sh: the kernel builds
+#    tunelab with the flex and tch backends (scripts/kernel-backends), with libtorch found
+#    through the kernel's environment, so notebook 08 runs ndarray, flex, libtorch CPU and CUDA;
 #  - a warm-up that compiles tunelab and its dependencies into that cache, so a student's
 #    first notebook cell does not.
 # Usage: scripts/jupyter.sh            set up, then start JupyterLab
@@ -18,7 +19,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 REPO=$(pwd)
-EVCXR_VERSION=0.22.0
 VENV="$TUNELAB_CACHE/venv"
 BIN="$TUNELAB_CACHE/bin"
 EVCXR_HOME="$TUNELAB_CACHE/evcxr"          # parent of the build dir: its .cargo/config.toml applies
@@ -37,12 +37,13 @@ if [ ! -f "$VENV/.tunelab-packages" ] || [ "$(cat "$VENV/.tunelab-packages")" !=
   echo "$PY_PACKAGES" > "$VENV/.tunelab-packages"
 fi
 
-# 2. The Rust kernel.
-if [ ! -x "$BIN/evcxr_jupyter" ] || [ ! -f "$TUNELAB_CACHE/.evcxr_jupyter-$EVCXR_VERSION" ]; then
-  echo "== installing evcxr_jupyter $EVCXR_VERSION (cargo install, about 20 minutes on 2 cores)"
-  CARGO_TARGET_DIR="$TUNELAB_CACHE/evcxr-install-target" \
-    cargo install evcxr_jupyter --version "$EVCXR_VERSION" --locked --root "$TUNELAB_CACHE" --quiet
-  touch "$TUNELAB_CACHE/.evcxr_jupyter-$EVCXR_VERSION"
+# 2. The Rust kernel: evcxr_jupyter built with scripts/evcxr/evcxr-0.22.0.patch (a fresh
+#    kernel answers its first cell in seconds, not a minute); the stock kernel if the patch
+#    does not apply or build (scripts/build-evcxr.sh says so). TUNELAB_STOCK_EVCXR=1 forces it.
+if [ -n "${TUNELAB_STOCK_EVCXR:-}" ]; then
+  bash scripts/build-evcxr.sh --stock
+else
+  bash scripts/build-evcxr.sh
 fi
 
 # The mold linker (Debian's package) links each notebook cell against burn and polars much
@@ -74,11 +75,15 @@ cat > "$EVCXR_CONFIG/init.evcxr" <<'EVCXR'
 EVCXR
 
 # The backends: flex and libtorch when scripts/setup-libtorch.sh has installed libtorch (the
-# CUDA layout when it was run with --cuda). The list is written where the notebook test reads
+# CUDA layout when it was run with --cuda and an NVIDIA GPU is visible, else the CPU layout). The list is written where the notebook test reads
 # which backends notebook 08 must show running.
+# Opt-in (TUNELAB_NOTEBOOK_BACKENDS=1): the first kernel start then compiles libtorch's wrapper
+# and the flex backend into the kernel's build directory.
 TORCH_ENV=""
 BACKENDS="ndarray"
-if [ -d "$TUNELAB_CACHE/torch-cuda" ]; then
+if [ -z "${TUNELAB_NOTEBOOK_BACKENDS:-}" ]; then
+  :
+elif [ -d "$TUNELAB_CACHE/torch-cuda" ] && nvidia-smi -L >/dev/null 2>&1; then
   TORCH_ENV=$(bash scripts/setup-libtorch.sh --cuda)
 elif [ -d "$TUNELAB_CACHE/torch-cpu" ]; then
   TORCH_ENV=$(bash scripts/setup-libtorch.sh)
@@ -89,7 +94,7 @@ if [ -n "$TORCH_ENV" ]; then
   echo ":dep tunelab_kernel_backends = { path = \"$REPO/scripts/kernel-backends\" }" >> "$EVCXR_CONFIG/init.evcxr"
   echo "== the kernel builds tunelab with flex and libtorch ($LIBTORCH)"
 else
-  echo "== the kernel builds tunelab with ndarray only (run scripts/setup-libtorch.sh, then this script, for flex and libtorch)"
+  echo "== the kernel builds tunelab with ndarray only (for flex and libtorch: scripts/setup-libtorch.sh, then TUNELAB_NOTEBOOK_BACKENDS=1 scripts/jupyter.sh)"
 fi
 echo "$BACKENDS" > "$EVCXR_HOME/backends"
 cat > "$EVCXR_CONFIG/evcxr.toml" <<TOML

@@ -67,7 +67,7 @@ def main():
     nb = nbformat.v4.new_notebook()
     sources, kinds = cells(repo)
     nb.cells = [nbformat.v4.new_code_cell(c) for c in sources]
-    client = NotebookClient(nb, kernel_name=kernel, timeout=3600, startup_timeout=120,
+    client = NotebookClient(nb, kernel_name=kernel, timeout=3600, startup_timeout=1800,
                             resources={"metadata": {"path": str(pathlib.Path(repo) / "notebooks")}})
     times = []
     t_start = time.time()

@@ -26,6 +26,9 @@ from nbclient.exceptions import CellExecutionError
 
 PLOTLY = "application/vnd.plotly.v1+json"
 CELL_TIMEOUT = 1800
+# A kernel whose start-up file adds the backends' dependency builds it while starting: the
+# first start after a change of tunelab or of the backends compiles for minutes.
+STARTUP_TIMEOUT = 1800
 # plotly.js alone is 4.6 MB; a notebook that carries it once stays well under this.
 MAX_NOTEBOOK_BYTES = 6_000_000
 # The backends the kernel was built with (written by scripts/jupyter.sh), and the line
@@ -47,7 +50,7 @@ def backend_problems(name, nb):
 def execute(nb, cwd):
     client = NotebookClient(nb, kernel_name="rust", timeout=CELL_TIMEOUT,
                             resources={"metadata": {"path": str(cwd)}},
-                            startup_timeout=120)
+                            startup_timeout=STARTUP_TIMEOUT)
     client.execute()
     return nb
 
