@@ -153,8 +153,13 @@ mod tests {
 
     #[test]
     fn a_job_runs_on_its_share_of_the_threads() {
-        // 2 jobs on 5 threads: pools of 3 and 2; one job on 3 threads: a pool of 3.
-        let mut sizes = parallel_map(vec![(); 2], 5, |_| rayon::current_num_threads());
+        // 2 jobs on 5 threads: pools of 3 and 2; one job on 3 threads: a pool of 3. The
+        // barrier makes both jobs run at once, one per worker (else one worker may take both).
+        let both_started = std::sync::Barrier::new(2);
+        let mut sizes = parallel_map(vec![(); 2], 5, |_| {
+            both_started.wait();
+            rayon::current_num_threads()
+        });
         sizes.sort_unstable();
         assert_eq!(sizes, vec![2, 3]);
         assert_eq!(
