@@ -133,7 +133,11 @@ if libtorch:
 json.dump(spec, open(path, "w"), indent=1)
 PY
 
-# 5. Warm the cache: compile tunelab and its dependencies once, through the real kernel.
+# 5. Warm the cache: compile tunelab and its dependencies once, through the real kernel. The
+#    patched kernel keeps the last dependency lock (evcxr-deps.lock) to reuse it at the next
+#    start; one from another checkout or another set of dependencies makes `:dep` fail, so
+#    the warm-up starts without it and saves the lock of this checkout.
+rm -f "$EVCXR_BUILD/evcxr-deps.lock"
 echo "== warming the notebook build cache (first time: several minutes)"
 w0=$(date +%s)
 "$VENV/bin/python" scripts/run_notebooks.py --warm-up "$REPO"
