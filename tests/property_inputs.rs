@@ -9,6 +9,8 @@ use tunelab::diagnose::History;
 use tunelab::polars::prelude::*;
 use tunelab::{Dataset, ExperimentLog};
 
+mod common;
+
 /// Cases per property: enough to meet every kind of bad input, few enough for a few seconds.
 const CASES: u32 = 128;
 
@@ -161,10 +163,7 @@ fn check_log(path: &std::path::Path) -> Result<(), TestCaseError> {
 
 /// A valid runs table of a small log, to break in one place.
 fn valid_runs() -> DataFrame {
-    let splits = tunelab::data::iris()
-        .unwrap()
-        .split(&tunelab::SplitConfig::default())
-        .unwrap();
+    let splits = common::iris();
     let config = tunelab::TrainConfig::default()
         .with_epochs(2)
         .with_batch_size(32);

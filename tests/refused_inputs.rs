@@ -5,6 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+
 fn tunelab(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_tunelab"))
         .args(args)
@@ -262,10 +264,7 @@ fn sizes_that_overflow_or_do_not_fit_in_memory_are_refused_naming_the_flag() {
 fn a_log_with_null_or_renamed_metrics_is_the_wrong_schema() {
     use tunelab::polars::prelude::*;
     let dir = scratch("log");
-    let splits = tunelab::data::iris()
-        .unwrap()
-        .split(&tunelab::SplitConfig::default())
-        .unwrap();
+    let splits = common::iris();
     let config = tunelab::TrainConfig::default()
         .with_epochs(2)
         .with_batch_size(32)

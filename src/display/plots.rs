@@ -303,35 +303,9 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
         .then(|| step.values.iter().map(|v| v.parse::<f64>().ok()).collect())
         .flatten();
     let mut plot = Plot::new();
-    let acc_name = "val accuracy (left axis)";
-    let loss_name = "val loss (right axis)";
     match &numbers {
-        Some(x) => {
-            plot.add_trace(
-                Scatter::new(x.clone(), step.val_accuracy.clone())
-                    .name(acc_name)
-                    .mode(Mode::LinesMarkers),
-            );
-            plot.add_trace(
-                Scatter::new(x.clone(), step.val_loss.clone())
-                    .name(loss_name)
-                    .mode(Mode::LinesMarkers)
-                    .y_axis("y2"),
-            );
-        }
-        None => {
-            plot.add_trace(
-                Scatter::new(step.values.clone(), step.val_accuracy.clone())
-                    .name(acc_name)
-                    .mode(Mode::LinesMarkers),
-            );
-            plot.add_trace(
-                Scatter::new(step.values.clone(), step.val_loss.clone())
-                    .name(loss_name)
-                    .mode(Mode::LinesMarkers)
-                    .y_axis("y2"),
-            );
-        }
+        Some(x) => add_sweep_traces(&mut plot, x, step),
+        None => add_sweep_traces(&mut plot, &step.values, step),
     }
     let x = match &numbers {
         Some(x) => log_axis("learning rate", x.iter().copied()),
@@ -355,28 +329,53 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
     plot
 }
 
+/// The step's validation accuracy (left axis) and loss (right axis) against `x`.
+fn add_sweep_traces<X: serde::Serialize + Clone + 'static>(
+    plot: &mut Plot,
+    x: &[X],
+    step: &StepResult,
+) {
+    plot.add_trace(
+        Scatter::new(x.to_vec(), step.val_accuracy.clone())
+            .name("val accuracy (left axis)")
+            .mode(Mode::LinesMarkers),
+    );
+    plot.add_trace(
+        Scatter::new(x.to_vec(), step.val_loss.clone())
+            .name("val loss (right axis)")
+            .mode(Mode::LinesMarkers)
+            .y_axis("y2"),
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::study::StepResult;
 
-    #[test]
-    fn sweep_chart_uses_a_category_axis_with_every_label() {
-        let step = StepResult {
-            name: "architecture".into(),
-            varied: "hidden".into(),
-            values: vec!["64".into(), "64-32".into()],
-            trial_ids: vec![1, 2],
-            val_accuracy: vec![0.9, 0.95],
-            val_loss: vec![0.3, 0.2],
-            winner: "64-32".into(),
+    /// A study step that varied `varied` over `values` (the second one won).
+    fn step(name: &str, varied: &str, values: &[&str]) -> StepResult {
+        let n = values.len();
+        StepResult {
+            name: name.into(),
+            varied: varied.into(),
+            values: values.iter().map(|v| v.to_string()).collect(),
+            trial_ids: (1..=n as i64).collect(),
+            val_accuracy: [0.9, 0.95, 0.93][..n].to_vec(),
+            val_loss: [0.3, 0.2, 0.25][..n].to_vec(),
+            winner: values[1].into(),
             winner_id: 2,
             why: String::new(),
             decision: String::new(),
             seeds: 3,
             warnings: Vec::new(),
             skipped: None,
-        };
+        }
+    }
+
+    #[test]
+    fn sweep_chart_uses_a_category_axis_with_every_label() {
+        let step = step("architecture", "hidden", &["64", "64-32"]);
         let json = sweep_chart(&step).to_json();
         assert!(json.contains("\"category\""), "{json}");
         assert!(json.contains("\"64-32\""));
@@ -425,21 +424,7 @@ mod tests {
 
     #[test]
     fn an_lr_sweep_is_on_a_log_axis() {
-        let step = StepResult {
-            name: "learning_rate".into(),
-            varied: "lr".into(),
-            values: vec!["1e-4".into(), "0.001".into(), "0.01".into()],
-            trial_ids: vec![1, 2, 3],
-            val_accuracy: vec![0.9, 0.95, 0.93],
-            val_loss: vec![0.3, 0.2, 0.25],
-            winner: "0.001".into(),
-            winner_id: 2,
-            why: String::new(),
-            decision: String::new(),
-            seeds: 3,
-            warnings: Vec::new(),
-            skipped: None,
-        };
+        let step = step("learning_rate", "lr", &["1e-4", "0.001", "0.01"]);
         let json = sweep_chart(&step).to_json();
         assert!(
             json.contains("\"log\"") && !json.contains("\"category\""),
