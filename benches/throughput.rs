@@ -34,9 +34,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|a| a != "--bench")
         .collect();
     let mode = args.first().cloned().unwrap_or_else(|| "train".into());
-    let device: DeviceSpec = arg(&args, "--device")
-        .unwrap_or_else(|| "cpu".into())
-        .parse()?;
+    // The library's default device unless --device names another.
+    let device: DeviceSpec = match arg(&args, "--device") {
+        Some(name) => name.parse()?,
+        None => DeviceSpec::default(),
+    };
     let steps: usize = arg(&args, "--steps").map_or(Ok(600), |s| s.parse())?;
     let splits = data::digits()?.split(&SplitConfig::default())?;
     // The digits baseline: MLP 64-128-64-10, ReLU, Adam 1e-3, batch 64.

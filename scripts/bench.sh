@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Benchmarks, side by side and interleaved (A B A B ..., medians and min-max over ROUNDS):
-#  (a) training throughput of the digits baseline: tunelab on ndarray (the default backend) and
-#      on flex (opt-in feature), tunelab on libtorch CPU (TUNELAB_BENCH_TCH=1: needs the `tch`
-#      build), and PyTorch eager (same model, init, batch, optimizer, data and threads);
+#  (a) training throughput of the digits baseline: tunelab on flex (the default device) and on
+#      ndarray, tunelab on libtorch CPU (TUNELAB_BENCH_TCH=1: needs the `tch` build), and
+#      PyTorch eager (same model, init, batch, optimizer, data and threads); with
+#      TUNELAB_BENCH_KERNELS=1 also builds with burn's CPU kernel features `simd`, `rayon`,
+#      both, and `openblas-system` (Debian's libopenblas-dev, installed when missing), each on
+#      ndarray and flex, interleaved in the same rounds;
 #  (b) the LR range test (100 steps) on tunelab and on PyTorch;
 #  (c) the quick study's wall time;
 #  (d) parallel trials: 8 equal, independent trials on all cores vs one (and the whole quick
@@ -16,8 +19,8 @@
 #      (`:dep`), the first cell that uses tunelab and warm cells, with the warm dependency
 #      cache; with TUNELAB_BENCH_NOTEBOOK_COLD=1 also with a cold one (compiles every
 #      dependency: about half an hour on 2 cores).
-# Ends with `ratio_vs_pytorch=X.XX` (tunelab's default device, steps/s over PyTorch steps/s,
-# PyTorch at the better of 1 thread and all threads).
+# Ends with `ratio_vs_pytorch=X.XX` (tunelab's default device, flex, steps/s over PyTorch
+# steps/s, PyTorch at the better of 1 thread and all threads).
 # Usage: scripts/bench.sh [ROUNDS]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,11 +39,27 @@ for line in sys.stdin:
     if m.get('reason') == 'compiler-artifact' and m['target']['name'] == 'throughput' and m.get('executable'):
         print(m['executable'])" | tail -n 1
 }
-# One build serves ndarray and flex (the device is chosen at run time); the CLI (for the
-# study) comes from the same build, on its default device (ndarray).
-echo "== building (release, features flex)" >&2
-cargo build --release --quiet --features flex --bin tunelab >&2
-BENCH=$(bench_exe --features flex)
+# One build (the default features) serves flex and ndarray (the device is chosen at run time);
+# the CLI (for the study) comes from the same build, on its default device (flex).
+echo "== building (release, default features)" >&2
+cargo build --release --quiet --bin tunelab >&2
+BENCH=$(bench_exe)
+# Optional: the CPU kernel features, one build each.
+declare -A KBENCH
+KERNEL_SETS=""
+if [ -n "${TUNELAB_BENCH_KERNELS:-}" ]; then
+  KERNEL_SETS="simd rayon simd,rayon openblas-system"
+  if [ ! -e /usr/lib/x86_64-linux-gnu/libopenblas.so ] && [ ! -e /usr/lib/libopenblas.so ]; then
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo -n"; fi
+    echo "== installing Debian's libopenblas-dev (for the openblas-system build)" >&2
+    { $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev >/dev/null; } >&2 \
+      || { echo "   (could not install libopenblas-dev: the openblas-system build is skipped)" >&2; KERNEL_SETS="simd rayon simd,rayon"; }
+  fi
+  for k in $KERNEL_SETS; do
+    echo "== building the bench with --features $k" >&2
+    KBENCH[$k]=$(bench_exe --features "$k")
+  done
+fi
 TUNELAB="$CARGO_TARGET_DIR/release/tunelab"
 
 # PyTorch from PyPI: its Python module links the CUDA libraries even on the CPU, so the
@@ -61,8 +80,12 @@ declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS" >&2
-  add nd_train "$("$BENCH" train | json steps_per_s)"
+  add nd_train "$("$BENCH" train --device cpu | json steps_per_s)"
   add flex_train "$("$BENCH" train --device flex | json steps_per_s)"
+  for k in $KERNEL_SETS; do
+    add "k_nd_$k" "$("${KBENCH[$k]}" train --device cpu | json steps_per_s)"
+    add "k_flex_$k" "$("${KBENCH[$k]}" train --device flex | json steps_per_s)"
+  done
   add pt_train "$("$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads "$THREADS" | json steps_per_s)"
   add pt_train1 "$("$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads 1 | json steps_per_s)"
   [ -n "$TCH_BENCH" ] && add tch_train "$("$TCH_BENCH" train --device torch-cpu | json steps_per_s)"
@@ -74,7 +97,9 @@ for round in $(seq 1 "$ROUNDS"); do
   add trials "$("$BENCH" trials --trials 8 --threads "$THREADS" | json seconds)"
   add trials1 "$("$BENCH" trials --trials 8 --threads 1 | json seconds)"
 done
-GFLOPS=$("$BENCH" train | json gflops)
+# Every series, one line each (name, then the values), for the kernel rows below.
+for key in "${!R[@]}"; do echo "$key ${R[$key]}"; done >"$WORK/series.txt"
+GFLOPS=$("$BENCH" train --device cpu | json gflops)
 FLEX_GFLOPS=$("$BENCH" train --device flex | json gflops)
 PEAK=$("$BENCH" peak | json gflops)
 PEAK_ISA=$("$BENCH" peak --threads 1 | json isa)
@@ -119,7 +144,7 @@ else
   echo "== notebook: not set up (run scripts/jupyter.sh --setup), skipped" >&2
 fi
 
-python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" "$PEAK" "$PEAK_ISA" "$SCALE" <<PY
+python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" "$PEAK" "$PEAK_ISA" "$SCALE" "$WORK/series.txt" <<PY
 import json, statistics, sys
 threads, gflops, flex_gflops = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
 notebooks = [json.loads(a) for a in sys.argv[4:6] if a.strip()]
@@ -139,13 +164,21 @@ def row(name, key, unit):
     m = statistics.median(v)
     print(f"{name:<44} {m:>12.3f} {unit:<8} (min {min(v):.3f}, max {max(v):.3f}, n={len(v)})")
     return m
+series = dict((l.split()[0], [float(x) for x in l.split()[1:]]) for l in open(sys.argv[9]) if l.split())
+r.update({k: v for k, v in series.items() if k.startswith("k_") and v})
 print(f"benchmark: digits MLP 64-128-64-10, Adam 1e-3, batch 64, {threads} threads")
-nd = row("train: tunelab default device (ndarray)", "nd_train", "steps/s")
-fx = row("train: tunelab flex", "flex_train", "steps/s")
+fx = row("train: tunelab flex (the default device)", "flex_train", "steps/s")
+nd = row("train: tunelab ndarray", "nd_train", "steps/s")
 pt_n = row(f"train: PyTorch eager, {threads} threads", "pt_train", "steps/s")
 pt_1 = row("train: PyTorch eager, 1 thread", "pt_train1", "steps/s")
 pt = max(pt_n, pt_1)  # compare with PyTorch at its better thread count
 row("train: tunelab libtorch CPU", "tch_train", "steps/s")
+kernel_rows = sorted({k.split("_", 2)[2] for k in r if k.startswith("k_")})
+for k in kernel_rows:
+    for dev, name in (("nd", "ndarray"), ("flex", "flex")):
+        m = row(f"train: {name}, --features {k}", f"k_{dev}_{k}", "steps/s")
+        if m and pt:
+            print(f"{'  over PyTorch eager':<44} {m / pt:>12.2f} x")
 row("lr finder 100 steps: tunelab ndarray", "nd_lr", "s")
 row("lr finder 100 steps: tunelab flex", "flex_lr", "s")
 row("lr finder 100 steps: PyTorch eager", "pt_lr", "s")
@@ -160,11 +193,11 @@ if t_all and t_one:
     print(f"{'parallel trials speed-up (8 equal trials)':<44} {t_one / t_all:>12.2f} x")
 if s_all and s_one:
     print(f"{'quick study speed-up, all threads vs one':<44} {s_one / s_all:>12.2f} x")
-if fx and pt:
-    print(f"{'flex over PyTorch eager':<44} {fx / pt:>12.2f} x")
+if nd and pt:
+    print(f"{'ndarray over PyTorch eager':<44} {nd / pt:>12.2f} x")
 if scale:
-    engines = [("tunelab default (ndarray)", lambda r: r.get("device") == "cpu"),
-               ("tunelab flex", lambda r: r.get("device") == "flex"),
+    engines = [("tunelab default (flex)", lambda r: r.get("device") == "flex"),
+               ("tunelab ndarray", lambda r: r.get("device") == "cpu"),
                ("tunelab libtorch CPU", lambda r: r.get("device") == "torch-cpu"),
                ("PyTorch eager", lambda r: r.get("device") == "pytorch-eager")]
     print(f"scaling: MLP 64-W1-W2-10, Adam, synthetic table 100k rows x 64 features, 10 classes; "
@@ -191,7 +224,7 @@ if scale:
             g = statistics.median(r["gflops"] for r in rs)
             best[n] = sps
             out.append(f"{sps:>10.1f} ({g:>6.1f}, {100 * g / peak:>4.1f}%)".rjust(30))
-        d, p = best.get("tunelab default (ndarray)"), best.get("PyTorch eager")
+        d, p = best.get("tunelab default (flex)"), best.get("PyTorch eager")
         ratio = d / p if d and p else float("nan")
         if ratio < 1 and h not in crossover:
             crossover[h] = b
@@ -209,5 +242,5 @@ for nb in notebooks:
     print(f"{'notebook, ' + c + ' cache: start to first answer':<44} {nb['first_answer_s']:>12.1f} s")
     print(f"{'notebook, ' + c + ' cache: warm cell':<44} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
     print(f"{'notebook, ' + c + ' cache: warm cell ending in a number':<44} {nb['plain_value_cell_median_s']:>12.2f} s        (evcxr compiles it twice)")
-print(f"ratio_vs_pytorch={nd / pt:.2f}")  # default device over the faster PyTorch setting
+print(f"ratio_vs_pytorch={fx / pt:.2f}")  # default device (flex) over the faster PyTorch setting
 PY

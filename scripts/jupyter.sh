@@ -8,9 +8,10 @@
 #    dependencies are reused between kernel starts, and dependencies optimised while the
 #    notebook cells themselves compile quickly;
 #  - Debian's mold linker when possible (cells link against burn and polars much faster);
-#  - with TUNELAB_NOTEBOOK_BACKENDS=1, after scripts/setup-libtorch.sh: the kernel builds
-#    tunelab with the flex and tch backends (scripts/kernel-backends), with libtorch found
-#    through the kernel's environment, so notebook 08 runs ndarray, flex, libtorch CPU and CUDA;
+#  - the kernel builds tunelab with its default CPU backends (flex and ndarray) and, once
+#    scripts/setup-libtorch.sh has installed libtorch, with the tch backend too
+#    (scripts/kernel-backends), libtorch found through the kernel's environment, so notebook 08
+#    runs ndarray, flex, libtorch CPU and CUDA (TUNELAB_NOTEBOOK_BACKENDS=0: without libtorch);
 #  - a warm-up that compiles tunelab and its dependencies into that cache, so a student's
 #    first notebook cell does not.
 # Usage: scripts/jupyter.sh            set up, then start JupyterLab
@@ -74,14 +75,14 @@ cat > "$EVCXR_CONFIG/init.evcxr" <<'EVCXR'
 :preserve_vars_on_panic 1
 EVCXR
 
-# The backends: flex and libtorch when scripts/setup-libtorch.sh has installed libtorch (the
-# CUDA layout when it was run with --cuda and an NVIDIA GPU is visible, else the CPU layout). The list is written where the notebook test reads
-# which backends notebook 08 must show running.
-# Opt-in (TUNELAB_NOTEBOOK_BACKENDS=1): the first kernel start then compiles libtorch's wrapper
-# and the flex backend into the kernel's build directory.
+# The backends: flex and ndarray always (tunelab's default features); libtorch too when
+# scripts/setup-libtorch.sh has installed it (the CUDA layout when it was run with --cuda and an
+# NVIDIA GPU is visible, else the CPU layout), unless TUNELAB_NOTEBOOK_BACKENDS=0. The list is
+# written where the notebook test reads which backends notebook 08 must show running. The first
+# kernel start with libtorch compiles its wrapper into the kernel's build directory (minutes).
 TORCH_ENV=""
-BACKENDS="ndarray"
-if [ -z "${TUNELAB_NOTEBOOK_BACKENDS:-}" ]; then
+BACKENDS="ndarray flex"
+if [ "${TUNELAB_NOTEBOOK_BACKENDS:-1}" = 0 ]; then
   :
 elif [ -d "$TUNELAB_CACHE/torch-cuda" ] && nvidia-smi -L >/dev/null 2>&1; then
   TORCH_ENV=$(bash scripts/setup-libtorch.sh --cuda)
@@ -92,9 +93,9 @@ if [ -n "$TORCH_ENV" ]; then
   eval "$TORCH_ENV"
   BACKENDS="ndarray flex tch"
   echo ":dep tunelab_kernel_backends = { path = \"$REPO/scripts/kernel-backends\" }" >> "$EVCXR_CONFIG/init.evcxr"
-  echo "== the kernel builds tunelab with flex and libtorch ($LIBTORCH)"
+  echo "== the kernel builds tunelab with flex, ndarray and libtorch ($LIBTORCH)"
 else
-  echo "== the kernel builds tunelab with ndarray only (for flex and libtorch: scripts/setup-libtorch.sh, then TUNELAB_NOTEBOOK_BACKENDS=1 scripts/jupyter.sh)"
+  echo "== the kernel builds tunelab with flex and ndarray (for libtorch too: scripts/setup-libtorch.sh, then scripts/jupyter.sh again)"
 fi
 echo "$BACKENDS" > "$EVCXR_HOME/backends"
 cat > "$EVCXR_CONFIG/evcxr.toml" <<TOML

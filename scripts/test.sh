@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, the committed notebooks' form (no outputs, canonical JSON;
 # also under --no-notebooks), lints, unit and integration tests (release build, which the main
-# job shares), the flex and libtorch backends' tests, then every notebook through the real
-# Jupyter kernel. Everything it installs is cached under $HOME/.cache/tunelab.
+# job shares; the default features have the flex and ndarray CPU backends), a build without
+# flex (ndarray the default device), the libtorch backend's tests, then every notebook through
+# the real Jupyter kernel (with flex and libtorch in the kernel when libtorch is set up). Everything it installs is cached under $HOME/.cache/tunelab.
 # Usage: scripts/test.sh [--no-notebooks] [--no-tch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,9 +28,9 @@ stamp "cargo clippy --all-targets (release) -D warnings"
 cargo clippy --release --all-targets --quiet -- -D warnings
 stamp "cargo test --release"
 cargo test --release
-stamp "flex backend: cargo clippy and cargo test --features flex"
-cargo clippy --release --all-targets --features flex --quiet -- -D warnings
-cargo test --release --features flex --test flex_backend --test lr_finder --test reproducible
+stamp "ndarray only (no flex): cargo clippy and the reproducibility and LR finder tests"
+cargo clippy --release --all-targets --no-default-features --features ndarray --quiet -- -D warnings
+cargo test --release --no-default-features --features ndarray --test lr_finder --test reproducible
 if [ "$tch" = 1 ]; then
   stamp "libtorch backend: scripts/setup-libtorch.sh, cargo test --features tch"
   eval "$(bash scripts/setup-libtorch.sh)"

@@ -4,8 +4,8 @@
 //! baseline with the tuning guide's optimizer defaults, read the loss curves, and change one
 //! thing at a time, keeping a record of every experiment.
 //!
-//! The training core is [burn](https://burn.dev) (the CPU ndarray backend by default,
-//! libtorch behind the `tch` feature). Everything downstream of a [`Run`] is plain data.
+//! The training core is [burn](https://burn.dev) (its pure-Rust CPU backends, flex by default
+//! and ndarray, with libtorch behind the `tch` feature). Everything downstream of a [`Run`] is plain data.
 //!
 //! ```no_run
 //! use tunelab::{data, OptimizerKind, SplitConfig, TrainConfig};

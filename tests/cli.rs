@@ -285,7 +285,10 @@ fn tune_writes_its_four_files_and_json_summary_and_log_reads_them_back() {
     let best_acc = v["best_val_accuracy"].as_f64().unwrap();
     assert!((best_acc - best.val_accuracy).abs() < 1e-12, "{best_acc}");
     assert_eq!(v["best_config"]["seed"], 0);
-    assert_eq!(v["best_config"]["device"], "cpu");
+    assert_eq!(
+        v["best_config"]["device"], "flex",
+        "flex is the default device"
+    );
     let names: Vec<&str> = v["steps"]
         .as_array()
         .unwrap()

@@ -247,11 +247,9 @@ fn adam_at_300x_its_default_lr_is_stuck_at_chance_and_told_to_reduce_the_lr() {
     assert_no_action_says(&d, &["raise", "higher lr"]);
     let f = d.primary().unwrap();
     assert_eq!(f.severity, Severity::High, "{d}");
-    assert!(
-        f.action
-            .contains("the LR is too high, not too low: reduce the LR 10x, try 0.03"),
-        "{d}"
-    );
+    // ndarray words it as "the LR is too high, not too low", flex's run (the same LR, sums
+    // in another order) as "the too-high LR, not the model, is the likely cause": both cut 10x.
+    assert!(f.action.contains("reduce the LR 10x, try 0.03"), "{d}");
     assert!(
         f.evidence.contains("ln(10) = 2.303")
             && f.evidence
@@ -262,15 +260,23 @@ fn adam_at_300x_its_default_lr_is_stuck_at_chance_and_told_to_reduce_the_lr() {
 
 #[test]
 fn sgd_at_200x_its_default_lr_is_never_told_to_raise_it() {
-    // Bounces between 0.3 and 1.1 nats on spirals and ends at 92% of ln(3).
+    // On ndarray it bounces between 0.3 and 1.1 nats on spirals and ends at 92% of ln(3)
+    // (underfitting, blamed on the LR); on flex the same LR blows the loss up 5x (exploding).
+    // Either way the advice is to cut the LR, never to raise it.
     let config = TrainConfig::new(OptimizerKind::Sgd)
         .with_lr(2.0)
         .with_epochs(20);
     let d = train(&spirals(), &config).unwrap().diagnose().unwrap();
-    assert!(d.has(Pattern::Underfitting), "{d}");
     assert_no_action_says(&d, &["raise", "higher lr"]);
-    let f = d.get(Pattern::Underfitting).unwrap();
-    assert!(f.evidence.contains("200x sgd's default 0.01"), "{d}");
+    if let Some(f) = d.get(Pattern::Underfitting) {
+        assert!(f.evidence.contains("200x sgd's default 0.01"), "{d}");
+        assert!(f.action.contains("reduce the LR"), "{d}");
+    } else {
+        let f = d
+            .get(Pattern::Exploding)
+            .expect("underfitting or exploding");
+        assert!(f.action.contains("reduce 10x, try 0.2"), "{d}");
+    }
 }
 
 #[test]

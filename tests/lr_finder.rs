@@ -8,14 +8,10 @@ use tunelab::{
 mod common;
 use common::digits;
 
-/// Where these tests train: this file also runs under `--features flex`, and then every
-/// configuration trains on the flex backend; otherwise on the default CPU backend.
+/// Where these tests train: the default device (flex in a default build, ndarray in a build
+/// without the `flex` feature).
 fn device() -> DeviceSpec {
-    if cfg!(feature = "flex") {
-        DeviceSpec::Flex
-    } else {
-        DeviceSpec::Cpu
-    }
+    DeviceSpec::default()
 }
 
 /// Adam with the guide's defaults, on [`device`].

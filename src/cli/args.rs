@@ -129,7 +129,7 @@ pub(crate) struct ConfigArgs {
     /// Seed of initialisation, shuffling and dropout.
     #[arg(long, default_value_t = defaults().seed)]
     pub(crate) seed: u64,
-    /// cpu, flex, torch-cpu, cuda or cuda:N.
+    /// flex (the default CPU backend), cpu (ndarray), torch-cpu, cuda or cuda:N.
     #[arg(long, default_value_t = defaults().device, value_parser = device)]
     pub(crate) device: DeviceSpec,
 }

@@ -34,7 +34,8 @@ pub(crate) struct TuneArgs {
     /// Trials run at once (0: one per CPU thread).
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).threads)]
     threads: usize,
-    /// cpu, flex, torch-cpu, cuda or cuda:N: where every trial trains.
+    /// flex (the default CPU backend), cpu (ndarray), torch-cpu, cuda or cuda:N: where every
+    /// trial trains.
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).device, value_parser = super::args::device)]
     device: DeviceSpec,
     /// Seeds per candidate (default: 5 for quick, 8 for full): a change is adopted only when

@@ -73,7 +73,7 @@ impl TrainConfig {
             early_stopping: None,
             shuffle: true,
             seed: 0,
-            device: DeviceSpec::Cpu,
+            device: DeviceSpec::default(),
         }
     }
 
