@@ -351,3 +351,48 @@ fn a_tiny_net_with_dropout_that_underfits_is_told_to_take_dropout_away() {
         ],
     );
 }
+
+#[test]
+fn labels_shuffled_apart_from_the_features_are_a_data_finding_not_slow_training() {
+    // The training labels permuted against their rows: the network memorises them (train
+    // accuracy climbs) while validation accuracy stays at chance. Raising the LR, the advice
+    // a "slow" reading would give, cannot help; the data must be fixed.
+    let mut splits = digits();
+    let n = splits.train.labels.len();
+    for i in 0..n {
+        splits.train.labels.swap(i, (i * 7919 + 13) % n);
+    }
+    let run = train(
+        &splits,
+        &TrainConfig::new(OptimizerKind::Adam).with_epochs(15),
+    )
+    .unwrap();
+    let d = run.diagnose().unwrap();
+    assert_no_action_says(&d, &["raise", "higher lr"]);
+    assert!(!d.has(Pattern::Slow) && !d.has(Pattern::Plateau), "{d}");
+    let f = d.primary().unwrap();
+    assert_eq!(
+        (f.pattern, f.severity),
+        (Pattern::Overfitting, Severity::High),
+        "{d}"
+    );
+    assert!(f.evidence.contains("chance with 10 classes is 0.1"), "{d}");
+    assert!(
+        f.action.contains("labels still in step with the features"),
+        "{d}"
+    );
+    // The same data with its labels in place learns: the finding is about the data.
+    let fixed = train(
+        &digits(),
+        &TrainConfig::new(OptimizerKind::Adam).with_epochs(15),
+    )
+    .unwrap();
+    assert!(fixed.final_metrics().unwrap().val_accuracy > 0.9);
+    let d = fixed.diagnose().unwrap();
+    assert!(
+        !d.findings
+            .iter()
+            .any(|f| f.action.contains("labels still in step")),
+        "{d}"
+    );
+}

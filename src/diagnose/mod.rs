@@ -24,6 +24,7 @@ mod history;
 mod loss_level;
 mod lr_guard;
 mod method;
+mod no_signal;
 mod not_decreasing;
 mod oscillating;
 mod overfitting;
@@ -49,6 +50,9 @@ pub mod thresholds {
     };
     pub use super::lr_guard::{
         CHANCE_LEVEL_EPOCHS, CHANCE_LEVEL_FRACTION, HIGH_LR_CUT, HIGH_LR_MULTIPLE,
+    };
+    pub use super::no_signal::{
+        NO_SIGNAL_MAX_MARGIN, NO_SIGNAL_TRAIN_MARGINS, NO_SIGNAL_VAL_MARGIN,
     };
     pub use super::not_decreasing::{
         CLIMBED_BACK_DROP, INITIAL_LOSS_TOLERANCE, NOT_DECREASING_TOLERANCE, TINY_LR,

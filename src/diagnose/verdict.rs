@@ -2,6 +2,7 @@
 
 use super::exploding::exploding;
 use super::healthy::healthy;
+use super::no_signal::no_signal;
 use super::not_decreasing::not_decreasing;
 use super::oscillating::oscillating;
 use super::overfitting::overfitting;
@@ -24,6 +25,10 @@ use crate::error::{Error, Result};
 ///   is unreliable.
 /// - Underfitting found together with an optimisation problem (oscillating, not
 ///   decreasing, plateau, slow) is capped at medium: fix the LR first.
+/// - Validation accuracy at chance in the second half of the run while the model learns its
+///   training set is
+///   a data problem ([`no_signal`]): it replaces the overfitting finding, and no LR advice is
+///   given beside it (slow and plateau would say "raise the LR", which cannot help).
 /// - "Healthy" is reported when no other rule fires.
 ///
 /// Errors: mismatched curve lengths or an impossible context ([`History::validate`]), and a
@@ -62,8 +67,15 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
             findings.extend(slow(history));
         }
     }
+    let no_signal = no_signal(history);
+    if no_signal.is_some() {
+        findings.retain(|f| !matches!(f.pattern, Pattern::Slow | Pattern::Plateau));
+    }
     let optimisation_problem = findings.first().map(|f| f.pattern);
-    findings.extend(overfitting(history));
+    match no_signal {
+        Some(finding) => findings.push(finding),
+        None => findings.extend(overfitting(history)),
+    }
     findings.extend(underfitting(history).map(|f| defer_to(optimisation_problem, f)));
     findings.extend(noisy_val_rise(history));
     if findings.is_empty() {

@@ -3,7 +3,9 @@
 use crate::train::Run;
 use serde::{Deserialize, Serialize};
 
-/// The hyperparameters compared between a run and its parent, in column order.
+/// The hyperparameters compared between a run and its parent, in column order. Each is a run
+/// column, except `early_stopping`, which is read from the `schedule` column's `+esN` suffix
+/// (so that turning early stopping on is logged as its own change, not as a schedule change).
 pub const HYPERPARAMETERS: &[&str] = &[
     "optimizer",
     "lr",
@@ -14,6 +16,7 @@ pub const HYPERPARAMETERS: &[&str] = &[
     "epochs",
     "accumulate",
     "schedule",
+    "early_stopping",
     "seed",
 ];
 
@@ -123,10 +126,27 @@ impl RunRecord {
             "weight_decay" => format!("{:e}", self.weight_decay),
             "epochs" => self.epochs.to_string(),
             "accumulate" => self.accumulate.to_string(),
-            "schedule" => self.schedule.clone(),
+            "schedule" => self.schedule_parts().0.to_string(),
+            "early_stopping" => match self.schedule_parts().1 {
+                Some(patience) => format!("patience {patience}"),
+                None => "off".into(),
+            },
             "seed" => self.seed.to_string(),
             _ => return None,
         })
+    }
+
+    /// The `schedule` column split into the schedule (with its warm-up) and the early
+    /// stopping patience: `cosine+warmup2+es5` -> (`cosine+warmup2`, Some("5")).
+    fn schedule_parts(&self) -> (&str, Option<&str>) {
+        match self.schedule.rsplit_once("+es") {
+            Some((schedule, patience))
+                if !patience.is_empty() && patience.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (schedule, Some(patience))
+            }
+            _ => (&self.schedule, None),
+        }
     }
 
     /// The hyperparameters that differ between `self` and `other`.
@@ -172,6 +192,35 @@ pub(crate) fn format_utc(secs: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn early_stopping_is_its_own_change_not_a_schedule_change() {
+        let row = |schedule: &str| RunRecord {
+            schedule: schedule.into(),
+            ..RunRecord::default()
+        };
+        assert_eq!(
+            row("constant+es5").diff(&row("constant")),
+            ["early_stopping"]
+        );
+        assert_eq!(
+            row("cosine+es5").diff(&row("constant")),
+            ["schedule", "early_stopping"]
+        );
+        assert_eq!(
+            row("constant+es8").diff(&row("constant+es5")),
+            ["early_stopping"]
+        );
+        let warm = row("cosine+warmup2+es5");
+        assert_eq!(warm.hyperparameter("schedule").unwrap(), "cosine+warmup2");
+        assert_eq!(warm.hyperparameter("early_stopping").unwrap(), "patience 5");
+        assert_eq!(
+            row("constant").hyperparameter("early_stopping").unwrap(),
+            "off"
+        );
+        // A name that only looks like a suffix is left alone.
+        assert_eq!(row("odd+es").hyperparameter("schedule").unwrap(), "odd+es");
+    }
 
     #[test]
     fn formats_known_times() {

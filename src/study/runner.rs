@@ -495,7 +495,7 @@ impl Study<'_> {
                     self.config.final_epochs
                 ),
                 config: longer(s, base.lr()),
-                coupled: &["epochs", "schedule"],
+                coupled: &["epochs", "schedule", "early_stopping"],
             });
         }
         let mut context =
@@ -528,7 +528,7 @@ impl Study<'_> {
                     self.config.final_epochs
                 ),
                 config: longer(Schedule::Constant, lr),
-                coupled: &["lr", "epochs", "schedule"],
+                coupled: &["lr", "epochs", "schedule", "early_stopping"],
             });
             context.push_str(&format!(
                 "; the winner is diagnosed {}, so its LR change ({} to {}) is tried too",
