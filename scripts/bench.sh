@@ -17,7 +17,9 @@
 #      (SCALE_ROUNDS rounds, default 3; TUNELAB_BENCH_SCALE=0 skips it);
 #  (e) the notebook, when scripts/jupyter.sh has set it up: a fresh kernel's first cell
 #      (`:dep`), the first cell that uses tunelab and warm cells, with the warm dependency
-#      cache; with TUNELAB_BENCH_NOTEBOOK_COLD=1 also with a cold one (compiles every
+#      cache, for the installed (patched) kernel and for the stock evcxr_jupyter (the patch
+#      off: built once beside it by scripts/build-evcxr.sh --stock-copy; TUNELAB_BENCH_STOCK=0
+#      skips it); with TUNELAB_BENCH_NOTEBOOK_COLD=1 also with a cold cache (compiles every
 #      dependency: about half an hour on 2 cores).
 # Ends with `ratio_vs_pytorch=X.XX` (tunelab's default device, flex, steps/s over PyTorch
 # steps/s, PyTorch at the better of 1 thread and all threads).
@@ -129,13 +131,20 @@ if [ "${TUNELAB_BENCH_SCALE:-1}" != 0 ]; then
 fi
 
 # (e) The notebook, through the real kernel (set up by scripts/jupyter.sh).
-NB_WARM="" NB_COLD=""
+NB_WARM="" NB_COLD="" NB_STOCK=""
 JPY="$TUNELAB_CACHE/venv/bin/python"
 if [ -x "$JPY" ] && [ -f "$TUNELAB_CACHE/venv/share/jupyter/kernels/rust/kernel.json" ]; then
   echo "== notebook: fresh kernel, warm dependency cache" >&2
   # Brings the kernel's cache up to date with this checkout (tunelab itself recompiles).
   "$JPY" scripts/run_notebooks.py --warm-up "$(pwd)" >/dev/null 2>&1 || true
-  NB_WARM=$("$JPY" scripts/notebook_timing.py . 2>/dev/null | tail -n 1) || NB_WARM=""
+  NB_WARM=$("$JPY" scripts/notebook_timing.py . --label patched 2>/dev/null | tail -n 1) || NB_WARM=""
+  if [ "${TUNELAB_BENCH_STOCK:-1}" != 0 ]; then
+    echo "== notebook: the same with the stock kernel (the patch off)" >&2
+    STOCK_EXE=$(bash scripts/build-evcxr.sh --stock-copy 2>/dev/null | tail -n 1) || STOCK_EXE=""
+    if [ -x "$STOCK_EXE" ]; then
+      NB_STOCK=$("$JPY" scripts/notebook_timing.py . --kernel-exe "$STOCK_EXE" --label stock 2>/dev/null | tail -n 1) || NB_STOCK=""
+    fi
+  fi
   if [ -n "${TUNELAB_BENCH_NOTEBOOK_COLD:-}" ]; then
     echo "== notebook: fresh kernel, cold dependency cache (compiles every dependency)" >&2
     NB_COLD=$("$JPY" scripts/notebook_timing.py . --cold 2>/dev/null | tail -n 1) || NB_COLD=""
@@ -144,10 +153,10 @@ else
   echo "== notebook: not set up (run scripts/jupyter.sh --setup), skipped" >&2
 fi
 
-python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" "$PEAK" "$PEAK_ISA" "$SCALE" "$WORK/series.txt" <<PY
+python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" "$PEAK" "$PEAK_ISA" "$SCALE" "$WORK/series.txt" "$NB_STOCK" <<PY
 import json, statistics, sys
 threads, gflops, flex_gflops = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
-notebooks = [json.loads(a) for a in sys.argv[4:6] if a.strip()]
+notebooks = [json.loads(a) for a in sys.argv[4:6] + sys.argv[10:11] if a.strip()]
 peak, peak_isa = float(sys.argv[6]), sys.argv[7]
 scale = [json.loads(l) for l in open(sys.argv[8]) if l.strip()]
 r = {k: [float(x) for x in v.split()] for k, v in {
@@ -235,12 +244,12 @@ if scale:
 if not notebooks:
     print(f"{'notebook':<44} {'(not set up)':>12}")
 for nb in notebooks:
-    c = nb["cache"]
-    print(f"{'notebook, ' + c + ' cache: kernel start':<44} {nb['kernel_start_s']:>12.1f} s")
-    print(f"{'notebook, ' + c + ' cache: first cell (:dep)':<44} {nb['dep_cell_s']:>12.1f} s")
-    print(f"{'notebook, ' + c + ' cache: first cell using tunelab':<44} {nb['first_use_cell_s']:>12.1f} s")
-    print(f"{'notebook, ' + c + ' cache: start to first answer':<44} {nb['first_answer_s']:>12.1f} s")
-    print(f"{'notebook, ' + c + ' cache: warm cell':<44} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
-    print(f"{'notebook, ' + c + ' cache: warm cell ending in a number':<44} {nb['plain_value_cell_median_s']:>12.2f} s        (evcxr compiles it twice)")
+    c = nb.get("kernel", "installed") + " kernel/" + nb["cache"]
+    print(f"{'notebook, ' + c + ' cache: kernel start':<52} {nb['kernel_start_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: first cell (:dep)':<52} {nb['dep_cell_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: first cell using tunelab':<52} {nb['first_use_cell_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: start to first answer':<52} {nb['first_answer_s']:>12.1f} s")
+    print(f"{'notebook, ' + c + ' cache: warm cell':<52} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
+    print(f"{'notebook, ' + c + ' cache: warm cell ending in a number':<52} {nb['plain_value_cell_median_s']:>12.2f} s        (stock evcxr compiles it twice)")
 print(f"ratio_vs_pytorch={fx / pt:.2f}")  # default device (flex) over the faster PyTorch setting
 PY

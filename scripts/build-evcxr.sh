@@ -7,6 +7,9 @@
 #
 # Usage: scripts/build-evcxr.sh           the patched kernel
 #        scripts/build-evcxr.sh --stock   the unmodified crates.io kernel (for comparisons)
+#        scripts/build-evcxr.sh --stock-copy   the unmodified kernel beside the installed one, at
+#                                  $TUNELAB_CACHE/evcxr-stock/bin/evcxr_jupyter (scripts/bench.sh
+#                                  times both: the patch on and off)
 #
 # The crates.io sources of evcxr and evcxr_jupyter 0.22.0 are copied to
 # $TUNELAB_CACHE/evcxr-src, the patch is applied with `patch -p1`, and evcxr_jupyter is built
@@ -33,8 +36,16 @@ say() { echo "== evcxr_jupyter: $*" >&3; }
 stock=0
 case "${1:-}" in
   --stock) stock=1 ;;
+  --stock-copy)
+    if [ ! -x "$TUNELAB_CACHE/evcxr-stock/bin/evcxr_jupyter" ]; then
+      say "building the stock evcxr_jupyter $VERSION beside the installed kernel (cargo install)"
+      CARGO_TARGET_DIR="$TARGET" cargo install evcxr_jupyter --version "$VERSION" --locked \
+        --root "$TUNELAB_CACHE/evcxr-stock" --force --quiet
+    fi
+    echo "$TUNELAB_CACHE/evcxr-stock/bin/evcxr_jupyter"
+    exit 0 ;;
   "") ;;
-  *) echo "usage: $0 [--stock]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--stock | --stock-copy]" >&2; exit 2 ;;
 esac
 
 # What the binary is: the marker's line, or "stock" for an install by an older set-up script.

@@ -2,11 +2,15 @@
 """Times a fresh kernel the way a student meets it: the first cell (`:dep tunelab`), the first
 cell that uses tunelab, then warm cells. Prints one JSON line.
 
-  notebook_timing.py REPO [--cold]
+  notebook_timing.py REPO [--cold] [--kernel-exe PATH --label NAME]
 
 --cold runs the kernel with an empty build directory (a temporary copy of the kernel spec whose
 EVCXR_TMPDIR points at a new folder), so the first cell compiles every dependency: that is the
-time the set-up's warm-up saves a student (tens of minutes on 2 cores)."""
+time the set-up's warm-up saves a student (tens of minutes on 2 cores).
+
+--kernel-exe runs another evcxr_jupyter binary with the same settings and build directory (the
+stock kernel, for the patch on/off comparison in scripts/bench.sh); --label names it in the
+JSON line ("kernel")."""
 import json
 import os
 import pathlib
@@ -43,11 +47,24 @@ def cells(repo):
 def main():
     repo = os.path.abspath(sys.argv[1])
     cold = "--cold" in sys.argv[2:]
+    opt = lambda name: sys.argv[sys.argv.index(name) + 1] if name in sys.argv[2:] else None
+    exe, label = opt("--kernel-exe"), opt("--label") or "installed"
     kernel = "rust"
-    tmp = None
-    if cold:
-        tmp = pathlib.Path(tempfile.mkdtemp(prefix="tunelab-cold-"))
+    tmp = build = None
+    if exe:
+        # The same kernel spec with another binary.
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="tunelab-kernel-"))
         spec = KernelSpecManager().get_kernel_spec("rust")
+        kdir = tmp / "kernels" / "rust-other"
+        kdir.mkdir(parents=True)
+        data = json.loads((pathlib.Path(spec.resource_dir) / "kernel.json").read_text())
+        data["argv"][0] = os.path.abspath(exe)
+        (kdir / "kernel.json").write_text(json.dumps(data))
+        os.environ["JUPYTER_PATH"] = str(tmp) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
+        kernel = "rust-other"
+    if cold:
+        tmp = tmp or pathlib.Path(tempfile.mkdtemp(prefix="tunelab-cold-"))
+        spec = KernelSpecManager().get_kernel_spec(kernel)
         kdir = tmp / "kernels" / "rust-cold"
         kdir.mkdir(parents=True)
         data = json.loads((pathlib.Path(spec.resource_dir) / "kernel.json").read_text())
@@ -84,11 +101,12 @@ def main():
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)
+        if build is not None:
             shutil.rmtree(build, ignore_errors=True)
     warm = [t for t, k in zip(times[2:], kinds) if k == "one"]
     plain = [t for t, k in zip(times[2:], kinds) if k == "plain"]
     print(json.dumps({
-        "what": "notebook", "cache": "cold" if cold else "warm",
+        "what": "notebook", "cache": "cold" if cold else "warm", "kernel": label,
         "kernel_start_s": round(started, 2),
         "dep_cell_s": round(times[0], 2),
         "first_use_cell_s": round(times[1], 2),

@@ -2,7 +2,9 @@
 # Executes every notebook headlessly through the real evcxr kernel, fails on any error,
 # panic or failed assertion, checks that every chart cell produced the plotly and HTML
 # outputs, exports the executed notebooks to HTML and opens them in headless Chromium with
-# the network off, checking that every chart drew, and saves screenshots.
+# the network off, checking that every chart drew, and saves screenshots; then opens every
+# executed notebook in a real JupyterLab, untrusted, and checks that its charts draw and its
+# severity colours survive the sanitizer there too (scripts/jupyterlab_check.py).
 # Usage: scripts/test-notebooks.sh [OUTDIR]   (default: out/notebooks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,3 +18,4 @@ if ! command -v chromium >/dev/null; then
 fi
 bash scripts/jupyter.sh --setup
 "$TUNELAB_CACHE/venv/bin/python" scripts/run_notebooks.py "$OUT"
+"$TUNELAB_CACHE/venv/bin/python" scripts/jupyterlab_check.py "$OUT"

@@ -28,11 +28,12 @@ fn layout(title: &str, x_axis: Axis, y_axis: Axis, traces: usize) -> Layout {
                 .y(1.0),
         )
     } else {
-        l.height(400).margin(Margin::new().bottom(110)).legend(
+        // Far enough below the axis that the x-axis title stays clear of it.
+        l.height(430).margin(Margin::new().bottom(130)).legend(
             Legend::new()
                 .orientation(Orientation::Horizontal)
                 .x(0.0)
-                .y(-0.22),
+                .y(-0.35),
         )
     }
 }
