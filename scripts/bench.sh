@@ -135,8 +135,9 @@ NB_WARM="" NB_COLD="" NB_STOCK=""
 JPY="$TUNELAB_CACHE/venv/bin/python"
 if [ -x "$JPY" ] && [ -f "$TUNELAB_CACHE/venv/share/jupyter/kernels/rust/kernel.json" ]; then
   echo "== notebook: fresh kernel, warm dependency cache" >&2
-  # Brings the kernel's cache up to date with this checkout (tunelab itself recompiles).
-  "$JPY" scripts/run_notebooks.py --warm-up "$(pwd)" >/dev/null 2>&1 || true
+  # Registers the kernel for this checkout (its start-up file names this checkout's backends
+  # crate) and brings its cache up to date (tunelab itself recompiles).
+  bash scripts/jupyter.sh --setup >/dev/null 2>&1 || true
   NB_WARM=$("$JPY" scripts/notebook_timing.py . --label patched 2>/dev/null | tail -n 1) || NB_WARM=""
   if [ "${TUNELAB_BENCH_STOCK:-1}" != 0 ]; then
     echo "== notebook: the same with the stock kernel (the patch off)" >&2
