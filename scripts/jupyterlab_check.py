@@ -76,11 +76,18 @@ def main():
         root.mkdir()
         for nb in notebooks:
             shutil.copy(nb, root / nb.name)
-        env = dict(os.environ, JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"))
+        # A fresh user config too, with JupyterLab's news pop-up off (it would cover the
+        # screenshots); the virtualenv's own configuration still applies.
+        labconfig = tmp / "config" / "labconfig"
+        labconfig.mkdir(parents=True)
+        (labconfig / "page_config.json").write_text(json.dumps(
+            {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+        env = dict(os.environ, JUPYTER_DATA_DIR=str(tmp / "data"), JUPYTER_RUNTIME_DIR=str(tmp / "runtime"),
+                   JUPYTER_CONFIG_DIR=str(tmp / "config"))
         port, token = free_port(), "tunelab-check"
         args = [str(venv_bin / "jupyter"), "lab", "--no-browser", f"--port={port}",
                 f"--ServerApp.token={token}", f"--notebook-dir={root}",
-                "--ServerApp.ip=127.0.0.1", "--LabApp.news_url="]
+                "--ServerApp.ip=127.0.0.1"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             args.append("--allow-root")
         log = open(tmp / "lab.log", "w")

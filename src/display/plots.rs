@@ -162,7 +162,9 @@ pub fn loss_chart(run: &Run, log_y: bool) -> Plot {
 
 /// The loss of every step of a diverged run, on a log axis, and where it blew up.
 fn diverged_chart(run: &Run, step: usize, value: f64) -> Plot {
-    let steps: Vec<usize> = run.steps.iter().map(|s| s.step + 1).collect();
+    // Steps counted from 0, as the run, its outcome and the diagnosis count them, so the
+    // marker sits at the step the legend names.
+    let steps: Vec<usize> = run.steps.iter().map(|s| s.step).collect();
     let losses: Vec<f64> = run.steps.iter().map(|s| s.loss).collect();
     let mut plot = Plot::new();
     plot.add_trace(
@@ -176,7 +178,7 @@ fn diverged_chart(run: &Run, step: usize, value: f64) -> Plot {
         .copied()
         .find(|v| v.is_finite() && *v > 0.0)
         .unwrap_or(1.0);
-    let at = steps.last().copied().unwrap_or(1);
+    let at = steps.last().copied().unwrap_or(0);
     plot.add_trace(
         Scatter::new(vec![at], vec![shown])
             .name(format!(
@@ -193,7 +195,8 @@ fn diverged_chart(run: &Run, step: usize, value: f64) -> Plot {
         run.config.batch_size,
     );
     let y = log_axis("training loss (log)", losses.iter().copied());
-    plot.set_layout(layout(&title, count_axis("step", at), y, 2));
+    let x = count_axis("step", at.max(1)).tick0(0.0);
+    plot.set_layout(layout(&title, x, y, 2));
     plot
 }
 
@@ -421,6 +424,20 @@ mod tests {
         assert!(json.contains("training loss per step"), "{json}");
         assert!(json.contains("\"log\""), "{json}");
         assert!(json.contains("diverged at step 3"), "{json}");
+        // The marker sits on the last recorded step, counted from 0 as the outcome counts.
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let marker = v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| {
+                t["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("diverged"))
+            })
+            .unwrap();
+        let last = run.steps.last().unwrap().step as u64;
+        assert_eq!(marker["x"][0].as_u64(), Some(last), "{json}");
     }
 
     #[test]
