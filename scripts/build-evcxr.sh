@@ -33,14 +33,19 @@ CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 exec 3>&1                   # progress lines reach the terminal even from the logged build
 say() { echo "== evcxr_jupyter: $*" >&3; }
 
+# The crates.io evcxr_jupyter, unpatched, into ROOT/bin (in the shared install target dir).
+cargo_install_stock() {
+  CARGO_TARGET_DIR="$TARGET" \
+    cargo install evcxr_jupyter --version "$VERSION" --locked --root "$1" --force --quiet
+}
+
 stock=0
 case "${1:-}" in
   --stock) stock=1 ;;
   --stock-copy)
     if [ ! -x "$TUNELAB_CACHE/evcxr-stock/bin/evcxr_jupyter" ]; then
       say "building the stock evcxr_jupyter $VERSION beside the installed kernel (cargo install)"
-      CARGO_TARGET_DIR="$TARGET" cargo install evcxr_jupyter --version "$VERSION" --locked \
-        --root "$TUNELAB_CACHE/evcxr-stock" --force --quiet
+      cargo_install_stock "$TUNELAB_CACHE/evcxr-stock"
     fi
     echo "$TUNELAB_CACHE/evcxr-stock/bin/evcxr_jupyter"
     exit 0 ;;
@@ -65,8 +70,7 @@ install_stock() {
   # `cargo install` records the version it installed; --force because the binary it finds may be
   # a patched one.
   say "building the stock evcxr_jupyter $VERSION (cargo install)"
-  CARGO_TARGET_DIR="$TARGET" \
-    cargo install evcxr_jupyter --version "$VERSION" --locked --root "$TUNELAB_CACHE" --force --quiet
+  cargo_install_stock "$TUNELAB_CACHE"
   touch "$TUNELAB_CACHE/.evcxr_jupyter-$VERSION"
   echo "$VERSION stock" > "$MARKER"
 }

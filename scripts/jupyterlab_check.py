@@ -23,7 +23,8 @@ import tempfile
 import time
 import urllib.request
 
-PLOTLY = "application/vnd.plotly.v1+json"
+from run_notebooks import PLOTLY, chromium
+
 # A table row of a given severity and its severity label, as tunelab writes them, and the same
 # with the inline colour that must survive the sanitizer.
 ROW = re.compile(r'<tr class="(high|medium|low)"')
@@ -36,10 +37,6 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def chromium():
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def expected(nb):

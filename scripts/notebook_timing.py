@@ -51,36 +51,31 @@ def main():
     exe, label = opt("--kernel-exe"), opt("--label") or "installed"
     kernel = "rust"
     tmp = build = None
-    if exe:
-        # The same kernel spec with another binary.
-        tmp = pathlib.Path(tempfile.mkdtemp(prefix="tunelab-kernel-"))
+    if exe or cold:
+        # A temporary copy of the registered kernel spec, with the other binary and/or an
+        # empty build directory.
+        tmp = pathlib.Path(tempfile.mkdtemp(prefix="tunelab-timing-"))
         spec = KernelSpecManager().get_kernel_spec("rust")
-        kdir = tmp / "kernels" / "rust-other"
-        kdir.mkdir(parents=True)
         data = json.loads((pathlib.Path(spec.resource_dir) / "kernel.json").read_text())
-        data["argv"][0] = os.path.abspath(exe)
+        if exe:
+            data["argv"][0] = os.path.abspath(exe)
+        if cold:
+            # A new, empty build directory beside the configured one, so that its parent's
+            # .cargo/config.toml (optimised dependencies) still applies. evcxr.toml's tmpdir
+            # wins over EVCXR_TMPDIR, so the kernel also gets a copy of the config pointing
+            # there.
+            build = pathlib.Path(data["env"]["EVCXR_TMPDIR"]).parent / f"build-cold-{os.getpid()}"
+            data["env"]["EVCXR_TMPDIR"] = str(build)
+            config = tmp / "config"
+            shutil.copytree(data["env"]["EVCXR_CONFIG_DIR"], config)
+            toml = config / "evcxr.toml"
+            toml.write_text(re.sub(r'(?m)^tmpdir = .*$', f'tmpdir = "{build}"', toml.read_text()))
+            data["env"]["EVCXR_CONFIG_DIR"] = str(config)
+        kernel = "rust-timed"
+        kdir = tmp / "kernels" / kernel
+        kdir.mkdir(parents=True)
         (kdir / "kernel.json").write_text(json.dumps(data))
         os.environ["JUPYTER_PATH"] = str(tmp) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
-        kernel = "rust-other"
-    if cold:
-        tmp = tmp or pathlib.Path(tempfile.mkdtemp(prefix="tunelab-cold-"))
-        spec = KernelSpecManager().get_kernel_spec(kernel)
-        kdir = tmp / "kernels" / "rust-cold"
-        kdir.mkdir(parents=True)
-        data = json.loads((pathlib.Path(spec.resource_dir) / "kernel.json").read_text())
-        # A new, empty build directory beside the configured one, so that its parent's
-        # .cargo/config.toml (optimised dependencies) still applies. evcxr.toml's tmpdir wins
-        # over EVCXR_TMPDIR, so the kernel also gets a copy of the config pointing there.
-        build = pathlib.Path(data["env"]["EVCXR_TMPDIR"]).parent / f"build-cold-{os.getpid()}"
-        data["env"]["EVCXR_TMPDIR"] = str(build)
-        config = tmp / "config"
-        shutil.copytree(data["env"]["EVCXR_CONFIG_DIR"], config)
-        toml = config / "evcxr.toml"
-        toml.write_text(re.sub(r'(?m)^tmpdir = .*$', f'tmpdir = "{build}"', toml.read_text()))
-        data["env"]["EVCXR_CONFIG_DIR"] = str(config)
-        (kdir / "kernel.json").write_text(json.dumps(data))
-        os.environ["JUPYTER_PATH"] = str(tmp) + os.pathsep + os.environ.get("JUPYTER_PATH", "")
-        kernel = "rust-cold"
     nb = nbformat.v4.new_notebook()
     sources, kinds = cells(repo)
     nb.cells = [nbformat.v4.new_code_cell(c) for c in sources]

@@ -22,8 +22,8 @@ pub const NO_SIGNAL_TRAIN_MARGINS: f64 = 2.0;
 
 /// The finding, when the history has accuracies and a class count, and validation accuracy
 /// stayed at chance through the second half of the epochs (on average) while train accuracy
-/// rose well above it. (Labels only partly out of step can show a little signal in the first epochs,
-/// which memorising the rest then wipes out.)
+/// rose well above it. (Labels only partly out of step can show a little signal in the first
+/// epochs, which memorising the rest then wipes out.)
 pub(super) fn no_signal(h: &History) -> Option<Finding> {
     let k = h.context.n_classes.filter(|&k| k >= 2)?;
     let (train_acc, val_acc) = (h.train_acc.as_ref()?, h.val_acc.as_ref()?);

@@ -26,9 +26,9 @@ use crate::error::{Error, Result};
 /// - Underfitting found together with an optimisation problem (oscillating, not
 ///   decreasing, plateau, slow) is capped at medium: fix the LR first.
 /// - Validation accuracy at chance in the second half of the run while the model learns its
-///   training set is
-///   a data problem ([`no_signal`]): it replaces the overfitting finding, and no LR advice is
-///   given beside it (slow and plateau would say "raise the LR", which cannot help).
+///   training set is a data problem ([`no_signal`]): it replaces the overfitting finding, and
+///   slow and plateau are not judged beside it (they would say "raise the LR", which cannot
+///   help).
 /// - "Healthy" is reported when no other rule fires.
 ///
 /// Errors: mismatched curve lengths or an impossible context ([`History::validate`]), and a
@@ -59,17 +59,16 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
         findings.extend(too_few_epochs(history));
         return Ok(Diagnosis::new(findings));
     }
+    let no_signal = no_signal(history);
     match oscillating(history) {
         Some(finding) => findings.push(finding),
         None => {
             findings.extend(not_decreasing(history));
-            findings.extend(plateau(history));
-            findings.extend(slow(history));
+            if no_signal.is_none() {
+                findings.extend(plateau(history));
+                findings.extend(slow(history));
+            }
         }
-    }
-    let no_signal = no_signal(history);
-    if no_signal.is_some() {
-        findings.retain(|f| !matches!(f.pattern, Pattern::Slow | Pattern::Plateau));
     }
     let optimisation_problem = findings.first().map(|f| f.pattern);
     match no_signal {
