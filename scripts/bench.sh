@@ -9,7 +9,8 @@
 #  (b) the LR range test (100 steps) on tunelab and on PyTorch;
 #  (c) the quick study's wall time;
 #  (d) parallel trials: 8 equal, independent trials on all cores vs one (and the whole quick
-#      study on all cores vs one, which also has sequential parts);
+#      study on all cores vs one, which also has sequential parts), beside the same 8 trials
+#      as separate processes (one per core, all started at once: the wall time of the last);
 #  (f) the scaling table: steps/s, GFLOP/s and % of the machine's measured f32 FMA peak of
 #      tunelab (default device, flex, libtorch CPU with TUNELAB_BENCH_TCH=1) and PyTorch eager
 #      (the better of 1 and all threads), batch {16, 64, 256, 1024} x hidden {128-64,
@@ -27,6 +28,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
+# The builds below use burn-autodiff with tunelab's patch (one graph locator per thread), as the
+# test suite does; TUNELAB_BENCH_STOCK_AUTODIFF=1 benches the stock crate instead.
+if [ "${TUNELAB_BENCH_STOCK_AUTODIFF:-0}" = 1 ]; then
+  bash scripts/patch-burn.sh --off
+else
+  bash scripts/patch-burn.sh
+fi
 ROUNDS="${1:-5}"
 THREADS=$(nproc)
 WORK=$(mktemp -d)
@@ -80,6 +88,19 @@ fi
 json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
 declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
+# The same 8 trials as separate processes, one per core (--threads 1 each, the trials shared
+# out as evenly as they go), all started at once: the largest of their own timings (each leaves
+# out its process start, as the in-process figure does).
+trials_processes() {
+  local i n
+  rm -f "$WORK"/tp.*
+  for i in $(seq 0 $((THREADS - 1))); do
+    n=$(( 8 / THREADS + (i < 8 % THREADS ? 1 : 0) ))
+    [ "$n" -gt 0 ] && "$BENCH" trials --trials "$n" --threads 1 >"$WORK/tp.$i" &
+  done
+  wait
+  cat "$WORK"/tp.* | python3 -c "import json, sys; print(max(json.loads(l)['seconds'] for l in sys.stdin))"
+}
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS" >&2
   add nd_train "$("$BENCH" train --device cpu | json steps_per_s)"
@@ -98,6 +119,7 @@ for round in $(seq 1 "$ROUNDS"); do
   add study1 "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study1" --overwrite --threads 1 >/dev/null 2>"$WORK/err1"; } 2>&1; tail -n 1 "$WORK/err1")"
   add trials "$("$BENCH" trials --trials 8 --threads "$THREADS" | json seconds)"
   add trials1 "$("$BENCH" trials --trials 8 --threads 1 | json seconds)"
+  add trialsp "$(trials_processes)"
 done
 # Every series, one line each (name, then the values), for the kernel rows below.
 for key in "${!R[@]}"; do echo "$key ${R[$key]}"; done >"$WORK/series.txt"
@@ -164,7 +186,7 @@ r = {k: [float(x) for x in v.split()] for k, v in {
     "nd_train": "${R[nd_train]}", "flex_train": "${R[flex_train]}", "pt_train": "${R[pt_train]}", "pt_train1": "${R[pt_train1]}",
     "tch_train": "${R[tch_train]:-}",
     "nd_lr": "${R[nd_lr]}", "flex_lr": "${R[flex_lr]}", "pt_lr": "${R[pt_lr]}",
-    "study": "${R[study]}", "study1": "${R[study1]}", "trials": "${R[trials]}", "trials1": "${R[trials1]}",
+    "study": "${R[study]}", "study1": "${R[study1]}", "trials": "${R[trials]}", "trials1": "${R[trials1]}", "trialsp": "${R[trialsp]:-}",
 }.items() if v.strip()}
 def row(name, key, unit):
     v = r.get(key)
@@ -196,11 +218,14 @@ s_all = row("quick study: all threads", "study", "s")
 s_one = row("quick study: one thread", "study1", "s")
 t_all = row(f"8 parallel trials: {threads} threads", "trials", "s")
 t_one = row("8 parallel trials: one thread", "trials1", "s")
+t_proc = row(f"8 parallel trials: {threads} processes", "trialsp", "s")
 print(f"{'machine f32 FMA peak (measured, ' + peak_isa + ')':<44} {peak:>12.1f} GFLOP/s  ({threads} threads)")
 for name, g in (("ndarray", gflops), ("flex", flex_gflops)):
     print(f"{'tunelab ' + name + ' GFLOP/s (6 x params x samples/s)':<44} {g:>12.3f}          ({100 * g / peak:.1f}% of peak)")
 if t_all and t_one:
     print(f"{'parallel trials speed-up (8 equal trials)':<44} {t_one / t_all:>12.2f} x")
+if t_proc and t_one:
+    print(f"{'  the same as separate processes':<44} {t_one / t_proc:>12.2f} x")
 if s_all and s_one:
     print(f"{'quick study speed-up, all threads vs one':<44} {s_one / s_all:>12.2f} x")
 if nd and pt:
