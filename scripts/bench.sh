@@ -86,6 +86,11 @@ fi
 "$BENCH" export "$WORK/train.csv" >/dev/null
 
 json() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().strip().splitlines()[-1])['$1'])"; }
+# Runs a measurement, then prints one field of its last JSON line. The parser starts only after
+# the measured command has exited: started beside it in a pipe, it took a core from it for the
+# first 0.1 s (the pyenv shim and Python's start-up): on the 8 parallel trials on 2 threads, a
+# 0.4-s run, that alone read as 1.4x instead of 1.7x.
+measured() { local key=$1; shift; "$@" >"$WORK/measured.json" && json "$key" <"$WORK/measured.json"; }
 declare -A R
 add() { R[$1]="${R[$1]:-} $2"; }
 # The same 8 trials as separate processes, one per core (--threads 1 each, the trials shared
@@ -103,30 +108,30 @@ trials_processes() {
 }
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS" >&2
-  add nd_train "$("$BENCH" train --device cpu | json steps_per_s)"
-  add flex_train "$("$BENCH" train --device flex | json steps_per_s)"
+  add nd_train "$(measured steps_per_s "$BENCH" train --device cpu)"
+  add flex_train "$(measured steps_per_s "$BENCH" train --device flex)"
   for k in $KERNEL_SETS; do
-    add "k_nd_$k" "$("${KBENCH[$k]}" train --device cpu | json steps_per_s)"
-    add "k_flex_$k" "$("${KBENCH[$k]}" train --device flex | json steps_per_s)"
+    add "k_nd_$k" "$(measured steps_per_s "${KBENCH[$k]}" train --device cpu)"
+    add "k_flex_$k" "$(measured steps_per_s "${KBENCH[$k]}" train --device flex)"
   done
-  add pt_train "$("$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads "$THREADS" | json steps_per_s)"
-  add pt_train1 "$("$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads 1 | json steps_per_s)"
-  [ -n "$TCH_BENCH" ] && add tch_train "$("$TCH_BENCH" train --device torch-cpu | json steps_per_s)"
-  add nd_lr "$("$BENCH" lrfind | json seconds)"
-  add flex_lr "$("$BENCH" lrfind --device flex | json seconds)"
-  add pt_lr "$("$PY" benches/pytorch_baseline.py lrfind "$WORK/train.csv" --threads "$THREADS" | json seconds)"
+  add pt_train "$(measured steps_per_s "$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads "$THREADS")"
+  add pt_train1 "$(measured steps_per_s "$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads 1)"
+  [ -n "$TCH_BENCH" ] && add tch_train "$(measured steps_per_s "$TCH_BENCH" train --device torch-cpu)"
+  add nd_lr "$(measured seconds "$BENCH" lrfind)"
+  add flex_lr "$(measured seconds "$BENCH" lrfind --device flex)"
+  add pt_lr "$(measured seconds "$PY" benches/pytorch_baseline.py lrfind "$WORK/train.csv" --threads "$THREADS")"
   add study "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study" --overwrite --threads 0 >/dev/null 2>"$WORK/err"; } 2>&1; tail -n 1 "$WORK/err")"
   add study1 "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study1" --overwrite --threads 1 >/dev/null 2>"$WORK/err1"; } 2>&1; tail -n 1 "$WORK/err1")"
-  add trials "$("$BENCH" trials --trials 8 --threads "$THREADS" | json seconds)"
-  add trials1 "$("$BENCH" trials --trials 8 --threads 1 | json seconds)"
+  add trials "$(measured seconds "$BENCH" trials --trials 8 --threads "$THREADS")"
+  add trials1 "$(measured seconds "$BENCH" trials --trials 8 --threads 1)"
   add trialsp "$(trials_processes)"
 done
 # Every series, one line each (name, then the values), for the kernel rows below.
 for key in "${!R[@]}"; do echo "$key ${R[$key]}"; done >"$WORK/series.txt"
-GFLOPS=$("$BENCH" train --device cpu | json gflops)
-FLEX_GFLOPS=$("$BENCH" train --device flex | json gflops)
-PEAK=$("$BENCH" peak | json gflops)
-PEAK_ISA=$("$BENCH" peak --threads 1 | json isa)
+GFLOPS=$(measured gflops "$BENCH" train --device cpu)
+FLEX_GFLOPS=$(measured gflops "$BENCH" train --device flex)
+PEAK=$(measured gflops "$BENCH" peak)
+PEAK_ISA=$(measured isa "$BENCH" peak --threads 1)
 
 # (f) The scaling table: one line of JSON per measurement, interleaved by round.
 SCALE="$WORK/scale.jsonl"
