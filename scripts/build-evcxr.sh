@@ -91,34 +91,19 @@ if [ "$(installed)" = "$want" ]; then
   exit 0
 fi
 
-# The crates.io sources, from cargo's registry cache; a throwaway crate that depends on them
-# makes cargo download and unpack them when they are missing.
-registry_src() { ls -d "$CARGO_HOME"/registry/src/*/"$1-$VERSION" 2>/dev/null | head -n 1; }
+# The crates.io sources, from cargo's registry cache (env.sh's fetch_sources downloads them when
+# they are missing).
 mkdir -p "$SRC"
-if [ -z "$(registry_src evcxr)" ] || [ -z "$(registry_src evcxr_jupyter)" ]; then
+if [ -z "$(registry_src evcxr "$VERSION")" ] || [ -z "$(registry_src evcxr_jupyter "$VERSION")" ]; then
   say "fetching the crates.io sources of evcxr and evcxr_jupyter $VERSION"
-  fetch="$SRC/fetch"
-  mkdir -p "$fetch/src"
-  : > "$fetch/src/lib.rs"
-  cat > "$fetch/Cargo.toml" <<TOML
-[package]
-name = "evcxr-sources"
-version = "0.0.0"
-edition = "2021"
-publish = false
-
-[dependencies]
-evcxr = "=$VERSION"
-evcxr_jupyter = "=$VERSION"
-TOML
-  (cd "$fetch" && { cargo fetch --offline --quiet 2>/dev/null || cargo fetch --quiet; })
+  fetch_sources "$SRC/fetch" "$VERSION" evcxr evcxr_jupyter
 fi
 
 # Runs as an `if` condition, where `set -e` does not apply: every step checks its status.
 patched_build() {
   local evcxr_src jupyter_src
-  evcxr_src=$(registry_src evcxr)
-  jupyter_src=$(registry_src evcxr_jupyter)
+  evcxr_src=$(registry_src evcxr "$VERSION")
+  jupyter_src=$(registry_src evcxr_jupyter "$VERSION")
   if [ -z "$evcxr_src" ] || [ -z "$jupyter_src" ]; then
     echo "the crates.io sources of evcxr $VERSION were not found under $CARGO_HOME/registry/src"
     return 1

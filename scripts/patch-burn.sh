@@ -46,24 +46,13 @@ if [ -f "$CONFIG" ] && [ "$(cat "$DIR/.tunelab-patch" 2>/dev/null)" = "$want" ];
   exit 0
 fi
 
-registry_src() {
-  ls -d "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/"burn-autodiff-$VERSION" 2>/dev/null | head -n 1
-}
-
 # Runs as an `if` condition, where `set -e` does not apply: every step checks its status.
 patched_source() {
-  local src tmp fetch
-  src=$(registry_src)
+  local src tmp
+  src=$(registry_src burn-autodiff "$VERSION")
   if [ -z "$src" ]; then
-    # A throwaway crate whose only dependency is burn-autodiff: cargo fetch downloads it from
-    # crates.io without touching this checkout's Cargo.lock.
-    fetch="$TUNELAB_CACHE/burn-autodiff-fetch"
-    mkdir -p "$fetch/src" || return 1
-    : > "$fetch/src/lib.rs"
-    printf '[package]\nname = "burn-autodiff-fetch"\nversion = "0.0.0"\nedition = "2021"\npublish = false\n\n[dependencies]\nburn-autodiff = "=%s"\n' \
-      "$VERSION" > "$fetch/Cargo.toml" || return 1
-    (cd "$fetch" && { cargo fetch --offline --quiet 2>/dev/null || cargo fetch --quiet; }) || return 1
-    src=$(registry_src)
+    fetch_sources "$TUNELAB_CACHE/burn-autodiff-fetch" "$VERSION" burn-autodiff || return 1
+    src=$(registry_src burn-autodiff "$VERSION")
     [ -n "$src" ] || { echo "burn-autodiff $VERSION not found in cargo's registry"; return 1; }
   fi
   mkdir -p .cargo || return 1
