@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, the committed notebooks' form (no outputs, canonical JSON;
-# also under --no-notebooks), lints, unit and integration tests (release build, which the main
-# job shares; the default features have the flex and ndarray CPU backends), a build without
-# flex (ndarray the default device), the libtorch backend's tests, then every notebook through
-# the real Jupyter kernel (with flex and libtorch in the kernel when libtorch is set up). Everything it installs is cached under $HOME/.cache/tunelab.
+# also under --no-notebooks), lints, unit and integration tests, a build with ndarray only (no
+# flex, no libtorch: the default device is ndarray and libtorch says how to get it), then every
+# notebook through the real Jupyter kernel (with flex and libtorch in the kernel when libtorch
+# is set up). Everything it installs is cached under $HOME/.cache/tunelab.
+# Unless --no-tch, libtorch is installed first (scripts/setup-libtorch.sh, from PyPI) and the
+# lints and tests build once with `--features tch`: all of them, the libtorch backend's too. A
+# second release build with the default features would compile polars and burn again (the tch
+# feature changes the features of serde, syn and others), about 15 minutes on 2 cores; the
+# default features are the tch build less the libtorch backend, and the ndarray-only build
+# checks the code that exists only without it. With --no-tch: the default features.
 # Every build here uses burn-autodiff with scripts/burn-autodiff/burn-autodiff-0.22.1.patch (set up
 # first by scripts/patch-burn.sh; tests/autodiff_threads.rs checks graphs that cross threads).
 # Usage: scripts/test.sh [--no-notebooks] [--no-tch]
@@ -28,18 +34,19 @@ cargo fmt --check
 stamp "notebook files: scripts/check_notebooks.py and its self-test"
 python3 scripts/check_notebooks.py
 python3 scripts/test_check_notebooks.py
-stamp "cargo clippy --all-targets (release) -D warnings"
-cargo clippy --release --all-targets --quiet -- -D warnings
-stamp "cargo test --release"
-cargo test --release
-stamp "ndarray only (no flex): cargo clippy and the reproducibility, LR finder and cross-thread autodiff tests"
-cargo clippy --release --all-targets --no-default-features --features ndarray --quiet -- -D warnings
-cargo test --release --no-default-features --features ndarray --test lr_finder --test reproducible --test autodiff_threads
+features=()
 if [ "$tch" = 1 ]; then
-  stamp "libtorch backend: scripts/setup-libtorch.sh, cargo test --features tch"
+  stamp "libtorch for the tch backend: scripts/setup-libtorch.sh"
   eval "$(bash scripts/setup-libtorch.sh)"
-  cargo test --release --features tch --test tch_backend --test training
+  features=(--features tch)
 fi
+stamp "cargo clippy --all-targets (release) ${features[*]} -D warnings"
+cargo clippy --release --all-targets "${features[@]}" --quiet -- -D warnings
+stamp "cargo test --release ${features[*]}"
+cargo test --release "${features[@]}"
+stamp "ndarray only (no flex, no libtorch): cargo clippy, the unit tests and the reproducibility, LR finder and cross-thread autodiff tests"
+cargo clippy --release --all-targets --no-default-features --features ndarray --quiet -- -D warnings
+cargo test --release --no-default-features --features ndarray --lib --test lr_finder --test reproducible --test autodiff_threads
 if [ "$notebooks" = 1 ]; then
   stamp "notebooks"
   bash scripts/test-notebooks.sh out/notebooks

@@ -51,8 +51,7 @@ fn cuda_without_a_gpu_is_a_clear_error_and_with_one_trains_like_the_cpu() {
     if gpus == 0 {
         let err = DeviceSpec::Cuda(0)
             .to_device()
-            .err()
-            .expect("no CUDA GPU: an error");
+            .expect_err("no CUDA GPU: an error");
         match &err {
             Error::DeviceUnavailable { device, reason } => {
                 assert_eq!(device, "cuda:0");
@@ -71,7 +70,7 @@ fn cuda_without_a_gpu_is_a_clear_error_and_with_one_trains_like_the_cpu() {
         // A real run on the GPU: the same seeded run as on ndarray, to float rounding.
         backend_checks::agrees_with_ndarray(DeviceSpec::Cuda(0));
         // A GPU number past the visible ones names how many there are.
-        let err = DeviceSpec::Cuda(gpus).to_device().err().expect("an error");
+        let err = DeviceSpec::Cuda(gpus).to_device().expect_err("an error");
         assert!(
             err.to_string()
                 .contains(&format!("only {gpus} CUDA GPU(s) are visible")),
