@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, the committed notebooks' form (no outputs, canonical JSON;
-# also under --no-notebooks), lints, unit and integration tests, a build with ndarray only (no
-# flex, no libtorch: the default device is ndarray and libtorch says how to get it), then every
-# notebook through the real Jupyter kernel (with flex and libtorch in the kernel when libtorch
-# is set up). Everything it installs is cached under $HOME/.cache/tunelab.
-# Unless --no-tch, libtorch is installed first (scripts/setup-libtorch.sh, from PyPI) and the
-# lints and tests build once with `--features tch`: all of them, the libtorch backend's too. A
-# second release build with the default features would compile polars and burn again (the tch
-# feature changes the features of serde, syn and others), about 15 minutes on 2 cores; the
-# default features are the tch build less the libtorch backend, and the ndarray-only build
-# checks the code that exists only without it. With --no-tch: the default features.
+# also under --no-notebooks), lints, unit and integration tests, a build without flex (ndarray
+# the default device), then every notebook through the real Jupyter kernel (with flex and
+# libtorch in the kernel when libtorch is set up). Everything it installs is cached under
+# $HOME/.cache/tunelab.
+# Unless --no-tch, libtorch is installed first (scripts/setup-libtorch.sh, from PyPI) and every
+# build has the tch feature: the lints and all tests build once, the libtorch backend's with
+# them, and the build without flex has it too. The tch feature changes the features of crates
+# that polars and burn are built from (serde, syn, once_cell...), so a build without it next to
+# one with it compiles polars and burn twice: about 12-15 more minutes on 2 cores. The only code
+# that exists without the tch feature is the one-line error for libtorch devices; its message
+# is tested in every build, the error itself under --no-tch (the default features).
 # Every build here uses burn-autodiff with scripts/burn-autodiff/burn-autodiff-0.22.1.patch (set up
 # first by scripts/patch-burn.sh; tests/autodiff_threads.rs checks graphs that cross threads).
 # Usage: scripts/test.sh [--no-notebooks] [--no-tch]
@@ -35,18 +36,20 @@ stamp "notebook files: scripts/check_notebooks.py and its self-test"
 python3 scripts/check_notebooks.py
 python3 scripts/test_check_notebooks.py
 features=()
+ndarray_only=ndarray
 if [ "$tch" = 1 ]; then
   stamp "libtorch for the tch backend: scripts/setup-libtorch.sh"
   eval "$(bash scripts/setup-libtorch.sh)"
   features=(--features tch)
+  ndarray_only=ndarray,tch
 fi
 stamp "cargo clippy --all-targets (release) ${features[*]} -D warnings"
 cargo clippy --release --all-targets "${features[@]}" --quiet -- -D warnings
 stamp "cargo test --release ${features[*]}"
 cargo test --release "${features[@]}"
-stamp "ndarray only (no flex, no libtorch): cargo clippy, the unit tests and the reproducibility, LR finder and cross-thread autodiff tests"
-cargo clippy --release --all-targets --no-default-features --features ndarray --quiet -- -D warnings
-cargo test --release --no-default-features --features ndarray --lib --test lr_finder --test reproducible --test autodiff_threads
+stamp "without flex (--features $ndarray_only): cargo clippy, the unit tests and the reproducibility, LR finder and cross-thread autodiff tests"
+cargo clippy --release --all-targets --no-default-features --features "$ndarray_only" --quiet -- -D warnings
+cargo test --release --no-default-features --features "$ndarray_only" --lib --test lr_finder --test reproducible --test autodiff_threads
 if [ "$notebooks" = 1 ]; then
   stamp "notebooks"
   bash scripts/test-notebooks.sh out/notebooks

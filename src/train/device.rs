@@ -76,14 +76,21 @@ fn flex_device() -> Result<Device> {
     })
 }
 
-#[cfg(not(feature = "tch"))]
-fn torch_device(spec: DeviceSpec) -> Result<Device> {
-    Err(Error::DeviceUnavailable {
+/// The error for a libtorch device in a build without the `tch` feature. It is compiled in
+/// every build, so that its text is tested in the builds with libtorch too.
+#[cfg_attr(feature = "tch", allow(dead_code))]
+fn libtorch_not_built(spec: DeviceSpec) -> Error {
+    Error::DeviceUnavailable {
         device: spec.name(),
         reason: "this build of tunelab has no libtorch backend: build with `--features tch` \
                  after `eval \"$(scripts/setup-libtorch.sh)\"` (see README, 'Backends'), or use --device cpu"
             .into(),
-    })
+    }
+}
+
+#[cfg(not(feature = "tch"))]
+fn torch_device(spec: DeviceSpec) -> Result<Device> {
+    Err(libtorch_not_built(spec))
 }
 
 /// libtorch's CPU threads: 1 unless `TUNELAB_TORCH_THREADS` says otherwise. The matrices
@@ -225,10 +232,16 @@ mod tests {
         assert_eq!("flex".parse::<DeviceSpec>().unwrap(), DeviceSpec::Flex);
     }
 
-    #[cfg(not(feature = "tch"))]
     #[test]
     fn libtorch_without_the_feature_says_how_to_fix_it() {
-        let err = DeviceSpec::TorchCpu.to_device().unwrap_err().to_string();
+        let err = libtorch_not_built(DeviceSpec::Cuda(1)).to_string();
+        assert!(err.contains("cuda:1"), "{err}");
         assert!(err.contains("--features tch"), "{err}");
+        assert!(err.contains("scripts/setup-libtorch.sh"), "{err}");
+        // Without the feature, that is what asking for a libtorch device gives.
+        if !cfg!(feature = "tch") {
+            let err = DeviceSpec::TorchCpu.to_device().unwrap_err().to_string();
+            assert!(err.contains("--features tch"), "{err}");
+        }
     }
 }
