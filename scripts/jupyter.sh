@@ -59,15 +59,9 @@ fi
 # 3. evcxr settings: a fixed build directory (reused between kernel starts), optimised
 #    dependencies with a quickly compiled cell crate, and variables kept after a panic.
 mkdir -p "$EVCXR_BUILD" "$EVCXR_CONFIG" "$EVCXR_HOME/.cargo"
-# Written once the backends are known (below): the libtorch wrapper's crates are named only
-# when they are in the build, so that cargo does not warn about them.
-write_cargo_config() {
-  {
-    cat <<'TOML'
-# Read by cargo when evcxr builds notebook cells in ./build: dependencies (burn, tunelab) are
-# optimised once; the per-cell crate stays at evcxr's `:opt 0` for quick cells. polars (a few
-# small tables per notebook) and libtorch's Rust wrapper (calls into the compiled libtorch) at
-# opt-level 1: the same speed in the notebooks, and a shorter first warm-up.
+cat > "$EVCXR_HOME/.cargo/config.toml" <<'TOML'
+# Read by cargo when evcxr builds notebook cells in ./build: dependencies (burn, polars,
+# tunelab) are optimised once; the per-cell crate stays at evcxr's `:opt 0` for quick cells.
 [profile.dev]
 debug = false
 [profile.dev.package."*"]
@@ -76,14 +70,6 @@ debug = false
 debug-assertions = false
 overflow-checks = false
 TOML
-    local crate
-    for crate in polars polars-arrow polars-arrow-format polars-async polars-buffer polars-compute \
-      polars-config polars-core polars-dtype polars-error polars-io polars-ops polars-parquet \
-      polars-parquet-format polars-row polars-schema polars-utils "$@"; do
-      printf '[profile.dev.package.%s]\nopt-level = 1\n' "$crate"
-    done
-  } > "$EVCXR_HOME/.cargo/config.toml"
-}
 cat > "$EVCXR_CONFIG/init.evcxr" <<'EVCXR'
 :opt 0
 :preserve_vars_on_panic 1
@@ -112,7 +98,6 @@ else
   echo "== the kernel builds tunelab with flex and ndarray (for libtorch too: scripts/setup-libtorch.sh, then scripts/jupyter.sh again)"
 fi
 echo "$BACKENDS" > "$EVCXR_HOME/backends"
-if [ -n "$TORCH_ENV" ]; then write_cargo_config tch torch-sys; else write_cargo_config; fi
 cat > "$EVCXR_CONFIG/evcxr.toml" <<TOML
 [evcxr]
 tmpdir = "$EVCXR_BUILD"
