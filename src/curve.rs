@@ -61,9 +61,18 @@ pub(crate) fn block_means(xs: &[f64], size: usize) -> Vec<f64> {
     xs.chunks(size.max(1)).map(mean).collect()
 }
 
-/// Means of a sliding window of `size` values.
-pub(crate) fn moving_mean(xs: &[f64], size: usize) -> Vec<f64> {
-    xs.windows(size.max(1)).map(mean).collect()
+/// Medians of a sliding window of `size` values (NaN counts as infinite): a single spike cannot move it.
+pub(crate) fn moving_median(xs: &[f64], size: usize) -> Vec<f64> {
+    xs.windows(size.max(1))
+        .map(|w| {
+            let mut w: Vec<f64> = w
+                .iter()
+                .map(|v| if v.is_nan() { f64::INFINITY } else { *v })
+                .collect();
+            w.sort_by(f64::total_cmp);
+            w[w.len() / 2]
+        })
+        .collect()
 }
 
 /// How a curve moves from point to point.
@@ -177,6 +186,14 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_moving_median_ignores_one_spike_in_its_window() {
+        let xs = [1.0, 1.0, 50.0, 1.0, 1.0, f64::NAN, 1.0];
+        assert_eq!(moving_median(&xs, 5), vec![1.0, 1.0, 1.0]);
+        assert_eq!(moving_median(&[2.0, 4.0], 5), Vec::<f64>::new());
+        assert_eq!(moving_median(&[3.0, 1.0, 2.0], 1), vec![3.0, 1.0, 2.0]);
+    }
+
+    #[test]
     fn median3_removes_a_single_spike_and_keeps_the_ends() {
         assert_eq!(
             median3(&[3.0, 2.0, 9.0, 1.0, 0.5]),
@@ -209,7 +226,6 @@ mod tests {
             block_means(&[1.0, 3.0, 5.0, 7.0, 9.0], 2),
             vec![2.0, 6.0, 9.0]
         );
-        assert_eq!(moving_mean(&[1.0, 3.0, 5.0], 2), vec![2.0, 4.0]);
         assert!((rel_change(2.0, 1.5) + 0.25).abs() < 1e-12);
         assert_eq!(rel_change(0.0, 1.0), 0.0);
         assert_eq!(rel_noise(&[1.0, 0.9, 0.8, 0.7]), 0.0);

@@ -1,44 +1,157 @@
-//! `tunelab diagnose`: read a run's history CSV and say what its curves show.
+//! `tunelab diagnose`: read a run's history CSV and say what its curves show, judged with
+//! what is known about the run: the context file `tunelab train` writes beside the history,
+//! then the flags, then what the curves themselves tell (the class count from the first
+//! step's loss).
 
-use crate::diagnose::{Diagnosis, History, diagnose};
+use super::args::{hidden, optimizer};
+use crate::diagnose::{Diagnosis, History, RunContext, diagnose};
 use crate::error::{Error, Result};
+use crate::train::OptimizerKind;
 use clap::Args;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Flags of `tunelab diagnose`.
 #[derive(Debug, Clone, Args)]
 pub(crate) struct DiagnoseArgs {
-    /// Per-epoch history CSV (header epoch,train_loss,val_loss,train_acc,val_acc,lr), as
-    /// written by `tunelab train --history-csv`.
+    /// Per-epoch history CSV: tunelab's (header epoch,train_loss,val_loss,train_acc,val_acc,lr,
+    /// as written by `tunelab train --history-csv`), Keras's (loss,val_loss,accuracy,
+    /// val_accuracy) or PyTorch Lightning CSVLogger's metrics.csv.
     #[arg(long)]
     history: PathBuf,
     /// Per-step CSV (header step,loss,lr), for the step-level checks.
     #[arg(long)]
     steps: Option<PathBuf>,
-    /// Print {"findings":[{"pattern","severity","evidence","action"}, ...]} on stdout.
+    /// The run's context (JSON); default: the file `tunelab train` writes beside the history
+    /// (H.context.json for H.csv), when there is one.
+    #[arg(long)]
+    context: Option<PathBuf>,
+    /// The optimizer: adam, adamw, sgd, sgd-momentum or rmsprop (its default LR tells whether
+    /// the LR is far off).
+    #[arg(long, value_parser = optimizer)]
+    optimizer: Option<OptimizerKind>,
+    /// The base learning rate (else the largest of the history's lr column).
+    #[arg(long)]
+    lr: Option<f64>,
+    /// Number of classes (else read from the context, or from the first step's loss).
+    #[arg(long)]
+    classes: Option<usize>,
+    /// The share of each class among the training rows, e.g. 0.7,0.3.
+    #[arg(long, value_delimiter = ',')]
+    class_shares: Option<Vec<f64>>,
+    /// Samples per optimizer step.
+    #[arg(long)]
+    batch_size: Option<usize>,
+    /// Dropout in use.
+    #[arg(long)]
+    dropout: Option<f64>,
+    /// Weight decay in use.
+    #[arg(long)]
+    weight_decay: Option<f64>,
+    /// Hidden layer widths, e.g. 128,64.
+    #[arg(long, value_parser = hidden)]
+    hidden: Option<super::args::Hidden>,
+    /// Whether the training rows were shuffled every epoch (true or false).
+    #[arg(long)]
+    shuffled: Option<bool>,
+    /// Print {"findings":[{"pattern","severity","evidence","action","actions"}, ...]} on
+    /// stdout.
     #[arg(long)]
     json: bool,
 }
 
-/// Runs `tunelab diagnose`: prints the diagnosis as text (one finding per line) or JSON.
+/// Runs `tunelab diagnose`: prints the diagnosis as text (one finding per line) or JSON, and
+/// on stderr what it knew of the run and where that came from.
 pub(super) fn run(args: DiagnoseArgs) -> Result<()> {
-    println!("{}", render(&args)?);
+    let (text, notes) = render(&args)?;
+    for note in notes {
+        eprintln!("{note}");
+    }
+    println!("{text}");
     Ok(())
 }
 
-/// The text `tunelab diagnose` prints for these flags.
-fn render(args: &DiagnoseArgs) -> Result<String> {
-    let history = History::from_csv_files(&args.history, args.steps.as_deref())?;
+/// The context file beside a history: `H.context.json` for `H.csv`.
+pub(crate) fn context_path(history: &Path) -> PathBuf {
+    history.with_extension("context.json")
+}
+
+/// The text `tunelab diagnose` prints for these flags, and the notes about the context.
+fn render(args: &DiagnoseArgs) -> Result<(String, Vec<String>)> {
+    let mut history = History::from_csv_files(&args.history, args.steps.as_deref())?;
+    let mut notes = Vec::new();
+    let text = std::fs::read_to_string(&args.history).map_err(|e| Error::io(&args.history, e))?;
+    let format = History::csv_format(&text);
+    if format != "tunelab" {
+        notes.push(format!("history: read as {format}"));
+    }
+    let beside = context_path(&args.history);
+    let context_file = match &args.context {
+        Some(path) => Some(path.clone()),
+        None => beside.is_file().then_some(beside),
+    };
+    if let Some(path) = &context_file {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        history.context = RunContext::from_json(&text, &path.display().to_string())?;
+        notes.push(format!("context: {}", path.display()));
+    }
+    apply_flags(&mut history.context, args);
+    if let Some(k) = history.infer_classes() {
+        notes.push(format!(
+            "classes: {k}, inferred from the first step's loss (≈ ln {k}); give --classes to set it"
+        ));
+    } else if history.context.n_classes.is_none() {
+        notes.push(
+            "classes: unknown (give --classes, or --steps with the first step's loss): loss levels are not judged"
+                .to_string(),
+        );
+    }
     let diagnosis = diagnose(&history)?;
-    if args.json {
-        diagnosis_json(&diagnosis)
+    let text = if args.json {
+        diagnosis_json(&diagnosis)?
     } else {
-        Ok(diagnosis.to_string())
+        diagnosis.to_string()
+    };
+    Ok((text, notes))
+}
+
+/// The flags given, over what the context file said.
+fn apply_flags(c: &mut RunContext, args: &DiagnoseArgs) {
+    if args.optimizer.is_some() {
+        c.optimizer = args.optimizer;
+    }
+    if args.lr.is_some() {
+        c.lr = args.lr;
+    }
+    if args.classes.is_some() {
+        c.n_classes = args.classes;
+        c.classes_inferred = false;
+    }
+    if let Some(shares) = &args.class_shares {
+        c.class_shares = Some(shares.clone());
+        if c.n_classes.is_none() {
+            c.n_classes = Some(shares.len());
+        }
+    }
+    if args.batch_size.is_some() {
+        c.batch_size = args.batch_size;
+    }
+    if args.dropout.is_some() {
+        c.dropout = args.dropout;
+    }
+    if args.weight_decay.is_some() {
+        c.weight_decay = args.weight_decay;
+    }
+    if let Some(h) = &args.hidden {
+        c.hidden_layers = Some(h.0.len());
+        c.narrowest_hidden = h.0.iter().copied().min();
+    }
+    if args.shuffled.is_some() {
+        c.shuffled = args.shuffled;
     }
 }
 
 /// The diagnosis as one line of JSON: `{"findings":[{"pattern":..,"severity":..,
-/// "evidence":..,"action":..}]}`.
+/// "evidence":..,"action":..,"actions":[..]}]}`.
 fn diagnosis_json(diagnosis: &Diagnosis) -> Result<String> {
     serde_json::to_string(diagnosis)
         .map_err(|e| Error::data("diagnosis", format!("cannot write it as JSON: {e}")))
@@ -86,7 +199,7 @@ mod tests {
         }
         let history = temp_file("flat.csv", &text);
         let args = parse(&["--history", history.to_str().unwrap(), "--json"]).unwrap();
-        let json = render(&args).unwrap();
+        let json = render(&args).unwrap().0;
         assert!(
             json.starts_with(
                 r#"{"findings":[{"pattern":"not_decreasing","severity":"high","evidence":"#
@@ -95,11 +208,11 @@ mod tests {
         );
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         let keys: Vec<&String> = value["findings"][0].as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 4, "{json}");
+        assert_eq!(keys.len(), 5, "{json}");
         assert_eq!(value.as_object().unwrap().len(), 1, "{json}");
 
         let args = parse(&["--history", history.to_str().unwrap()]).unwrap();
-        let plain = render(&args).unwrap();
+        let plain = render(&args).unwrap().0;
         assert!(
             plain.starts_with("[high] not_decreasing: train loss went from 2.3"),
             "{plain}"

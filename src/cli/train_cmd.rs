@@ -34,7 +34,8 @@ pub(crate) struct TrainArgs {
     /// Print one JSON object on stdout (progress goes to stderr).
     #[arg(long)]
     json: bool,
-    /// Write the per-epoch history to this CSV file (`diagnose` reads it).
+    /// Write the per-epoch history to this CSV file (`diagnose` reads it), and the run's
+    /// context beside it (H.context.json for H.csv).
     #[arg(long)]
     history_csv: Option<PathBuf>,
     /// Write the per-step losses to this CSV file (`diagnose --steps` reads it).
@@ -108,6 +109,13 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
     let run = &fitted.run;
     if let Some(path) = &args.history_csv {
         fsutil::write_atomic(path, run.history_csv().as_bytes())?;
+        // What the run knew (optimizer, LR, classes and their shares, batch...), for
+        // `tunelab diagnose --history` to judge the curves with.
+        let context = crate::diagnose::History::from_run(run).context;
+        fsutil::write_atomic(
+            &super::diagnose_cmd::context_path(path),
+            context.to_json().as_bytes(),
+        )?;
     }
     if let Some(path) = &args.steps_csv {
         fsutil::write_atomic(path, run.steps_csv().as_bytes())?;

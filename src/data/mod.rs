@@ -123,6 +123,12 @@ impl Dataset {
         counts
     }
 
+    /// The share of each class among the rows, in class order (all 0 for an empty set).
+    pub fn class_shares(&self) -> Vec<f64> {
+        let n = self.n_samples().max(1) as f64;
+        self.class_counts().iter().map(|&c| c as f64 / n).collect()
+    }
+
     /// A new dataset of the given rows, in the given order.
     pub fn subset(&self, rows: &[usize]) -> Dataset {
         let mut features = Vec::with_capacity(rows.len() * self.n_features);

@@ -6,6 +6,7 @@
 //! row order and numbered from 1.
 
 use super::History;
+use super::foreign::{Format, normalise};
 use crate::error::{Error, Result};
 use crate::train::history_csv::{EpochColumns, read_epochs, read_step_losses};
 use std::path::Path;
@@ -13,10 +14,11 @@ use std::path::Path;
 impl History {
     /// Parses the text of an epochs CSV (header [`EPOCHS_HEADER`](crate::train::EPOCHS_HEADER);
     /// `train_loss` and `val_loss` required; `nan`/`inf` allowed; the accuracy and `lr`
-    /// columns optional and may be left empty) and, optionally, of a steps CSV (header
-    /// [`STEPS_HEADER`](crate::train::STEPS_HEADER), `loss` required).
+    /// columns optional and may be left empty; histories from Keras and PyTorch Lightning's
+    /// CSVLogger are recognised by their column names) and, optionally, of a steps CSV
+    /// (header [`STEPS_HEADER`](crate::train::STEPS_HEADER), `loss` required).
     pub fn from_csv_str(epochs_csv: &str, steps_csv: Option<&str>) -> Result<History> {
-        let mut history = from_columns(read_epochs(epochs_csv, "the epochs CSV")?);
+        let mut history = read(epochs_csv, "the epochs CSV")?;
         if let Some(text) = steps_csv {
             history.step_loss = Some(read_step_losses(text, "the steps CSV")?);
         }
@@ -27,13 +29,40 @@ impl History {
     /// [`History::from_csv_str`].
     pub fn from_csv_files(epochs: &Path, steps: Option<&Path>) -> Result<History> {
         let text = std::fs::read_to_string(epochs).map_err(|e| Error::io(epochs, e))?;
-        let mut history = from_columns(read_epochs(&text, &epochs.display().to_string())?);
+        let mut history = read(&text, &epochs.display().to_string())?;
         if let Some(path) = steps {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             history.step_loss = Some(read_step_losses(&text, &path.display().to_string())?);
         }
         Ok(history)
     }
+
+    /// The format the epochs CSV of [`History::from_csv_str`] was recognised as: `tunelab`,
+    /// `Keras` or `PyTorch Lightning (CSVLogger)`.
+    pub fn csv_format(epochs_csv: &str) -> &'static str {
+        normalise(epochs_csv, "")
+            .map(|(_, f)| f.name())
+            .unwrap_or(Format::Tunelab.name())
+    }
+
+    /// Sets the number of classes from the first step's loss (≈ ln(classes) for an untrained
+    /// classifier, [`classes_from_initial_loss`](super::classes_from_initial_loss)) when it is
+    /// not known, and marks it inferred. Returns the count it set.
+    pub fn infer_classes(&mut self) -> Option<usize> {
+        if self.context.n_classes.is_some() {
+            return None;
+        }
+        let first = self.steps()?.first().copied()?;
+        let k = super::classes_from_initial_loss(first)?;
+        self.context.n_classes = Some(k);
+        self.context.classes_inferred = true;
+        Some(k)
+    }
+}
+
+fn read(text: &str, source: &str) -> Result<History> {
+    let (text, _) = normalise(text, source)?;
+    Ok(from_columns(read_epochs(&text, source)?))
 }
 
 fn from_columns(c: EpochColumns) -> History {

@@ -2,19 +2,31 @@
 //! usual cause is a learning rate that is too high.
 
 use super::loss_level::train_level;
-use super::{Finding, History, Pattern, Severity};
-use crate::curve::{argmax, mean, moving_mean};
+use super::oscillating::unshuffled;
+use super::reference::{ABSURD_LOSS, References};
+use super::{Action, Finding, History, Pattern, Severity};
+use crate::curve::{argmax, moving_median};
 use crate::fmt::{lr, nice_lr, num};
 
-/// An epoch's training loss above this multiple of the first epoch's (and still high, see
-/// [`HIGH_LOSS_FRACTION_OF_CHANCE`](super::loss_level::HIGH_LOSS_FRACTION_OF_CHANCE)) is exploding:
-/// training only ever lowers the training loss on average, so doubling it means the steps
-/// overshoot.
+/// A training loss above this multiple of where the run started (the first step's loss or
+/// the prior loss, else the first epoch's; and still high, see
+/// [`HIGH_LOSS_FRACTION_OF_CHANCE`](super::loss_level::HIGH_LOSS_FRACTION_OF_CHANCE)) is
+/// exploding: training only ever lowers the training loss on average, so doubling it means
+/// the steps overshoot.
 pub const EXPLODING_RISE_FACTOR: f64 = 2.0;
 
-/// Step losses are averaged over this many steps before looking for a rise, so that one
-/// unlucky batch does not count as an explosion.
+/// The step losses' median over this many steps is what must rise, so that one unlucky
+/// batch does not count as an explosion.
 pub const EXPLODING_STEP_WINDOW: usize = 5;
+
+/// With small batches the step-loss median covers at least this many samples: with a batch
+/// of 2 one confidently wrong pair scores 10 nats, and a few of them in 5 steps are noise,
+/// not an explosion.
+pub const STEP_WINDOW_SAMPLES: usize = 64;
+
+/// Without the number of classes, a peak of at most this cross-entropy is still low (the
+/// correct class keeps e^-0.5 ≈ 61% probability on average): no explosion.
+pub const LOW_PEAK_LOSS: f64 = 0.5;
 
 /// The learning rate cut suggested for an exploding loss: one order of magnitude, the
 /// smallest change that reliably moves a run from diverging to training.
@@ -22,11 +34,16 @@ pub const EXPLODING_LR_CUT: f64 = 10.0;
 
 /// The exploding finding, if the loss blew up.
 pub(super) fn exploding(h: &History) -> Option<Finding> {
-    let evidence = diverged_evidence(h)
+    let blown_up = diverged_evidence(h)
         .or_else(|| non_finite_epoch(h))
-        .or_else(|| non_finite_step(h))
-        .or_else(|| epoch_rise(h))
-        .or_else(|| step_rise(h))?;
+        .or_else(|| non_finite_step(h));
+    // Class-sorted batches make the loss jump at every class boundary: that is the data's
+    // order, found by the oscillation rule, not an LR to cut.
+    let evidence = match blown_up {
+        Some(e) => e,
+        None if unshuffled(h).is_some() => return None,
+        None => epoch_rise(h).or_else(|| step_rise(h))?,
+    };
     let action = match h.base_lr() {
         Some(base) => format!(
             "LR {} looks too high: reduce 10x, try {}",
@@ -35,12 +52,10 @@ pub(super) fn exploding(h: &History) -> Option<Finding> {
         ),
         None => "the LR looks too high: reduce the LR 10x".to_string(),
     };
-    Some(Finding::new(
-        Pattern::Exploding,
-        Severity::High,
-        evidence,
-        action,
-    ))
+    Some(
+        Finding::new(Pattern::Exploding, Severity::High, evidence, action)
+            .with_actions(vec![Action::scale_lr(1.0 / EXPLODING_LR_CUT, h.base_lr())]),
+    )
 }
 
 fn diverged_evidence(h: &History) -> Option<String> {
@@ -74,40 +89,130 @@ fn non_finite_step(h: &History) -> Option<String> {
     Some(format!("step loss became {} at step {i}", num(steps[i])))
 }
 
+/// Where the training loss started, for judging a rise: the run's own start (the larger of
+/// the first step's loss and the prior loss) when known, in words; else the first epoch's
+/// loss, which a loss that blew up within the first epoch has already left.
+fn start_of(h: &History) -> Option<Start> {
+    let refs = References::of(h);
+    let own = |value: f64, from: String| Start {
+        value,
+        from,
+        own: true,
+    };
+    match (refs.initial, refs.prior) {
+        (Some(a), Some(b)) if b > a => Some(own(b, refs.describe_prior(h.context.n_classes)?)),
+        (Some(a), _) => Some(own(a, format!("the first step's loss {}", num(a)))),
+        (None, Some(b)) => Some(own(b, refs.describe_prior(h.context.n_classes)?)),
+        (None, None) => {
+            let first = *h.train_loss.first()?;
+            Some(Start {
+                value: first,
+                from: format!("{} at epoch 1", num(first)),
+                own: false,
+            })
+        }
+    }
+}
+
+/// Where a run started, for judging a rise.
+struct Start {
+    /// The loss.
+    value: f64,
+    /// What it is, in words.
+    from: String,
+    /// Whether it is the run's own start (first step or prior), not its first epoch.
+    own: bool,
+}
+
 fn epoch_rise(h: &History) -> Option<String> {
-    let first = *h.train_loss.first()?;
-    let (i, peak) = argmax(h.train_loss.get(1..)?)?;
-    let epoch = i + 1;
-    if !(first > 0.0 && peak > EXPLODING_RISE_FACTOR * first) {
+    let Start {
+        value: start,
+        from,
+        own,
+    } = start_of(h)?;
+    // With the run's own start known, epoch 1 is judged too: a loss that blew up at the
+    // second step has a first epoch far above it.
+    let skip = usize::from(!own);
+    let (i, peak) = argmax(h.train_loss.get(skip..)?)?;
+    let epoch = i + skip;
+    let absurd = peak > ABSURD_LOSS;
+    if !absurd && !(start > 0.0 && peak > EXPLODING_RISE_FACTOR * start) {
         return None;
     }
-    if !train_level(h, epoch, peak).high {
+    // A rise to a loss that is still low (a spike at 0.01) is no explosion; without a scale,
+    // a peak under LOW_PEAK_LOSS is low for any number of classes.
+    let level = train_level(h, epoch, peak);
+    let low = if level.known {
+        !level.high
+    } else {
+        peak <= LOW_PEAK_LOSS
+    };
+    if !absurd && low {
         return None;
     }
+    // A first epoch far above the start that the run then trains down from is a slow start
+    // (or a badly scaled output layer), not a blow-up: at epoch 1 the loss must stay up.
+    let last = *h.train_loss.last()?;
+    if epoch == 0 && !absurd && last <= EXPLODING_RISE_FACTOR * start {
+        return None;
+    }
+    let against = if absurd && !(peak > EXPLODING_RISE_FACTOR * start) {
+        format!(
+            "above {} nats, where no classifier starts",
+            num(ABSURD_LOSS)
+        )
+    } else {
+        format!("{}x {from}", num(peak / start))
+    };
     Some(format!(
-        "train loss rose from {} at epoch 1 to {} at epoch {} ({}x its start)",
-        num(first),
+        "train loss reached {} at epoch {} ({against})",
         num(peak),
         epoch + 1,
-        num(peak / first)
     ))
+}
+
+/// The window of the step-loss median: [`EXPLODING_STEP_WINDOW`] steps, or enough steps to
+/// cover [`STEP_WINDOW_SAMPLES`] samples when the batch is small, so that a few unlucky
+/// batches of 2 samples do not count as an explosion.
+fn step_window(h: &History) -> usize {
+    let by_samples = h
+        .context
+        .batch_size
+        .filter(|&b| b > 0)
+        .map_or(0, |b| STEP_WINDOW_SAMPLES.div_ceil(b));
+    EXPLODING_STEP_WINDOW.max(by_samples)
 }
 
 fn step_rise(h: &History) -> Option<String> {
     let steps = h.steps()?;
-    if steps.len() < 2 * EXPLODING_STEP_WINDOW {
+    let window = step_window(h);
+    if steps.len() < 2 * window {
         return None;
     }
-    let start = mean(&steps[..EXPLODING_STEP_WINDOW]);
-    let smooth = moving_mean(steps, EXPLODING_STEP_WINDOW);
+    let smooth = moving_median(steps, window);
+    let (start, from) = match start_of(h).filter(|s| s.own) {
+        Some(s) => (s.value, s.from),
+        None => {
+            let first = *smooth.first()?;
+            (first, format!("{} at the start", num(first)))
+        }
+    };
     let (i, peak) = argmax(&smooth)?;
     if !(start > 0.0 && peak > EXPLODING_RISE_FACTOR * start) {
         return None;
     }
+    // A blow-up within the first epoch that the run came back from is left to the other
+    // rules: they tell a network knocked out at chance level (cut the LR) from one that
+    // recovered.
+    let per_epoch = steps.len() / h.n_epochs().max(1);
+    let end = *smooth.last()?;
+    if i + window <= per_epoch && end <= EXPLODING_RISE_FACTOR * start {
+        return None;
+    }
     Some(format!(
-        "step loss (mean of {EXPLODING_STEP_WINDOW} steps) rose from {} at the start to {} around step {i} ({}x its start)",
-        num(start),
+        "step loss (median of {window} steps) rose to {} around step {} ({}x {from})",
         num(peak),
+        i + window / 2,
         num(peak / start)
     ))
 }
@@ -183,7 +288,7 @@ mod tests {
         let f = exploding(&h).unwrap();
         assert!(
             f.evidence
-                .contains("from 0.8 at epoch 1 to 2 at epoch 4 (2.5x"),
+                .contains("train loss reached 2 at epoch 4 (2.5x 0.8 at epoch 1)"),
             "{}",
             f.evidence
         );
@@ -196,7 +301,7 @@ mod tests {
             exploding(&h)
                 .unwrap()
                 .evidence
-                .contains("step loss (mean of 5 steps) rose")
+                .contains("step loss (median of 5 steps) rose to 5")
         );
     }
 

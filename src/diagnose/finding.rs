@@ -1,5 +1,6 @@
 //! The vocabulary of a diagnosis: patterns, severities, findings.
 
+use super::Action;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -102,12 +103,16 @@ pub struct Finding {
     pub severity: Severity,
     /// The numbers that show it, in words.
     pub evidence: String,
-    /// The next thing to try.
+    /// The next thing to try, in words (with the run's own values and the reasons).
     pub action: String,
+    /// The same advice as data: the changes to try, most likely first. Empty for a finding
+    /// that only says what is not known.
+    #[serde(default)]
+    pub actions: Vec<Action>,
 }
 
 impl Finding {
-    /// A finding.
+    /// A finding without typed actions (add them with [`Finding::with_actions`]).
     pub fn new(
         pattern: Pattern,
         severity: Severity,
@@ -119,7 +124,14 @@ impl Finding {
             severity,
             evidence: evidence.into(),
             action: action.into(),
+            actions: Vec::new(),
         }
+    }
+
+    /// Sets the typed actions, most likely first.
+    pub fn with_actions(mut self, actions: Vec<Action>) -> Self {
+        self.actions = actions;
+        self
     }
 }
 
@@ -166,6 +178,34 @@ impl Diagnosis {
     /// The finding with this pattern, if any.
     pub fn get(&self, pattern: Pattern) -> Option<&Finding> {
         self.findings.iter().find(|f| f.pattern == pattern)
+    }
+
+    /// The change to try first: the first action of the most severe finding that has one
+    /// ([`Action::Keep`] for a healthy run); `None` when every finding only says what is not
+    /// known (uncertain).
+    pub fn first_action(&self) -> Option<&Action> {
+        self.findings.iter().find_map(|f| f.actions.first())
+    }
+
+    /// The LR change that findings of these patterns suggest, as `(pattern, factor)`: the
+    /// first LR action of the most severe such finding that has one.
+    pub fn lr_change(&self, patterns: &[Pattern]) -> Option<(Pattern, f64)> {
+        let wanted = self
+            .findings
+            .iter()
+            .filter(|f| patterns.contains(&f.pattern));
+        wanted.into_iter().find_map(|f| {
+            f.actions
+                .iter()
+                .find_map(Action::lr_factor)
+                .map(|factor| (f.pattern, factor))
+        })
+    }
+
+    /// Whether the diagnosis is unsure: its most severe finding is "uncertain".
+    pub fn is_uncertain(&self) -> bool {
+        self.primary()
+            .is_some_and(|f| f.pattern == Pattern::Uncertain)
     }
 }
 
@@ -229,7 +269,7 @@ mod tests {
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(
             json,
-            r#"{"findings":[{"pattern":"not_decreasing","severity":"high","evidence":"evidence","action":"action"}]}"#
+            r#"{"findings":[{"pattern":"not_decreasing","severity":"high","evidence":"evidence","action":"action","actions":[]}]}"#
         );
         let back: Diagnosis = serde_json::from_str(&json).unwrap();
         assert_eq!(back, d);

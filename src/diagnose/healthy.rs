@@ -1,7 +1,8 @@
 //! Healthy: none of the problems the other rules look for. The finding still quotes the
 //! numbers, so that the next run has something to beat.
 
-use super::{Finding, History, Pattern, Severity};
+use super::loss_level::train_level;
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::argmin;
 use crate::fmt::{num, pct};
 
@@ -24,12 +25,18 @@ pub(super) fn healthy(h: &History) -> Finding {
     if let Some(acc) = h.val_acc.as_ref().and_then(|a| a.last()) {
         evidence.push_str(&format!("; val accuracy {}", num(*acc)));
     }
+    if !train_level(h, n - 1, last).known {
+        evidence.push_str(
+            "; the number of classes is unknown, so the loss levels were not judged (give the classes to judge underfitting, plateau and slow)",
+        );
+    }
     Finding::new(
         Pattern::Healthy,
         Severity::Low,
         evidence,
         "keep this; try the next tuning step",
     )
+    .with_actions(vec![Action::Keep])
 }
 
 #[cfg(test)]
@@ -44,8 +51,11 @@ mod tests {
         assert_eq!((f.pattern, f.severity), (Pattern::Healthy, Severity::Low));
         assert_eq!(
             f.evidence,
-            "train loss fell 75% from 1 to 0.25 in 3 epochs; val loss 0.6 (lowest 0.5 at epoch 2); val accuracy 0.85"
+            "train loss fell 75% from 1 to 0.25 in 3 epochs; val loss 0.6 (lowest 0.5 at epoch 2); val accuracy 0.85; the number of classes is unknown, so the loss levels were not judged (give the classes to judge underfitting, plateau and slow)"
         );
+        assert_eq!(f.actions, vec![Action::Keep]);
+        h.context.n_classes = Some(3);
+        assert!(!healthy(&h).evidence.contains("unknown"));
         assert_eq!(f.action, "keep this; try the next tuning step");
     }
 }

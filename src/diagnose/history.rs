@@ -3,10 +3,16 @@
 use crate::error::{Error, Result, Valid};
 use crate::fmt::Num;
 use crate::train::{OptimizerKind, Outcome, Run};
+use serde::{Deserialize, Serialize};
 
 /// What is known about the run behind a [`History`]; every field is optional, and each one
 /// that is known makes the advice more concrete.
-#[derive(Debug, Clone, PartialEq, Default)]
+///
+/// `tunelab train --history-csv H.csv` writes it beside the history as `H.context.json`
+/// ([`RunContext::to_json`]), and `tunelab diagnose` reads it back, so that a run diagnosed
+/// from its files is judged with what the run knew.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct RunContext {
     /// The base learning rate (the peak of a schedule).
     pub lr: Option<f64>,
@@ -20,6 +26,7 @@ pub struct RunContext {
     /// Number of classes: a uniform guess has loss ln(n_classes).
     pub n_classes: Option<usize>,
     /// The step and loss at which training stopped because the loss blew up.
+    #[serde(skip)]
     pub diverged_at_step: Option<(usize, f64)>,
     /// Samples per optimizer step (micro-batch x accumulation): a small batch gives a noisy
     /// step loss.
@@ -28,6 +35,37 @@ pub struct RunContext {
     pub shuffled: Option<bool>,
     /// Number of hidden layers: dropout between hidden layers needs two.
     pub hidden_layers: Option<usize>,
+    /// The width of the narrowest hidden layer: narrower than the number of classes, it is a
+    /// bottleneck that no amount of training gets past.
+    pub narrowest_hidden: Option<usize>,
+    /// The share of each class among the training rows: what predicting the shares scores
+    /// (their entropy) and the accuracy of always answering the majority class.
+    pub class_shares: Option<Vec<f64>>,
+    /// Training rows.
+    pub n_train: Option<usize>,
+    /// Whether `n_classes` was read off the first step's loss (≈ ln(classes)) rather than
+    /// given.
+    pub classes_inferred: bool,
+}
+
+impl RunContext {
+    /// The context as pretty JSON, as `tunelab train` writes it beside a history.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// Reads a context written by [`RunContext::to_json`] (unknown fields are ignored,
+    /// missing ones unknown). `source` names the file in errors.
+    pub fn from_json(text: &str, source: &str) -> Result<RunContext> {
+        serde_json::from_str(text).map_err(|e| {
+            Error::data(
+                source,
+                format!(
+                    "not a run context ({e}): expected the JSON object that `tunelab train --history-csv` writes beside the history, e.g. {{\"optimizer\": \"adam\", \"lr\": 0.001, \"n_classes\": 10}}"
+                ),
+            )
+        })
+    }
 }
 
 #[cfg(test)]
@@ -105,6 +143,10 @@ impl History {
                 batch_size: Some(run.config.effective_batch()),
                 shuffled: Some(run.config.shuffle),
                 hidden_layers: Some(run.config.model.hidden.len()),
+                narrowest_hidden: run.config.model.hidden.iter().copied().min(),
+                class_shares: (!run.class_shares.is_empty()).then(|| run.class_shares.clone()),
+                n_train: Some(run.n_train),
+                classes_inferred: false,
             },
         }
     }
@@ -181,6 +223,30 @@ impl History {
         if let Some(k) = c.n_classes {
             Error::check("n_classes", k as f64, Valid::AtLeast(2.0), "or unknown")?;
         }
+        if let Some(b) = c.batch_size {
+            Error::check("batch_size", b as f64, Valid::AtLeast(1.0), "or unknown")?;
+        }
+        if let Some(shares) = &c.class_shares {
+            for &v in shares {
+                Error::check(
+                    "class_shares",
+                    v,
+                    Valid::Between(0.0, 1.0),
+                    "each share a fraction",
+                )?;
+            }
+            if let Some(k) = c.n_classes
+                && shares.len() != k
+            {
+                return Err(Error::data(
+                    SOURCE,
+                    format!(
+                        "class_shares has {} values but n_classes is {k}: give one share per class",
+                        shares.len()
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }
@@ -242,6 +308,7 @@ mod tests {
             n_train: 100,
             n_val: 20,
             n_classes: 10,
+            class_shares: vec![0.1; 10],
             n_params: 1000,
             steps: (0..4)
                 .map(|step| StepRecord {

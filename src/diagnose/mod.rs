@@ -16,9 +16,11 @@
 //! # Ok::<(), tunelab::Error>(())
 //! ```
 
+mod action;
 mod csv_input;
 mod exploding;
 mod finding;
+mod foreign;
 mod healthy;
 mod history;
 mod loss_level;
@@ -29,25 +31,25 @@ mod not_decreasing;
 mod oscillating;
 mod overfitting;
 mod plateau;
+mod reference;
 mod slow;
 mod uncertain;
 mod underfitting;
 mod val_rise;
 mod verdict;
 
+pub use action::Action;
 pub use finding::{Diagnosis, Finding, Pattern, Severity};
 pub use history::{History, RunContext};
 pub use method::Diagnose;
+pub use reference::classes_from_initial_loss;
 pub use verdict::diagnose;
 
 /// Every threshold of the rules, each documented where it is used: what it measures and why
 /// it has its value. A teacher can quote them; the rules read no other numbers.
 pub mod thresholds {
     pub use super::exploding::{EXPLODING_LR_CUT, EXPLODING_RISE_FACTOR, EXPLODING_STEP_WINDOW};
-    pub use super::loss_level::{
-        FALLBACK_HIGH_LOSS, HIGH_LOSS_FRACTION_OF_CHANCE, LOW_TRAIN_ACCURACY,
-        SEVERE_LOSS_FRACTION_OF_CHANCE, SEVERE_TRAIN_ACCURACY,
-    };
+    pub use super::loss_level::{HIGH_LOSS_FRACTION_OF_CHANCE, SEVERE_LOSS_FRACTION_OF_CHANCE};
     pub use super::lr_guard::{
         CHANCE_LEVEL_EPOCHS, CHANCE_LEVEL_FRACTION, HIGH_LR_CUT, HIGH_LR_MULTIPLE,
     };
@@ -70,6 +72,7 @@ pub mod thresholds {
     pub use super::plateau::{
         PLATEAU_LR_RAISE, PLATEAU_MAX_LATE_GAIN, PLATEAU_MIN_EARLY_DROP, PLATEAU_MIN_EPOCHS,
     };
+    pub use super::reference::{ABSURD_LOSS, PRIOR_DIFFERS};
     pub use super::slow::{SLOW_LR_RAISE, SLOW_MAX_DECREASE, SLOW_MIN_EPOCHS, SLOW_MIN_LATE_SHARE};
     pub use super::uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};
     pub use super::underfitting::UNDERFIT_MAX_GAP;

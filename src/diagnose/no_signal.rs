@@ -4,7 +4,8 @@
 //! information), not at the learning rate or the model: no change of the LR, no regularisation
 //! and no other shape can fix it.
 
-use super::{Finding, History, Pattern, Severity};
+use super::reference::References;
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::fmt::num;
 
 /// Validation accuracy counts as "at chance" when its mean over the second half of the epochs
@@ -27,32 +28,47 @@ pub const NO_SIGNAL_TRAIN_MARGINS: f64 = 2.0;
 pub(super) fn no_signal(h: &History) -> Option<Finding> {
     let k = h.context.n_classes.filter(|&k| k >= 2)?;
     let (train_acc, val_acc) = (h.train_acc.as_ref()?, h.val_acc.as_ref()?);
-    let chance = 1.0 / k as f64;
-    let margin = (NO_SIGNAL_VAL_MARGIN * chance).min(NO_SIGNAL_MAX_MARGIN);
+    // "Chance" is the accuracy of always answering the majority class: 1/k when the classes
+    // are balanced, more on skewed data.
+    let chance = References::of(h)
+        .majority
+        .unwrap_or(1.0 / k as f64)
+        .max(1.0 / k as f64);
+    let margin = (NO_SIGNAL_VAL_MARGIN / k as f64)
+        .min(NO_SIGNAL_MAX_MARGIN)
+        .min(NO_SIGNAL_VAL_MARGIN * (1.0 - chance));
     let late = &val_acc[val_acc.len() / 2..];
     let mean_val = late.iter().sum::<f64>() / late.len() as f64;
     let final_train = *train_acc.last()?;
     if !(mean_val <= chance + margin && final_train >= chance + NO_SIGNAL_TRAIN_MARGINS * margin) {
         return None;
     }
-    Some(Finding::new(
-        Pattern::Overfitting,
-        Severity::High,
-        format!(
-            "val accuracy averaged {} over epochs {} to {} (chance with {k} classes is {}) while \
+    Some(
+        Finding::new(
+            Pattern::Overfitting,
+            Severity::High,
+            format!(
+                "val accuracy averaged {} over epochs {} to {} ({} is {}) while \
              train accuracy reached {}: the model learns the training set, and nothing of it \
              carries over to new data",
-            num(mean_val),
-            val_acc.len() / 2 + 1,
-            h.n_epochs(),
-            num(chance),
-            num(final_train)
-        ),
-        "check the data before tuning anything: are the labels still in step with the features \
+                num(mean_val),
+                val_acc.len() / 2 + 1,
+                h.n_epochs(),
+                if chance - 1.0 / k as f64 > 0.01 {
+                    "always answering the majority class".to_string()
+                } else {
+                    format!("chance with {k} classes")
+                },
+                num(chance),
+                num(final_train)
+            ),
+            "check the data before tuning anything: are the labels still in step with the features \
          (rows reordered, or labels shuffled or sorted apart from the features)? do the train and \
          validation parts get the same preprocessing? do the features carry any information? No \
          change of the LR, no regularisation and no other model can fix this",
-    ))
+        )
+        .with_actions(vec![Action::CheckData]),
+    )
 }
 
 #[cfg(test)]

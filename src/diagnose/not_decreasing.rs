@@ -3,8 +3,9 @@
 //! or an LR far above the optimizer's default killed the network
 //! ([`lr_guard`](super::lr_guard)).
 
+use super::lr_guard::HIGH_LR_CUT;
 use super::lr_guard::{LrGuard, lr_guard};
-use super::{Finding, History, Pattern, Severity};
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::argmin;
 use crate::fmt::{lr, nice_lr, num, pct};
 
@@ -41,6 +42,7 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         pct((last - first) / first)
     );
     let mut action = String::from("not decreasing: ");
+    let mut actions = Vec::new();
     let guard = lr_guard(h);
     if let Some((i, min)) = argmin(&h.train_loss)
         && min < first * (1.0 - CLIMBED_BACK_DROP)
@@ -51,6 +53,7 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
             i + 1
         ));
         if !matches!(guard, LrGuard::Killed { .. }) {
+            actions.push(Action::AddSchedule);
             action.push_str(
                 "it learned and then lost it, so the LR may be too high late in training: lower it or add a decaying schedule (cosine / step); otherwise ",
             );
@@ -78,25 +81,35 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         )),
         (LrGuard::Fine, None) => action.push_str("check the LR (raise it 10x if it is tiny)"),
     }
+    actions.push(match &guard {
+        LrGuard::Killed { .. } | LrGuard::FarAbove(_) => {
+            Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr())
+        }
+        LrGuard::Fine => Action::scale_lr(10.0, h.base_lr()),
+    });
+    actions.extend([Action::CheckData, Action::GrowModel]);
     action.push_str("; check the data and labels (features and labels shuffled together, the right target column)");
     action.push_str("; if the LR and the data are right, the model may be too simple: add capacity (a wider or deeper shape from the guide's list)");
-    let (initial_evidence, sanity) = initial_loss_check(h);
+    let (initial_evidence, sanity, off) = initial_loss_check(h);
     evidence.push_str(&initial_evidence);
     action.push_str(&sanity);
-    Some(Finding::new(
-        Pattern::NotDecreasing,
-        Severity::High,
-        evidence,
-        action,
-    ))
+    if off {
+        actions.insert(0, Action::CheckModelOutput);
+    }
+    Some(
+        Finding::new(Pattern::NotDecreasing, Severity::High, evidence, action)
+            .with_actions(actions),
+    )
 }
 
-/// Evidence and advice about the first step's loss against ln(classes).
-fn initial_loss_check(h: &History) -> (String, String) {
+/// Evidence and advice about the first step's loss against ln(classes), and whether it was
+/// far off.
+fn initial_loss_check(h: &History) -> (String, String, bool) {
     let (Some(k), Some(chance)) = (h.context.n_classes, h.chance_loss()) else {
         return (
             String::new(),
             "; sanity check: the initial loss should be ≈ ln(number of classes)".into(),
+            false,
         );
     };
     let sanity = format!(
@@ -104,7 +117,7 @@ fn initial_loss_check(h: &History) -> (String, String) {
         num(chance)
     );
     let Some(initial) = h.steps().and_then(|s| s.first().copied()) else {
-        return (String::new(), sanity);
+        return (String::new(), sanity, false);
     };
     let off = (initial - chance).abs() / chance > INITIAL_LOSS_TOLERANCE;
     let evidence = format!(
@@ -121,7 +134,7 @@ fn initial_loss_check(h: &History) -> (String, String) {
     } else {
         sanity
     };
-    (evidence, sanity)
+    (evidence, sanity, off)
 }
 
 #[cfg(test)]

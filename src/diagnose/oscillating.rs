@@ -3,7 +3,7 @@
 //! even when training is fine, so a step loss only counts when its level also makes little
 //! net progress ([`OSCILLATION_MAX_FALL_FACTOR`]).
 
-use super::{Finding, History, Pattern, Severity};
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{Wiggle, block_means, wiggle};
 use crate::fmt::{lr, nice_lr, num, pct};
 
@@ -92,7 +92,11 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
                     .map(|b| format!(" (try {}, now {})", nice_lr(b / OSCILLATION_LR_CUT), lr(b)))
                     .unwrap_or_default()
             ),
-        ));
+        )
+        .with_actions(vec![
+            Action::LargerBatch { to: Some(b * 4) },
+            Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr()),
+        ]));
     }
 
     let action = match h.base_lr() {
@@ -103,12 +107,11 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
         ),
         None => "oscillation: reduce the LR 2-5x (try a third of it)".to_string(),
     };
-    Some(Finding::new(
-        Pattern::Oscillating,
-        Severity::Medium,
-        evidence,
-        action,
-    ))
+    Some(
+        Finding::new(Pattern::Oscillating, Severity::Medium, evidence, action).with_actions(vec![
+            Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr()),
+        ]),
+    )
 }
 
 fn zig_zag(xs: &[f64], min_rel_amplitude: f64) -> Option<Wiggle> {
@@ -164,7 +167,7 @@ fn step_oscillation(h: &History) -> Option<String> {
 }
 
 /// The step loss repeating the same pattern every epoch: the data is not shuffled.
-fn unshuffled(h: &History) -> Option<Finding> {
+pub(super) fn unshuffled(h: &History) -> Option<Finding> {
     let steps = h.steps()?;
     let n = h.n_epochs();
     if n < 3 || steps.len() % n != 0 {
@@ -212,7 +215,7 @@ fn unshuffled(h: &History) -> Option<Finding> {
             pct(swing)
         ),
         "data not shuffled: the batches come in the same order every epoch (for example sorted by class), so each step pulls towards one part of the data; shuffle the training rows every epoch (tunelab's default: drop --no-shuffle / with_shuffle(false)), then judge the LR again".to_string(),
-    ))
+    ).with_actions(vec![Action::Shuffle]))
 }
 
 /// The series minus its least-squares straight line.

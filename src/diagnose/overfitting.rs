@@ -3,9 +3,10 @@
 //! validation loss many times the training loss. When both losses are still high and close
 //! (the model underfits too), the advice takes regularisation away instead of adding it.
 
-use super::underfitting::{reduce_regularisation, underfits};
+use super::reference::learned;
+use super::underfitting::{reduce_regularisation, reduce_regularisation_actions, underfits};
 use super::val_rise::{ValRise, val_rise};
-use super::{Finding, History, Pattern, Severity};
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::fmt::{lr, num, pct};
 
 /// A rise of this fraction or more is severe: the final weights are much worse than the
@@ -47,11 +48,16 @@ const DROPOUT_STEP: f64 = 0.2;
 const MAX_ADVISED_DROPOUT: f64 = 0.5;
 /// Weight decay suggested to a model without any.
 const ADVISED_WEIGHT_DECAY: &str = "1e-4";
+/// [`ADVISED_WEIGHT_DECAY`] as a number.
+const ADVISED_WEIGHT_DECAY_VALUE: f64 = 1e-4;
 /// How much to raise weight decay that is already on.
 const WEIGHT_DECAY_RAISE: f64 = 10.0;
 
 /// The overfitting finding, if the validation loss rose clearly or the gap is large.
 pub(super) fn overfitting(h: &History) -> Option<Finding> {
+    if !learned(h) {
+        return None;
+    }
     let n = h.n_epochs();
     let rise = val_rise(h).filter(ValRise::is_clear);
     let gap = gap(h);
@@ -97,13 +103,62 @@ pub(super) fn overfitting(h: &History) -> Option<Finding> {
         severity = Some(severity.map_or(Severity::Low, |s: Severity| s.max(Severity::Low)));
     }
     let severity = severity?;
-    let action = action(h, rise.as_ref().map(|r| r.min_index + 1), severity);
-    Some(Finding::new(
-        Pattern::Overfitting,
-        severity,
-        parts.join("; "),
-        action,
-    ))
+    let stop_epoch = rise.as_ref().map(|r| r.min_index + 1);
+    let action = action(h, stop_epoch, severity);
+    Some(
+        Finding::new(Pattern::Overfitting, severity, parts.join("; "), action)
+            .with_actions(actions(h, stop_epoch, severity)),
+    )
+}
+
+/// The typed form of [`action`]: with a validation loss that rose, stopping at its best
+/// epoch comes first (it keeps the best weights by construction); then regularisation, a
+/// smaller model and more data. A model that also underfits gets its regularisation cut and
+/// more capacity instead.
+fn actions(h: &History, stop_epoch: Option<usize>, severity: Severity) -> Vec<Action> {
+    let stop = Action::StopEarly { epoch: stop_epoch };
+    if underfits(h) {
+        let mut out = reduce_regularisation_actions(h);
+        out.extend([stop, Action::GrowModel]);
+        return out;
+    }
+    let dropout = h.context.dropout;
+    let decay = h.context.weight_decay;
+    let add_decay = Action::SetWeightDecay {
+        from: decay,
+        to: match decay {
+            Some(w) if w > 0.0 => w * WEIGHT_DECAY_RAISE,
+            _ => ADVISED_WEIGHT_DECAY_VALUE,
+        },
+    };
+    let no_dropout = h.context.hidden_layers.is_some_and(|n| n < 2);
+    let add_dropout = match dropout {
+        _ if no_dropout => None,
+        Some(d) if d >= MAX_ADVISED_DROPOUT => None,
+        Some(d) if d > 0.0 => Some((d + DROPOUT_STEP).min(MAX_ADVISED_DROPOUT)),
+        _ => Some(advised_dropout_value(severity)),
+    }
+    .map(|to| Action::SetDropout { from: dropout, to });
+    let mut out = Vec::new();
+    if stop_epoch.is_some() {
+        out.push(stop.clone());
+    }
+    out.extend(add_dropout);
+    out.push(add_decay);
+    if stop_epoch.is_none() {
+        out.push(stop);
+    }
+    out.extend([Action::ShrinkModel, Action::MoreData]);
+    out
+}
+
+/// The dropout of [`advised_dropout`] as one value: the middle of the guide's range.
+fn advised_dropout_value(severity: Severity) -> f64 {
+    match severity {
+        Severity::Low => 0.15,
+        Severity::Medium => 0.35,
+        Severity::High => 0.5,
+    }
 }
 
 /// `(train accuracy, val accuracy)` at the last epoch, if train is ahead by

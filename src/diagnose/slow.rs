@@ -3,9 +3,10 @@
 //! far above the optimizer's default ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
-use super::lr_guard::{LrGuard, lr_guard};
+use super::lr_guard::HIGH_LR_CUT;
+use super::lr_guard::{LrGuard, far_below_default, lr_guard};
 use super::not_decreasing::NOT_DECREASING_TOLERANCE;
-use super::{Finding, History, Pattern, Severity};
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, nice_lr, num, pct};
 
@@ -22,6 +23,11 @@ pub const SLOW_MIN_LATE_SHARE: f64 = 0.3;
 
 /// The LR raise suggested for slow progress: the middle of the guide's 2-5x.
 pub const SLOW_LR_RAISE: f64 = 3.0;
+
+/// The LR raise suggested when the LR is far below the optimizer's default
+/// ([`HIGH_LR_MULTIPLE`](super::lr_guard::HIGH_LR_MULTIPLE) times or more): one order of
+/// magnitude, back toward the default.
+pub const FAR_BELOW_RAISE: f64 = 10.0;
 
 /// The slow finding, if the loss falls steadily but little and is still high.
 pub(super) fn slow(h: &History) -> Option<Finding> {
@@ -41,18 +47,32 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
         return None;
     }
     let level = train_level(h, n - 1, last);
-    if !level.high {
+    // A loss still falling steadily with an LR far below its optimizer's default is slow
+    // whatever its level: the cause is in view, and the run is far from converged.
+    let below = far_below_default(h);
+    if !level.high && below.is_none() {
         return None;
     }
     let mut evidence = format!(
-        "train loss fell only {} in {n} epochs (from {} to {}) and is still falling steadily ({} of the drop came in the second half); {} is still high ({})",
+        "train loss fell only {} in {n} epochs (from {} to {}) and is still falling steadily ({} of the drop came in the second half); {} {} ({})",
         pct(total),
         num(first),
         num(last),
         pct(late_share),
         num(last),
+        if level.high {
+            "is still high"
+        } else {
+            "is not converged"
+        },
         level.reason
     );
+    if let Some(below) = below {
+        evidence.push_str(&format!(
+            "; the LR is {}x below the optimizer's default",
+            num(below)
+        ));
+    }
     let guard = lr_guard(h);
     evidence.push_str(&guard.evidence());
     let (severity, action) = match (&guard, h.base_lr()) {
@@ -71,6 +91,14 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
                 high.reduce()
             ),
         ),
+        (LrGuard::Fine, Some(base)) if below.is_some() => (
+            Severity::Medium,
+            format!(
+                "slow: the LR is far below the optimizer's default: raise it 10x, try {} (now {})",
+                nice_lr(base * FAR_BELOW_RAISE),
+                lr(base)
+            ),
+        ),
         (LrGuard::Fine, Some(base)) => (
             Severity::Medium,
             format!(
@@ -84,7 +112,25 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
             "slow: raise the LR 2-5x (try 3x)".to_string(),
         ),
     };
-    Some(Finding::new(Pattern::Slow, severity, evidence, action))
+    let actions = match &guard {
+        LrGuard::Killed { .. } => vec![Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr())],
+        LrGuard::FarAbove(_) => vec![
+            Action::CheckData,
+            Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()),
+        ],
+        LrGuard::Fine => vec![
+            Action::scale_lr(
+                if below.is_some() {
+                    FAR_BELOW_RAISE
+                } else {
+                    SLOW_LR_RAISE
+                },
+                h.base_lr(),
+            ),
+            Action::TrainLonger { factor: 3.0 },
+        ],
+    };
+    Some(Finding::new(Pattern::Slow, severity, evidence, action).with_actions(actions))
 }
 
 #[cfg(test)]

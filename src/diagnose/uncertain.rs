@@ -1,7 +1,7 @@
 //! Uncertain: the history is too short or too noisy to tell, and the finding says why.
 
 use super::val_rise::val_rise;
-use super::{Finding, History, Pattern, Severity};
+use super::{Action, Finding, History, Pattern, Severity};
 use crate::fmt::{num, pct};
 
 /// Fewer epochs than this are too few to judge the shape of a curve (plateau, slow,
@@ -28,7 +28,10 @@ pub(super) fn too_few_epochs(h: &History) -> Option<Finding> {
             num(h.train_loss.last().copied().unwrap_or(f64::NAN)),
         ),
         format!("not sure: train for at least {MIN_EPOCHS_TO_JUDGE} epochs and diagnose again"),
-    ))
+    )
+    .with_actions(vec![Action::TrainLonger {
+        factor: (MIN_EPOCHS_TO_JUDGE as f64 / n.max(1) as f64).ceil(),
+    }]))
 }
 
 /// The uncertain finding for a validation loss that rose, but not clearly above its noise.
@@ -54,7 +57,8 @@ pub(super) fn noisy_val_rise(h: &History) -> Option<Finding> {
             pct(r.noise)
         ),
         action,
-    ))
+    )
+    .with_actions(vec![Action::TrainLonger { factor: 1.5 }]))
 }
 
 #[cfg(test)]

@@ -3,8 +3,10 @@
 //! knocked out by an LR far above the optimizer's default.
 
 use super::loss_level::{Level, train_level};
-use super::lr_guard::{LrGuard, lr_guard};
-use super::{Finding, History, Pattern, Severity};
+use super::lr_guard::{CHANCE_LEVEL_FRACTION, HIGH_LR_CUT, LrGuard, far_below_default, lr_guard};
+use super::reference::References;
+use super::{Action, Finding, History, Pattern, Severity};
+use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, num, pct};
 
 /// "Close together": the final validation loss is at most this fraction above the training
@@ -17,12 +19,34 @@ const DROPOUT_KEEP: f64 = 0.5;
 /// Weight decay in use is cut by this factor when it is not removed outright.
 const WEIGHT_DECAY_CUT: f64 = 10.0;
 
+/// The train loss must still fall at least this fraction over the last third of the epochs
+/// (median-smoothed) for "not trained enough" to be a cause in view: a converged curve moves
+/// by a percent or two there.
+pub const UNDERFIT_STILL_FALLING: f64 = 0.05;
+
+/// Dropout from this up, or weight decay from [`STRONG_WEIGHT_DECAY`] up, is regularisation
+/// strong enough to hold a model back: a cause in view.
+pub const STRONG_DROPOUT: f64 = 0.2;
+
+/// See [`STRONG_DROPOUT`]: the guide's "strong" weight decay.
+pub const STRONG_WEIGHT_DECAY: f64 = 1e-3;
+
 /// The underfitting finding, if the final losses are both high and close.
+///
+/// "High" has no fixed line that knows how hard a dataset is, so the finding is only made
+/// when a cause is in view: the loss still at the prior (nothing learned), an LR far from its
+/// optimizer's default, no hidden layer, strong regularisation, a hidden layer narrower than
+/// the number of classes, or a loss still falling at the end. Otherwise one run cannot tell a
+/// model that is too small from data that allows no better, and the finding is *uncertain*,
+/// with the comparison that settles it.
 ///
 /// Its advice never adds regularisation: regularisation in use (dropout, weight decay) is
 /// the first thing to take away, and the LR is only suggested higher when it is not already
 /// far above the optimizer's default ([`lr_guard`](super::lr_guard)).
 pub(super) fn underfitting(h: &History) -> Option<Finding> {
+    if let Some(f) = majority_only(h) {
+        return Some(f);
+    }
     let (train, val, level) = high_and_close(h)?;
     let n = h.n_epochs();
     let mut evidence = format!(
@@ -37,9 +61,16 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
     }
     let guard = lr_guard(h);
     evidence.push_str(&guard.evidence());
+    let Some(cause) = cause_in_view(h, &level, &guard) else {
+        return Some(uncertain(evidence));
+    };
+    evidence.push_str(&format!("; {cause}"));
     let reduce = reduce_regularisation(h);
+    let mut actions = Vec::new();
     let action = match &guard {
         LrGuard::Killed { high, .. } => {
+            actions.push(Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()));
+            actions.extend(reduce_regularisation_actions(h));
             let mut action = format!(
                 "underfitting: the too-high LR, not the model, is the likely cause: {}, then judge the model again",
                 high.reduce()
@@ -51,6 +82,7 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
         }
         LrGuard::Fine | LrGuard::FarAbove(_) => {
             let mut options = Vec::new();
+            actions.extend(reduce_regularisation_actions(h));
             match &reduce {
                 Some(reduce) => options.push(reduce.clone()),
                 None if h.context.dropout.is_none() || h.context.weight_decay.is_none() => {
@@ -59,12 +91,24 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
                 None => {}
             }
             options.push("add capacity".to_string());
+            actions.push(Action::GrowModel);
             match &guard {
-                LrGuard::FarAbove(high) => options.push(format!(
-                    "train longer (not the LR: it is already {}x the default)",
-                    num(high.multiple())
-                )),
-                _ => options.push("raise LR, train longer".to_string()),
+                LrGuard::FarAbove(high) => {
+                    actions.push(Action::TrainLonger { factor: 3.0 });
+                    options.push(format!(
+                        "train longer (not the LR: it is already {}x the default)",
+                        num(high.multiple())
+                    ))
+                }
+                _ => {
+                    actions.push(Action::scale_lr(3.0, h.base_lr()));
+                    actions.push(Action::TrainLonger { factor: 3.0 });
+                    options.push("raise LR, train longer".to_string())
+                }
+            }
+            if still_falling(h).is_some() {
+                // Still falling: more epochs is the change most sure to help.
+                actions.rotate_right(1);
             }
             format!("underfitting: {}", options.join(", "))
         }
@@ -74,13 +118,181 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
     } else {
         Severity::Medium
     };
-    Some(Finding::new(
-        Pattern::Underfitting,
-        severity,
-        evidence,
-        action,
-    ))
+    Some(Finding::new(Pattern::Underfitting, severity, evidence, action).with_actions(actions))
 }
+
+/// What in the run explains high, close losses, in words; `None` when nothing does.
+fn cause_in_view(h: &History, level: &Level, guard: &LrGuard) -> Option<String> {
+    match guard {
+        LrGuard::Killed { .. } => return Some("the LR is far above its default".into()),
+        LrGuard::FarAbove(high) => {
+            return Some(format!(
+                "the LR is {}x its default, too high for the loss to settle low",
+                num(high.multiple())
+            ));
+        }
+        LrGuard::Fine => {}
+    }
+    if level.fraction >= CHANCE_LEVEL_FRACTION {
+        return Some("the model learned almost nothing beyond the class shares".into());
+    }
+    let c = &h.context;
+    if c.hidden_layers == Some(0) {
+        return Some("a linear model (no hidden layer) can only draw straight boundaries".into());
+    }
+    if let Some(d) = c.dropout.filter(|&d| d >= STRONG_DROPOUT) {
+        return Some(format!("dropout {} holds it back", num(d)));
+    }
+    if let Some(w) = c.weight_decay.filter(|&w| w >= STRONG_WEIGHT_DECAY) {
+        return Some(format!("weight decay {} holds it back", lr(w)));
+    }
+    if let (Some(width), Some(k)) = (c.narrowest_hidden, c.n_classes)
+        && width < k
+    {
+        return Some(format!(
+            "a hidden layer of {width} units is narrower than the {k} classes"
+        ));
+    }
+    if let Some(fall) = still_falling(h) {
+        return Some(format!(
+            "the train loss was still falling ({} over the last third of the epochs): not trained enough",
+            pct(fall)
+        ));
+    }
+    if let Some(below) = far_below_default(h) {
+        return Some(format!(
+            "the LR is {}x below its optimizer's default",
+            num(below)
+        ));
+    }
+    None
+}
+
+/// How much the median-smoothed train loss fell over the last third of the epochs, when that
+/// is at least [`UNDERFIT_STILL_FALLING`].
+fn still_falling(h: &History) -> Option<f64> {
+    let n = h.n_epochs();
+    if n < 2 {
+        return None;
+    }
+    let smooth = median3(&h.train_loss);
+    let k = (n / 3).max(1);
+    let fall = -rel_change(smooth[n - 1 - k], smooth[n - 1]);
+    (fall >= UNDERFIT_STILL_FALLING).then_some(fall)
+}
+
+/// High, close losses with no cause in view: a too-small model or hard data, which one run
+/// cannot tell apart.
+fn uncertain(evidence: String) -> Finding {
+    Finding::new(
+        Pattern::Uncertain,
+        Severity::Low,
+        format!(
+            "{evidence}; no cause in view (no strong regularisation, no narrow layer, the loss has settled, the LR is not far off its default): maybe underfitting, maybe as well as this data allows"
+        ),
+        "not sure: train one size larger (wider or deeper) for the same epochs and compare the val loss over seeds; grow the model only if the larger one ends lower",
+    )
+    .with_actions(vec![Action::GrowModel])
+}
+
+/// A model that does no better than always answering the most frequent class: its accuracy
+/// stays at the majority class's share (known from the class shares), or stays exactly the
+/// same in every late epoch (it answers one class for every row).
+fn majority_only(h: &History) -> Option<Finding> {
+    let (train_acc, val_acc) = (h.train_acc.as_ref()?, h.val_acc.as_ref()?);
+    let n = h.n_epochs();
+    if n < 3 || train_acc.len() != n || val_acc.len() != n {
+        return None;
+    }
+    let late = n / 2;
+    let refs = References::of(h);
+    let shares_known = refs.prior_from_shares;
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let (val_late, train_last) = (mean(&val_acc[late..]), train_acc[n - 1]);
+    let frozen = |xs: &[f64]| {
+        let tail = &xs[n - 3..];
+        tail.iter()
+            .all(|v| v.is_finite() && (v - tail[0]).abs() < 1e-9)
+    };
+    let why = match refs.majority {
+        Some(m) if shares_known && m >= MAJORITY_MIN_SHARE => {
+            let margin = (MAJORITY_MARGIN * (1.0 - m)).max(1e-9);
+            (val_late <= m + margin && train_last <= m + margin).then(|| {
+                format!(
+                    "val accuracy averaged {} over epochs {} to {n} and train accuracy ended at {}, while always answering the majority class scores {}",
+                    num(val_late),
+                    late + 1,
+                    num(train_last),
+                    num(m)
+                )
+            })?
+        }
+        _ if frozen(val_acc)
+            && frozen(train_acc)
+            && val_acc[n - 1] >= MAJORITY_MIN_SHARE
+            && at_share_entropy(h.train_loss[n - 1], train_acc[n - 1], h.context.n_classes) =>
+        {
+            format!(
+                "train and val accuracy stay exactly at {} and {} over the last 3 epochs: the model answers one class for every row",
+                num(train_acc[n - 1]),
+                num(val_acc[n - 1])
+            )
+        }
+        _ => return None,
+    };
+    let guard = lr_guard(h);
+    let mut actions = Vec::new();
+    let lr_advice = match &guard {
+        LrGuard::Killed { high, .. } | LrGuard::FarAbove(high) => {
+            actions.push(Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()));
+            high.reduce()
+        }
+        LrGuard::Fine => {
+            actions.push(Action::TrainLonger { factor: 3.0 });
+            actions.push(Action::scale_lr(3.0, h.base_lr()));
+            "train longer or raise the LR 2-5x".to_string()
+        }
+    };
+    actions.extend([Action::GrowModel, Action::CheckData]);
+    Some(
+        Finding::new(
+            Pattern::Underfitting,
+            Severity::High,
+            format!("{why}: accuracy hides it, the model learned nothing useful{}", guard.evidence()),
+            format!(
+                "no better than the majority class: {lr_advice}; then add capacity; check that the features carry information about the labels; judge it by the loss or a balanced metric, not by accuracy"
+            ),
+        )
+        .with_actions(actions),
+    )
+}
+
+/// Whether `loss` is what predicting the class shares scores when the largest share is
+/// `acc` (within a tenth): the entropy of `acc` for that class and the rest spread over the
+/// other classes. A model whose accuracy is frozen but whose loss is far below this has
+/// learned something (a tiny LR moves the loss before the answers).
+fn at_share_entropy(loss: f64, acc: f64, n_classes: Option<usize>) -> bool {
+    if !(0.0..1.0).contains(&acc) || !loss.is_finite() {
+        return false;
+    }
+    let others = n_classes.unwrap_or(2).max(2) as f64 - 1.0;
+    let rest = 1.0 - acc;
+    let entropy = -acc * acc.ln()
+        - if rest > 0.0 {
+            rest * (rest / others).ln()
+        } else {
+            0.0
+        };
+    (loss - entropy).abs() <= 0.1 * entropy
+}
+
+/// The majority-class check needs a majority of at least this share: on balanced data
+/// "always one class" is chance, which the no-signal and not-decreasing rules judge.
+pub const MAJORITY_MIN_SHARE: f64 = 0.6;
+
+/// Accuracy within this fraction of the headroom above the majority share (1 - share) counts
+/// as "at the majority": 94% majority, 0.6% margin.
+pub const MAJORITY_MARGIN: f64 = 0.1;
 
 /// Whether the model underfits: the final training and validation losses are both high and
 /// close together.
@@ -99,6 +311,26 @@ fn high_and_close(h: &History) -> Option<(f64, f64, Level)> {
     }
     let level = train_level(h, n - 1, train);
     level.high.then_some((train, val, level))
+}
+
+/// The typed form of [`reduce_regularisation`]: dropout in use cut to half, weight decay in
+/// use cut 10x (the sentence also offers removing them).
+pub(super) fn reduce_regularisation_actions(h: &History) -> Vec<Action> {
+    let c = &h.context;
+    let mut out = Vec::new();
+    if let Some(d) = c.dropout.filter(|d| *d > 0.0) {
+        out.push(Action::SetDropout {
+            from: Some(d),
+            to: d * DROPOUT_KEEP,
+        });
+    }
+    if let Some(w) = c.weight_decay.filter(|w| *w > 0.0) {
+        out.push(Action::SetWeightDecay {
+            from: Some(w),
+            to: w / WEIGHT_DECAY_CUT,
+        });
+    }
+    out
 }
 
 /// How to take away the regularisation the run uses, e.g. "reduce regularisation (remove
@@ -199,9 +431,13 @@ mod tests {
             f.action
         );
         assert!(underfits(&h));
-        let unknown = History::new(vec![1.5, 0.8], vec![1.5, 0.85]);
+        // Regularisation unknown: taking it away is one of the options.
+        let mut unknown = History::new(vec![1.5, 0.8], vec![1.5, 0.85]);
+        unknown.context.n_classes = Some(10);
         let f = underfitting(&unknown).unwrap();
         assert!(f.action.contains("remove regularisation"), "{}", f.action);
+        // Classes unknown: no scale, so no claim.
+        assert!(underfitting(&History::new(vec![1.5, 0.8], vec![1.5, 0.85])).is_none());
     }
 
     #[test]

@@ -87,7 +87,9 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
 /// plateau, slow) is probably caused by it: it is capped at medium so that the LR advice comes
 /// first, and its action says so.
 fn defer_to(problem: Option<Pattern>, mut underfit: Finding) -> Finding {
-    if let Some(problem) = problem {
+    if let Some(problem) = problem
+        && underfit.pattern == Pattern::Underfitting
+    {
         underfit.severity = underfit.severity.min(Severity::Medium);
         underfit
             .action

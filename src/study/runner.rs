@@ -10,7 +10,6 @@ use super::sweep::{
 use super::{StepResult, StudyConfig};
 use crate::advise::{ARCHITECTURES, memory_estimate, scale_lr};
 use crate::data::Splits;
-use crate::diagnose::thresholds::{HIGH_LR_CUT, HIGH_LR_MULTIPLE};
 use crate::diagnose::{Diagnosis, History, Pattern, diagnose};
 use crate::error::Result;
 use crate::fmt::{bytes, lr as fmt_lr};
@@ -500,25 +499,11 @@ impl Study<'_> {
         }
         let mut context =
             String::from("a schedule, early stopping and longer training, one at a time");
-        let mut lr_change: Option<(Pattern, f64)> = None;
-        if diagnosis.has(Pattern::Oscillating) {
-            lr_change = Some((Pattern::Oscillating, base.lr() / 3.0));
-        } else if diagnosis.has(Pattern::Slow) || diagnosis.has(Pattern::Plateau) {
-            let p = if diagnosis.has(Pattern::Slow) {
-                Pattern::Slow
-            } else {
-                Pattern::Plateau
-            };
-            // The diagnosis's own guard: far above the optimizer's default, a flat loss means
-            // the LR is too high, and raising it would make things worse.
-            let far_above = base.lr() >= HIGH_LR_MULTIPLE * base.optimizer.default_lr();
-            let lr = if far_above {
-                base.lr() / HIGH_LR_CUT
-            } else {
-                base.lr() * 3.0
-            };
-            lr_change = Some((p, lr));
-        }
+        // The LR change the diagnosis names (its own guard decides the direction: far above
+        // the optimizer's default, a flat loss means the LR is too high), applied as it says.
+        let lr_change: Option<(Pattern, f64)> = diagnosis
+            .lr_change(&[Pattern::Oscillating, Pattern::Slow, Pattern::Plateau])
+            .map(|(p, factor)| (p, base.lr() * factor));
         if let Some((p, lr)) = lr_change {
             let lr = crate::fmt::round_significant(lr, 2);
             candidates.push(Candidate {

@@ -80,7 +80,9 @@ pub(crate) fn read_epochs(text: &str, source: &str) -> Result<EpochColumns> {
     let table = Table::read(
         text,
         source,
-        &format!("the header `{EPOCHS_HEADER}`"),
+        &format!(
+            "the header `{EPOCHS_HEADER}` (histories from Keras, `loss,val_loss,accuracy,val_accuracy`, and from PyTorch Lightning's CSVLogger, `epoch,step,train_loss,val_loss`, are read too)"
+        ),
         "epoch",
     )?;
     table.require(&["train_loss", "val_loss"])?;

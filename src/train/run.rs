@@ -115,6 +115,11 @@ pub struct Run {
     pub n_val: usize,
     /// Number of classes (the loss of a uniform guess is ln of it).
     pub n_classes: usize,
+    /// The share of each class among the training rows (empty when not recorded): the loss
+    /// of predicting these shares, and the accuracy of always answering the largest, are
+    /// what a model that learned nothing scores.
+    #[serde(default)]
+    pub class_shares: Vec<f64>,
     /// Trainable parameters of the model.
     pub n_params: usize,
     /// Per optimizer step.

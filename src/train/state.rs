@@ -70,6 +70,7 @@ impl<'a> TrainState<'a> {
             n_train,
             n_val: splits.val.n_samples(),
             n_classes: splits.train.n_classes(),
+            class_shares: splits.train.class_shares(),
             n_params,
             steps: Vec::new(),
             epochs: Vec::new(),

@@ -1,0 +1,199 @@
+//! The yardsticks a run gives for judging its own curves: where an untrained model starts,
+//! what predicting the class shares scores, and the accuracy of always answering the
+//! majority class. The rules judge "high", "exploded" and "at chance" against these rather
+//! than against fixed numbers, so that a two-class credit table and ten-class digits are
+//! read on their own scales.
+
+use super::History;
+
+/// A cross-entropy above this is exploded whatever the task: a uniform guess over 10,000
+/// classes scores ln(10^4) = 9.2, and twice that is not where any classifier starts.
+pub const ABSURD_LOSS: f64 = 18.4;
+
+/// The prior loss is used in place of ln(classes) once the class shares make it differ by
+/// more than this fraction: near-balanced data (digits: 2.302 against 2.303) keeps the
+/// familiar chance loss.
+pub const PRIOR_DIFFERS: f64 = 0.02;
+
+/// The references of one history.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct References {
+    /// ln(classes): the loss of a uniform guess.
+    pub chance: Option<f64>,
+    /// The loss of predicting the class shares (their entropy); ln(classes) when the shares
+    /// are unknown or nearly balanced. A model that learned nothing but the shares scores it.
+    pub prior: Option<f64>,
+    /// Whether `prior` comes from the class shares (not ln(classes)).
+    pub prior_from_shares: bool,
+    /// The accuracy of always answering the most frequent class (1/classes when the shares
+    /// are unknown).
+    pub majority: Option<f64>,
+    /// The loss of the first optimizer step, before any update: where this model started.
+    pub initial: Option<f64>,
+}
+
+impl References {
+    /// The references of `h`.
+    pub fn of(h: &History) -> Self {
+        let k = h.context.n_classes.filter(|&k| k >= 2);
+        let chance = k.map(|k| (k as f64).ln());
+        let shares = h
+            .context
+            .class_shares
+            .as_deref()
+            .filter(|s| s.len() >= 2 && s.iter().all(|v| v.is_finite() && *v >= 0.0));
+        let entropy = shares.map(|s| {
+            let total: f64 = s.iter().sum();
+            s.iter()
+                .filter(|&&v| v > 0.0)
+                .map(|&v| {
+                    let p = v / total;
+                    -p * p.ln()
+                })
+                .sum::<f64>()
+        });
+        let (prior, prior_from_shares) = match (entropy, chance) {
+            (Some(e), Some(c)) if (c - e).abs() > PRIOR_DIFFERS * c => (Some(e), true),
+            (Some(e), None) => (Some(e), true),
+            (_, c) => (c, false),
+        };
+        let majority = shares
+            .map(|s| {
+                let total: f64 = s.iter().sum();
+                s.iter().copied().fold(0.0, f64::max) / total
+            })
+            .or(k.map(|k| 1.0 / k as f64));
+        let initial = h
+            .steps()
+            .and_then(|s| s.first().copied())
+            .filter(|v| v.is_finite());
+        References {
+            chance,
+            prior,
+            prior_from_shares,
+            majority,
+            initial,
+        }
+    }
+
+    /// "the prior loss 0.611 (entropy of the class shares)" or "the chance loss ln(10) =
+    /// 2.303", for evidence.
+    pub fn describe_prior(&self, n_classes: Option<usize>) -> Option<String> {
+        let prior = self.prior?;
+        Some(if self.prior_from_shares {
+            format!(
+                "the prior loss {} (entropy of the class shares)",
+                crate::fmt::num(prior)
+            )
+        } else {
+            format!(
+                "the chance loss ln({}) = {}",
+                n_classes.unwrap_or(0),
+                crate::fmt::num(prior)
+            )
+        })
+    }
+}
+
+/// Whether the model learned anything beyond the class shares: its training loss in the last
+/// epochs got below [`CHANCE_LEVEL_FRACTION`](super::lr_guard::CHANCE_LEVEL_FRACTION) of the
+/// prior loss. A network pinned at the prior (dead units after a far too high LR, or nothing
+/// learnable) only shows noise in its validation curve, which is no overfitting. `true` when
+/// there is no prior to compare with.
+pub(super) fn learned(h: &History) -> bool {
+    let Some(prior) = References::of(h).prior else {
+        return true;
+    };
+    let n = h.n_epochs();
+    let last = &h.train_loss[n.saturating_sub(super::lr_guard::CHANCE_LEVEL_EPOCHS)..];
+    last.iter()
+        .any(|&v| v.is_finite() && v < super::lr_guard::CHANCE_LEVEL_FRACTION * prior)
+}
+
+/// The class count whose chance loss ln(k) is the first step's loss, when that loss is within
+/// a fifth of ln(k) of it: a freshly initialised classifier guesses about uniformly. `None`
+/// when the first loss is unknown or no count from 2 to 1000 fits.
+pub fn classes_from_initial_loss(initial: f64) -> Option<usize> {
+    if !initial.is_finite() || initial <= 0.0 {
+        return None;
+    }
+    let k = initial.exp().round();
+    if !(2.0..=1000.0).contains(&k) {
+        return None;
+    }
+    let chance = k.ln();
+    ((initial - chance).abs() <= 0.2 * chance).then_some(k as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnose::RunContext;
+
+    fn with(context: RunContext, steps: Option<Vec<f64>>) -> History {
+        let mut h = History::new(vec![1.0, 0.9], vec![1.0, 0.95]).with_context(context);
+        h.step_loss = steps;
+        h
+    }
+
+    #[test]
+    fn the_prior_is_the_entropy_of_skewed_shares_and_ln_k_when_balanced() {
+        let skewed = References::of(&with(
+            RunContext {
+                n_classes: Some(2),
+                class_shares: Some(vec![0.7, 0.3]),
+                ..RunContext::default()
+            },
+            None,
+        ));
+        let entropy = -(0.7f64 * 0.7f64.ln() + 0.3 * 0.3f64.ln());
+        assert!((skewed.prior.unwrap() - entropy).abs() < 1e-12);
+        assert!(skewed.prior_from_shares);
+        assert_eq!(skewed.majority, Some(0.7));
+        assert!(
+            skewed
+                .describe_prior(Some(2))
+                .unwrap()
+                .contains("0.6109 (entropy of the class shares)")
+        );
+        let near_balanced = References::of(&with(
+            RunContext {
+                n_classes: Some(10),
+                class_shares: Some(vec![0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.11, 0.09]),
+                ..RunContext::default()
+            },
+            None,
+        ));
+        assert!((near_balanced.prior.unwrap() - 10f64.ln()).abs() < 1e-12);
+        assert_eq!(
+            near_balanced.describe_prior(Some(10)).unwrap(),
+            "the chance loss ln(10) = 2.303"
+        );
+        assert!((near_balanced.majority.unwrap() - 0.11).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_initial_loss_is_the_first_steps() {
+        let r = References::of(&with(
+            RunContext {
+                n_classes: Some(2),
+                ..RunContext::default()
+            },
+            Some(vec![0.8, 1e5, 1e5]),
+        ));
+        assert_eq!(r.initial, Some(0.8));
+        assert_eq!(r.majority, Some(0.5));
+        let r = References::of(&with(RunContext::default(), None));
+        assert_eq!((r.initial, r.prior, r.majority), (None, None, None));
+    }
+
+    #[test]
+    fn the_class_count_is_read_off_a_first_loss_near_ln_k() {
+        assert_eq!(classes_from_initial_loss(0.70), Some(2));
+        assert_eq!(classes_from_initial_loss(2.35), Some(10));
+        assert_eq!(classes_from_initial_loss(1.12), Some(3));
+        assert_eq!(classes_from_initial_loss(0.05), None);
+        assert_eq!(classes_from_initial_loss(f64::NAN), None);
+        assert_eq!(classes_from_initial_loss(40.0), None);
+    }
+}
