@@ -221,6 +221,85 @@ mod tests {
     }
 
     #[test]
+    fn a_keras_history_with_flags_and_an_inferred_class_count_is_read() {
+        // Adam at 0.08 stuck at 91% of ln(10): with the optimizer given, the LR is 80x its
+        // default and the advice cuts it; the class count comes from the first step's loss.
+        let mut keras = String::from("epoch,loss,val_loss,accuracy,val_accuracy\n");
+        for e in 0..10 {
+            let loss = if e < 2 { 2.2 - 0.05 * e as f64 } else { 2.1 };
+            keras.push_str(&format!("{e},{loss},{},0.2,0.2\n", loss + 0.01));
+        }
+        let history = temp_file("keras.csv", &keras);
+        let steps = temp_file("keras-steps.csv", "step,loss\n0,2.31\n1,2.2\n");
+        let argv = [
+            "--history",
+            history.to_str().unwrap(),
+            "--steps",
+            steps.to_str().unwrap(),
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.08",
+        ];
+        let (text, notes) = render(&parse(&argv).unwrap()).unwrap();
+        assert!(
+            notes.iter().any(|n| n == "history: read as Keras"),
+            "{notes:?}"
+        );
+        assert!(
+            notes.iter().any(|n| n.starts_with("classes: 10, inferred")),
+            "{notes:?}"
+        );
+        assert!(!text.contains("raise LR"), "{text}");
+        assert!(text.contains("reduce the LR 10x, try 0.008"), "{text}");
+        let flags = parse(&[
+            "--history",
+            "h.csv",
+            "--class-shares",
+            "0.7,0.3",
+            "--hidden",
+            "64,8",
+        ])
+        .unwrap();
+        let mut c = RunContext::default();
+        apply_flags(&mut c, &flags);
+        assert_eq!(c.class_shares, Some(vec![0.7, 0.3]));
+        assert_eq!(
+            (c.n_classes, c.narrowest_hidden, c.hidden_layers),
+            (Some(2), Some(8), Some(2))
+        );
+        let _ = std::fs::remove_file(&history);
+        let _ = std::fs::remove_file(&steps);
+    }
+
+    #[test]
+    fn the_context_beside_the_history_is_read_and_a_bad_one_is_an_error() {
+        let history = temp_file(
+            "ctx.csv",
+            "epoch,train_loss,val_loss\n1,2.3,2.3\n2,2.3,2.3\n3,2.3,2.3\n4,2.3,2.3\n5,2.3,2.3\n",
+        );
+        let beside = context_path(&history);
+        assert!(beside.to_str().unwrap().ends_with("ctx.context.json"));
+        std::fs::write(
+            &beside,
+            r#"{"optimizer": "sgd", "lr": 5.0, "n_classes": 10}"#,
+        )
+        .unwrap();
+        let (text, notes) =
+            render(&parse(&["--history", history.to_str().unwrap()]).unwrap()).unwrap();
+        assert!(
+            notes.iter().any(|n| n.starts_with("context: ")),
+            "{notes:?}"
+        );
+        assert!(text.contains("500x sgd's default"), "{text}");
+        std::fs::write(&beside, "not json").unwrap();
+        let err = render(&parse(&["--history", history.to_str().unwrap()]).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("not a run context"), "{err}");
+        let _ = std::fs::remove_file(&beside);
+        let _ = std::fs::remove_file(&history);
+    }
+
+    #[test]
     fn bad_input_is_an_error_not_a_panic() {
         let one = temp_file(
             "one.csv",

@@ -113,7 +113,7 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
         // `tunelab diagnose --history` to judge the curves with.
         let context = crate::diagnose::History::from_run(run).context;
         fsutil::write_atomic(
-            &super::diagnose_cmd::context_path(path),
+            super::diagnose_cmd::context_path(path),
             context.to_json().as_bytes(),
         )?;
     }

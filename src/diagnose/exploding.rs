@@ -136,7 +136,8 @@ fn epoch_rise(h: &History) -> Option<String> {
     let (i, peak) = argmax(h.train_loss.get(skip..)?)?;
     let epoch = i + skip;
     let absurd = peak > ABSURD_LOSS;
-    if !absurd && !(start > 0.0 && peak > EXPLODING_RISE_FACTOR * start) {
+    let rose = start > 0.0 && peak > EXPLODING_RISE_FACTOR * start;
+    if !(absurd || rose) {
         return None;
     }
     // A rise to a loss that is still low (a spike at 0.01) is no explosion; without a scale,
@@ -156,7 +157,7 @@ fn epoch_rise(h: &History) -> Option<String> {
     if epoch == 0 && !absurd && last <= EXPLODING_RISE_FACTOR * start {
         return None;
     }
-    let against = if absurd && !(peak > EXPLODING_RISE_FACTOR * start) {
+    let against = if !rose {
         format!(
             "above {} nats, where no classifier starts",
             num(ABSURD_LOSS)
