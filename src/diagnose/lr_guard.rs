@@ -11,7 +11,7 @@
 //!   the number of classes is unknown). A low LR is then an unlikely cause, so the rules say
 //!   they are not sure and point to a lower LR or a schedule instead of a higher LR.
 
-use super::History;
+use super::{Action, History};
 use crate::fmt::{lr, nice_lr, num, pct};
 use crate::train::OptimizerKind;
 
@@ -133,6 +133,20 @@ impl LrGuard {
 }
 
 /// The guard for this history.
+impl LrGuard {
+    /// The typed actions of a rule whose own advice is `fine` (used when the guard is fine):
+    /// a killed network gets the LR cut alone; an LR far above its default gets `far_above`
+    /// (the rule's other idea) and then the cut.
+    pub fn actions(&self, h: &History, far_above: Action, fine: Vec<Action>) -> Vec<Action> {
+        let cut = Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr());
+        match self {
+            LrGuard::Killed { .. } => vec![cut],
+            LrGuard::FarAbove(_) => vec![far_above, cut],
+            LrGuard::Fine => fine,
+        }
+    }
+}
+
 pub(super) fn lr_guard(h: &History) -> LrGuard {
     let Some(high) = high_lr(h) else {
         return LrGuard::Fine;

@@ -5,7 +5,6 @@
 //! is to lower it ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
-use super::lr_guard::HIGH_LR_CUT;
 use super::lr_guard::{LrGuard, lr_guard};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
@@ -90,17 +89,14 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
             (Severity::Medium, action)
         }
     };
-    let actions = match &guard {
-        LrGuard::Killed { .. } => vec![Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr())],
-        LrGuard::FarAbove(_) => vec![
-            Action::AddSchedule,
-            Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()),
-        ],
-        LrGuard::Fine => vec![
+    let actions = guard.actions(
+        h,
+        Action::AddSchedule,
+        vec![
             Action::scale_lr(PLATEAU_LR_RAISE, h.base_lr()),
             Action::AddSchedule,
         ],
-    };
+    );
     Some(Finding::new(Pattern::Plateau, severity, evidence, action).with_actions(actions))
 }
 

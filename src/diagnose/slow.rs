@@ -3,7 +3,6 @@
 //! far above the optimizer's default ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
-use super::lr_guard::HIGH_LR_CUT;
 use super::lr_guard::{LrGuard, far_below_default, lr_guard};
 use super::not_decreasing::NOT_DECREASING_TOLERANCE;
 use super::{Action, Finding, History, Pattern, Severity};
@@ -112,24 +111,19 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
             "slow: raise the LR 2-5x (try 3x)".to_string(),
         ),
     };
-    let actions = match &guard {
-        LrGuard::Killed { .. } => vec![Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr())],
-        LrGuard::FarAbove(_) => vec![
-            Action::CheckData,
-            Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()),
-        ],
-        LrGuard::Fine => vec![
-            Action::scale_lr(
-                if below.is_some() {
-                    FAR_BELOW_RAISE
-                } else {
-                    SLOW_LR_RAISE
-                },
-                h.base_lr(),
-            ),
+    let raise = if below.is_some() {
+        FAR_BELOW_RAISE
+    } else {
+        SLOW_LR_RAISE
+    };
+    let actions = guard.actions(
+        h,
+        Action::CheckData,
+        vec![
+            Action::scale_lr(raise, h.base_lr()),
             Action::TrainLonger { factor: 3.0 },
         ],
-    };
+    );
     Some(Finding::new(Pattern::Slow, severity, evidence, action).with_actions(actions))
 }
 
