@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Ground truth for the diagnosis, by intervention (a benchmark, not part of the test suite):
+# random real runs over a wide space (12 datasets, the five optimizers, LR 1e-5..10, batch
+# 2..256, depth 0-3, width 4-128, dropout and weight decay from none to far too much, 3-40
+# epochs, schedules, class-sorted unshuffled rows, scrambled labels, unscaled features), each
+# retrained with every single change of a fixed menu over 3 seeds; the changes that beat the
+# run beyond seed noise are its helpful set, and the diagnosis's first action is scored
+# against it. Half of the datasets calibrate the rules; the other half is held back and its
+# line, action_helpful=K/N harmful=H uncertain=U, is the result. Each run is diagnosed with
+# tunelab's full context and again from its CSV files alone (as from another framework).
+# Ground truth is cached under $TUNELAB_CACHE/diagnosis-bench (a rerun only re-diagnoses).
+# Usage: scripts/diagnosis-bench.sh [--runs N per half (150)] [--details]   (about 7 min cold)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+echo "== building (release)" >&2
+cargo build --release --quiet --example diagnosis_bench
+"$CARGO_TARGET_DIR/release/examples/diagnosis_bench" "$@"
