@@ -38,7 +38,8 @@ const MAX_TRAIN: usize = 500;
 const MAX_STEPS: usize = 2500;
 
 /// The changes of the menu, in order; each maps to at most one configuration.
-const MENU: [&str; 16] = [
+const MENU: [&str; 17] = [
+    "lr to default",
     "lr x10",
     "lr x3",
     "lr /3",
@@ -262,6 +263,7 @@ fn change(base: &TrainConfig, i: usize, n_train: usize) -> Option<TrainConfig> {
     let dropout = base.model.dropout;
     let wd = base.weight_decay();
     Some(match MENU[i] {
+        "lr to default" => c.clone().with_lr(base.optimizer.default_lr()),
         "lr x10" => c.clone().with_lr(base.lr() * 10.0),
         "lr x3" => c.clone().with_lr(base.lr() * 3.0),
         "lr /3" => c.clone().with_lr(base.lr() / 3.0),
@@ -300,9 +302,13 @@ fn change(base: &TrainConfig, i: usize, n_train: usize) -> Option<TrainConfig> {
     })
 }
 
-/// The menu items an action stands for (a larger model is wider or deeper).
-fn menu_items(action: &Action) -> Vec<&'static str> {
+/// The menu items an action stands for (a larger model is wider or deeper; an LR change
+/// that lands within 30% of the optimizer's default is "lr to default").
+fn menu_items(action: &Action, default_lr: f64) -> Vec<&'static str> {
     match action {
+        Action::ScaleLr { to: Some(to), .. } if (to / default_lr - 1.0).abs() < 0.3 => {
+            vec!["lr to default"]
+        }
         Action::ScaleLr { factor, .. } => vec![match *factor {
             f if f >= 5.0 => "lr x10",
             f if f > 1.0 => "lr x3",
@@ -436,7 +442,7 @@ enum Verdict {
     Uncertain,
 }
 
-fn judge(d: &Diagnosis, effects: &[Option<i32>], fault: Fault) -> Verdict {
+fn judge(d: &Diagnosis, effects: &[Option<i32>], fault: Fault, default_lr: f64) -> Verdict {
     if d.is_uncertain() {
         return Verdict::Uncertain;
     }
@@ -447,7 +453,7 @@ fn judge(d: &Diagnosis, effects: &[Option<i32>], fault: Fault) -> Verdict {
     let Some(action) = d.first_action() else {
         return Verdict::Uncertain;
     };
-    let items = menu_items(action);
+    let items = menu_items(action, default_lr);
     if items.is_empty() {
         // Keep, or a check of the data or the code: right when nothing on the menu helps, or
         // when the data was broken on purpose.
@@ -586,7 +592,7 @@ fn main() {
             ] {
                 let (verdict, pattern) = match &d {
                     Ok(d) => (
-                        judge(d, &effects, case.fault),
+                        judge(d, &effects, case.fault, case.config.optimizer.default_lr()),
                         d.primary().map_or("none".into(), |f| f.pattern.to_string()),
                     ),
                     Err(_) => (Verdict::Uncertain, "error".to_string()),

@@ -129,6 +129,35 @@ impl Dataset {
         self.class_counts().iter().map(|&c| c as f64 / n).collect()
     }
 
+    /// The largest standard deviation of a feature over the smallest, among the features that
+    /// vary (`None` when fewer than two do): 1 for standardised data, 1000 for one column in
+    /// grams beside one in kilograms.
+    pub fn feature_scale_ratio(&self) -> Option<f64> {
+        let (n, d) = (self.n_samples(), self.n_features);
+        if n < 2 || d == 0 {
+            return None;
+        }
+        let mut sums = vec![(0.0f64, 0.0f64); d];
+        for row in self.features.chunks(d) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                s.0 += v as f64;
+                s.1 += (v as f64) * (v as f64);
+            }
+        }
+        let stds: Vec<f64> = sums
+            .iter()
+            .map(|(s, q)| ((q / n as f64) - (s / n as f64).powi(2)).max(0.0).sqrt())
+            .filter(|v| *v > 1e-6)
+            .collect();
+        if stds.len() < 2 {
+            return None;
+        }
+        let (lo, hi) = stds
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
+        Some(hi / lo)
+    }
+
     /// A new dataset of the given rows, in the given order.
     pub fn subset(&self, rows: &[usize]) -> Dataset {
         let mut features = Vec::with_capacity(rows.len() * self.n_features);
@@ -190,4 +219,36 @@ pub(crate) fn encode_targets(ids: &[u64]) -> (Vec<usize>, Vec<String>) {
         .collect();
     let names = distinct.iter().map(|v| v.to_string()).collect();
     (labels, names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feature_scale_ratio_compares_the_spreads_of_varying_features() {
+        let features = vec![0.0, 0.0, 5.0, 1.0, 100.0, 5.0, 2.0, 200.0, 5.0];
+        let names = vec!["a".into(), "b".into(), "c".into()];
+        let set = Dataset::new(
+            "s",
+            features,
+            vec![0, 1, 0],
+            names,
+            vec!["x".into(), "y".into()],
+        )
+        .unwrap();
+        // c is constant and left out; b spreads 100x more than a.
+        let ratio = set.feature_scale_ratio().unwrap();
+        assert!((ratio - 100.0).abs() < 1e-9, "{ratio}");
+        assert_eq!(set.class_shares(), vec![2.0 / 3.0, 1.0 / 3.0]);
+        let one = Dataset::new(
+            "s",
+            vec![1.0, 2.0],
+            vec![0, 1],
+            vec!["a".into()],
+            vec!["x".into(), "y".into()],
+        )
+        .unwrap();
+        assert_eq!(one.feature_scale_ratio(), None);
+    }
 }

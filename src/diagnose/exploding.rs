@@ -3,7 +3,7 @@
 
 use super::loss_level::train_level;
 use super::oscillating::unshuffled;
-use super::reference::{ABSURD_LOSS, References};
+use super::reference::{ABSURD_LOSS, References, back_to_default, unscaled};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{argmax, moving_median};
 use crate::fmt::{lr, nice_lr, num};
@@ -44,7 +44,17 @@ pub(super) fn exploding(h: &History) -> Option<Finding> {
         None if unshuffled(h).is_some() => return None,
         None => epoch_rise(h).or_else(|| step_rise(h))?,
     };
-    let action = match h.base_lr() {
+    // Far above the optimizer's default, one 10x cut still explodes: back to the default.
+    let factor = back_to_default(h)
+        .filter(|f| *f < 1.0 / EXPLODING_LR_CUT)
+        .unwrap_or(1.0 / EXPLODING_LR_CUT);
+    let mut action = match h.base_lr() {
+        Some(base) if factor < 1.0 / EXPLODING_LR_CUT => format!(
+            "LR {} looks too high: it is {}x its optimizer's default, so a 10x cut would still be far above it: go back to the default, try {}",
+            lr(base),
+            num(1.0 / factor),
+            nice_lr(base * factor)
+        ),
         Some(base) => format!(
             "LR {} looks too high: reduce 10x, try {}",
             lr(base),
@@ -52,10 +62,15 @@ pub(super) fn exploding(h: &History) -> Option<Finding> {
         ),
         None => "the LR looks too high: reduce the LR 10x".to_string(),
     };
-    Some(
-        Finding::new(Pattern::Exploding, Severity::High, evidence, action)
-            .with_actions(vec![Action::scale_lr(1.0 / EXPLODING_LR_CUT, h.base_lr())]),
-    )
+    let mut actions = vec![Action::scale_lr(factor, h.base_lr())];
+    if let Some(ratio) = unscaled(h) {
+        action = format!(
+            "the features are on very different scales (standard deviations {}x apart): standardise them first; then, if it still blows up: {action}",
+            num(ratio)
+        );
+        actions.insert(0, Action::CheckData);
+    }
+    Some(Finding::new(Pattern::Exploding, Severity::High, evidence, action).with_actions(actions))
 }
 
 fn diverged_evidence(h: &History) -> Option<String> {
@@ -228,6 +243,41 @@ mod tests {
             lr: Some(base),
             ..RunContext::default()
         })
+    }
+
+    #[test]
+    fn far_above_the_default_goes_back_to_it_and_unscaled_features_come_first() {
+        let mut h =
+            History::new(vec![2.0, f64::NAN], vec![2.0, f64::NAN]).with_context(RunContext {
+                lr: Some(0.5),
+                optimizer: Some(crate::train::OptimizerKind::Adam),
+                ..RunContext::default()
+            });
+        let f = exploding(&h).unwrap();
+        assert_eq!(
+            f.actions,
+            vec![Action::ScaleLr {
+                factor: 0.002,
+                to: Some(0.001)
+            }]
+        );
+        assert!(
+            f.action.contains("go back to the default, try 0.001"),
+            "{}",
+            f.action
+        );
+        h.context.lr = Some(5e-3);
+        assert_eq!(exploding(&h).unwrap().actions[0].lr_factor(), Some(0.1));
+        h.context.feature_scale_ratio = Some(400.0);
+        let f = exploding(&h).unwrap();
+        assert_eq!(f.actions[0], Action::CheckData);
+        assert!(
+            f.action.starts_with(
+                "the features are on very different scales (standard deviations 400x apart)"
+            ),
+            "{}",
+            f.action
+        );
     }
 
     #[test]

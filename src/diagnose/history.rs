@@ -43,6 +43,9 @@ pub struct RunContext {
     pub class_shares: Option<Vec<f64>>,
     /// Training rows.
     pub n_train: Option<usize>,
+    /// The largest standard deviation of a training feature over the smallest
+    /// ([`Run::feature_scale_ratio`]).
+    pub feature_scale_ratio: Option<f64>,
     /// Whether `n_classes` was read off the first step's loss (≈ ln(classes)) rather than
     /// given.
     pub classes_inferred: bool,
@@ -146,6 +149,7 @@ impl History {
                 narrowest_hidden: run.config.model.hidden.iter().copied().min(),
                 class_shares: (!run.class_shares.is_empty()).then(|| run.class_shares.clone()),
                 n_train: Some(run.n_train),
+                feature_scale_ratio: run.feature_scale_ratio,
                 classes_inferred: false,
             },
         }
@@ -309,6 +313,7 @@ mod tests {
             n_val: 20,
             n_classes: 10,
             class_shares: vec![0.1; 10],
+            feature_scale_ratio: Some(1.0),
             n_params: 1000,
             steps: (0..4)
                 .map(|step| StepRecord {

@@ -5,6 +5,7 @@
 
 use super::lr_guard::HIGH_LR_CUT;
 use super::lr_guard::{LrGuard, lr_guard};
+use super::reference::{back_to_default, unscaled};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::argmin;
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -70,6 +71,15 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
             num(high.multiple()),
             high.reduce()
         )),
+        (LrGuard::Fine, Some(base)) if back_to_default(h).is_some_and(|f| f > 1.0) => {
+            let f = back_to_default(h).unwrap_or(10.0);
+            action.push_str(&format!(
+                "the LR {} is {}x below the optimizer's default: raise it to the default, try {}",
+                lr(base),
+                num(f),
+                nice_lr(base * f.max(10.0))
+            ))
+        }
         (LrGuard::Fine, Some(base)) if base <= TINY_LR => action.push_str(&format!(
             "the LR {} is tiny: raise it 10x, try {}",
             lr(base),
@@ -81,13 +91,33 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         )),
         (LrGuard::Fine, None) => action.push_str("check the LR (raise it 10x if it is tiny)"),
     }
-    actions.push(match &guard {
-        LrGuard::Killed { .. } | LrGuard::FarAbove(_) => {
-            Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr())
+    // The LR change first when the LR is far from its optimizer's default (back to the
+    // default: one 10x step from 1000x off is not enough); with the LR in its usual range the
+    // data and the code are the likelier cause, so checking them comes first.
+    match (&guard, back_to_default(h)) {
+        (LrGuard::Killed { .. } | LrGuard::FarAbove(_), _) => {
+            actions.push(Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()));
+            actions.push(Action::CheckData);
         }
-        LrGuard::Fine => Action::scale_lr(10.0, h.base_lr()),
-    });
-    actions.extend([Action::CheckData, Action::GrowModel]);
+        (LrGuard::Fine, Some(f)) if f > 1.0 => {
+            actions.push(Action::scale_lr(f.max(10.0), h.base_lr()));
+            actions.push(Action::CheckData);
+        }
+        (LrGuard::Fine, _) if h.base_lr().is_some_and(|b| b <= TINY_LR) => {
+            actions.push(Action::scale_lr(10.0, h.base_lr()));
+            actions.push(Action::CheckData);
+        }
+        (LrGuard::Fine, _) => {
+            actions.push(Action::CheckData);
+            actions.push(Action::scale_lr(10.0, h.base_lr()));
+        }
+    }
+    if unscaled(h).is_some() {
+        actions.retain(|a| *a != Action::CheckData);
+        actions.insert(0, Action::CheckData);
+        action.push_str("; the features are on very different scales: standardise them");
+    }
+    actions.push(Action::GrowModel);
     action.push_str("; check the data and labels (features and labels shuffled together, the right target column)");
     action.push_str("; if the LR and the data are right, the model may be too simple: add capacity (a wider or deeper shape from the guide's list)");
     let (initial_evidence, sanity, off) = initial_loss_check(h);

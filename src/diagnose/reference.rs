@@ -15,6 +15,27 @@ pub const ABSURD_LOSS: f64 = 18.4;
 /// familiar chance loss.
 pub const PRIOR_DIFFERS: f64 = 0.02;
 
+/// Features whose standard deviations differ by this factor or more are on very different
+/// scales: no single LR suits all their weights, and standardising them is the first fix.
+pub const UNSCALED_FEATURE_RATIO: f64 = 100.0;
+
+/// The feature scale ratio of the run, when it is [`UNSCALED_FEATURE_RATIO`] or more.
+pub(super) fn unscaled(h: &History) -> Option<f64> {
+    h.context
+        .feature_scale_ratio
+        .filter(|r| r.is_finite() && *r >= UNSCALED_FEATURE_RATIO)
+}
+
+/// The LR factor that brings the run's LR back to its optimizer's default, when the LR is
+/// known and at least [`HIGH_LR_MULTIPLE`](super::lr_guard::HIGH_LR_MULTIPLE) times off it
+/// (either way): a step of 10x from 1000x off still leaves it 100x off.
+pub(super) fn back_to_default(h: &History) -> Option<f64> {
+    let base = h.base_lr().filter(|v| v.is_finite() && *v > 0.0)?;
+    let default = h.context.optimizer?.default_lr();
+    let off = (base / default).max(default / base);
+    (off >= super::lr_guard::HIGH_LR_MULTIPLE).then_some(default / base)
+}
+
 /// The references of one history.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct References {

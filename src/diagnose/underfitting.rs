@@ -121,6 +121,35 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
     Some(Finding::new(Pattern::Underfitting, severity, evidence, action).with_actions(actions))
 }
 
+/// A run too short to judge the shape of its curves whose validation loss still fell by
+/// [`UNDERFIT_STILL_FALLING`] or more in its last epoch: not trained enough, whatever else
+/// the curves will show. `None` for longer runs.
+pub(super) fn short_and_falling(h: &History) -> Option<Finding> {
+    let n = h.n_epochs();
+    if !(2..super::uncertain::MIN_EPOCHS_TO_JUDGE).contains(&n) {
+        return None;
+    }
+    let (before, last) = (h.val_loss[n - 2], h.val_loss[n - 1]);
+    let fall = -rel_change(before, last);
+    if !(fall.is_finite() && fall >= UNDERFIT_STILL_FALLING) {
+        return None;
+    }
+    Some(
+        Finding::new(
+            Pattern::Underfitting,
+            Severity::Medium,
+            format!(
+                "only {n} epochs, and the val loss still fell {} in the last one (from {} to {}): not trained enough",
+                pct(fall),
+                num(before),
+                num(last)
+            ),
+            "underfitting: train longer (3x the epochs), then diagnose the curves again",
+        )
+        .with_actions(vec![Action::TrainLonger { factor: 3.0 }]),
+    )
+}
+
 /// What in the run explains high, close losses, in words; `None` when nothing does.
 fn cause_in_view(h: &History, level: &Level, guard: &LrGuard) -> Option<String> {
     match guard {

@@ -9,7 +9,7 @@ use super::overfitting::overfitting;
 use super::plateau::plateau;
 use super::slow::slow;
 use super::uncertain::{MIN_EPOCHS_TO_JUDGE, noisy_val_rise, too_few_epochs};
-use super::underfitting::underfitting;
+use super::underfitting::{short_and_falling, underfitting};
 use super::{Diagnosis, Finding, History, Pattern, Severity};
 use crate::error::{Error, Result};
 
@@ -56,6 +56,9 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
     let mut findings = Vec::new();
     if history.n_epochs() < MIN_EPOCHS_TO_JUDGE {
         findings.extend(not_decreasing(history));
+        if findings.is_empty() {
+            findings.extend(short_and_falling(history));
+        }
         findings.extend(too_few_epochs(history));
         return Ok(Diagnosis::new(findings));
     }
@@ -169,8 +172,19 @@ mod tests {
             err.contains("need at least 2 epochs to judge a curve"),
             "{err}"
         );
+        // Too short to judge the shapes, but the val loss still falls fast: train longer.
         let d = diagnose(&curves(vec![2.0, 1.0, 0.5], vec![2.0, 1.1, 0.6])).unwrap();
-        assert_eq!(d.patterns(), vec![Pattern::Uncertain], "{d}");
+        assert_eq!(
+            d.patterns(),
+            vec![Pattern::Underfitting, Pattern::Uncertain],
+            "{d}"
+        );
+        assert_eq!(
+            d.first_action(),
+            Some(&crate::diagnose::Action::TrainLonger { factor: 3.0 })
+        );
+        let settled = diagnose(&curves(vec![2.0, 1.0, 0.5], vec![2.0, 0.6, 0.59])).unwrap();
+        assert_eq!(settled.patterns(), vec![Pattern::Uncertain], "{settled}");
         let d = diagnose(&curves(vec![2.3, 2.31], vec![2.3, 2.31])).unwrap();
         assert_eq!(
             d.patterns(),

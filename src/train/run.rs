@@ -120,6 +120,11 @@ pub struct Run {
     /// what a model that learned nothing scores.
     #[serde(default)]
     pub class_shares: Vec<f64>,
+    /// The largest standard deviation of a training feature over the smallest (of those that
+    /// vary); `None` when not recorded. Features on very different scales make any LR too
+    /// high for some weights and too low for others: standardised data has 1.
+    #[serde(default)]
+    pub feature_scale_ratio: Option<f64>,
     /// Trainable parameters of the model.
     pub n_params: usize,
     /// Per optimizer step.

@@ -71,6 +71,7 @@ impl<'a> TrainState<'a> {
             n_val: splits.val.n_samples(),
             n_classes: splits.train.n_classes(),
             class_shares: splits.train.class_shares(),
+            feature_scale_ratio: splits.train.feature_scale_ratio(),
             n_params,
             steps: Vec::new(),
             epochs: Vec::new(),
