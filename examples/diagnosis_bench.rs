@@ -551,7 +551,9 @@ fn main() {
         let mut rng = Rng(if held_back { 0xbe7c } else { 0xca1b });
         let mut by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
         let mut files_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
-        let (mut all, mut files_all) = (Tally::default(), Tally::default());
+        let mut flags_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
+        let (mut all, mut files_all, mut flags_all) =
+            (Tally::default(), Tally::default(), Tally::default());
         for k in 0..runs_per_half {
             let mut case = random_case(&mut rng, sets.len());
             let set = &sets[case.dataset];
@@ -585,17 +587,28 @@ fn main() {
             if let Ok(h) = from_files.as_mut() {
                 h.infer_classes();
             }
-            let files = from_files.and_then(|h| diagnose(&h));
+            // What a student types for a run from another framework: the optimizer, the LR
+            // and the batch, on top of the files (the classes still read off the first loss).
+            let flagged = from_files.as_ref().ok().and_then(|h| {
+                let mut h = h.clone();
+                h.context.optimizer = Some(case.config.optimizer);
+                h.context.lr = Some(case.config.lr());
+                h.context.batch_size = Some(case.config.effective_batch());
+                diagnose(&h).ok()
+            });
+            let files = from_files.and_then(|h| diagnose(&h)).ok();
+            let full = full.ok();
             for (d, tally, patterns, is_full) in [
                 (full, &mut all, &mut by_pattern, true),
                 (files, &mut files_all, &mut files_by_pattern, false),
+                (flagged, &mut flags_all, &mut flags_by_pattern, false),
             ] {
                 let (verdict, pattern) = match &d {
-                    Ok(d) => (
+                    Some(d) => (
                         judge(d, &effects, case.fault, case.config.optimizer.default_lr()),
                         d.primary().map_or("none".into(), |f| f.pattern.to_string()),
                     ),
-                    Err(_) => (Verdict::Uncertain, "error".to_string()),
+                    None => (Verdict::Uncertain, "error".to_string()),
                 };
                 if details && is_full {
                     let helpful: Vec<&str> = (0..MENU.len())
@@ -608,7 +621,6 @@ fn main() {
                         .collect();
                     let first = d
                         .as_ref()
-                        .ok()
                         .and_then(|d| d.first_action())
                         .map_or("-".into(), |a| a.to_string());
                     eprintln!(
@@ -649,18 +661,28 @@ fn main() {
             println!("{}", t.row(p));
         }
         println!("{}", files_all.row("**all**"));
+        println!(
+            "\n| primary pattern (files + --optimizer --lr --batch-size) | runs | action helpful | keep right | harmful | uncertain |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for (p, t) in &flags_by_pattern {
+            println!("{}", t.row(p));
+        }
+        println!("{}", flags_all.row("**all**"));
+        let line = |t: &Tally| {
+            format!(
+                "action_helpful={}/{} harmful={} uncertain={}",
+                t.helpful, t.with_help, t.harmful, t.uncertain
+            )
+        };
+        println!(
+            "\n{half}: {} (full context); files + flags: {}; files only: {}",
+            line(&all),
+            line(&flags_all),
+            line(&files_all)
+        );
         if held_back {
-            println!(
-                "\naction_helpful={}/{} harmful={} uncertain={} (held-back, full context; files only: action_helpful={}/{} harmful={} uncertain={})",
-                all.helpful,
-                all.with_help,
-                all.harmful,
-                all.uncertain,
-                files_all.helpful,
-                files_all.with_help,
-                files_all.harmful,
-                files_all.uncertain
-            );
+            println!("{}", line(&all));
         }
         let _ = std::io::stdout().flush();
     }

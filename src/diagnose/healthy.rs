@@ -3,8 +3,12 @@
 
 use super::loss_level::train_level;
 use super::{Action, Finding, History, Pattern, Severity};
-use crate::curve::argmin;
+use crate::curve::{argmin, rel_change};
 use crate::fmt::{num, pct};
+
+/// A healthy run whose val loss still fell this fraction over its last third is told to train
+/// longer with early stopping.
+pub const STILL_IMPROVING: f64 = 0.03;
 
 /// The healthy finding for a history of at least 2 epochs, to report when no rule fired.
 pub(super) fn healthy(h: &History) -> Finding {
@@ -29,6 +33,23 @@ pub(super) fn healthy(h: &History) -> Finding {
         evidence.push_str(
             "; the number of classes is unknown, so the loss levels were not judged (give the classes to judge underfitting, plateau and slow)",
         );
+    }
+    // Still improving at the end: nothing is wrong, but the run stopped early.
+    let k = (n / 3).max(1);
+    let val = &h.val_loss;
+    let fall = -rel_change(val[n - 1 - k], val[n - 1]);
+    if n >= 2 && fall.is_finite() && fall >= STILL_IMPROVING {
+        evidence.push_str(&format!(
+            "; the val loss still fell {} over the last {k} epochs",
+            pct(fall)
+        ));
+        return Finding::new(
+            Pattern::Healthy,
+            Severity::Low,
+            evidence,
+            "keep this, and train longer with early stopping: it was still improving",
+        )
+        .with_actions(vec![Action::StopEarly { epoch: None }, Action::Keep]);
     }
     Finding::new(
         Pattern::Healthy,

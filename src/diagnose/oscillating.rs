@@ -3,6 +3,7 @@
 //! even when training is fine, so a step loss only counts when its level also makes little
 //! net progress ([`OSCILLATION_MAX_FALL_FACTOR`]).
 
+use super::reference::unscaled;
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{Wiggle, block_means, wiggle};
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -107,10 +108,21 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
         ),
         None => "oscillation: reduce the LR 2-5x (try a third of it)".to_string(),
     };
+    // (Going back to the optimizer's default instead, as for an explosion, hurt more runs
+    // than it helped on the diagnosis benchmark's calibration half: a 2-5x cut it is.)
+    // Features on very different scales are named first.
+    let mut actions = vec![Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr())];
+    let mut action = action;
+    if let Some(ratio) = unscaled(h) {
+        actions.insert(0, Action::CheckData);
+        action = format!(
+            "the features are on very different scales (standard deviations {}x apart): standardise them first; then {action}",
+            num(ratio)
+        );
+    }
     Some(
-        Finding::new(Pattern::Oscillating, Severity::Medium, evidence, action).with_actions(vec![
-            Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr()),
-        ]),
+        Finding::new(Pattern::Oscillating, Severity::Medium, evidence, action)
+            .with_actions(actions),
     )
 }
 

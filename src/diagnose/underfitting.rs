@@ -106,10 +106,7 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
                     options.push("raise LR, train longer".to_string())
                 }
             }
-            if still_falling(h).is_some() {
-                // Still falling: more epochs is the change most sure to help.
-                actions.rotate_right(1);
-            }
+            order_for_underfitting(h, &mut actions);
             format!("underfitting: {}", options.join(", "))
         }
     };
@@ -149,6 +146,36 @@ pub(super) fn short_and_falling(h: &History) -> Option<Finding> {
         .with_actions(vec![Action::TrainLonger { factor: 3.0 }]),
     )
 }
+
+/// The order the benchmark's calibration half supports: strong regularisation taken away
+/// first; then an LR below its optimizer's default raised; then more epochs for a loss still
+/// falling; then a larger model; weak regularisation last.
+fn order_for_underfitting(h: &History, actions: &mut Vec<Action>) {
+    let strong = |a: &Action| match a {
+        Action::SetDropout { from: Some(d), .. } => *d >= STRONG_DROPOUT_FIRST,
+        Action::SetWeightDecay { from: Some(w), .. } => *w >= STRONG_WEIGHT_DECAY_FIRST,
+        _ => false,
+    };
+    let below = matches!(
+        (h.base_lr(), h.context.optimizer),
+        (Some(lr), Some(o)) if lr < o.default_lr()
+    );
+    let falling = still_falling(h).is_some();
+    let rank = |a: &Action| match a {
+        a if strong(a) => 0,
+        Action::ScaleLr { factor, .. } if below && *factor > 1.0 => 1,
+        Action::TrainLonger { .. } if falling => 2,
+        Action::GrowModel => 3,
+        Action::ScaleLr { .. } | Action::TrainLonger { .. } => 4,
+        _ => 5,
+    };
+    actions.sort_by_key(rank);
+}
+
+/// Dropout from this up is taken away before anything else is tried.
+pub const STRONG_DROPOUT_FIRST: f64 = 0.5;
+/// Weight decay from this up is taken away before anything else is tried.
+pub const STRONG_WEIGHT_DECAY_FIRST: f64 = 1e-2;
 
 /// What in the run explains high, close losses, in words; `None` when nothing does.
 fn cause_in_view(h: &History, level: &Level, guard: &LrGuard) -> Option<String> {

@@ -138,7 +138,21 @@ mod tests {
             f.evidence
         );
         assert!(f.evidence.contains("val accuracy 0.971"), "{}", f.evidence);
-        assert_eq!(f.action, "keep this; try the next tuning step");
+        // Its val loss still fell 56% over the last 6 epochs: keep it, and train longer.
+        assert_eq!(
+            f.action,
+            "keep this, and train longer with early stopping: it was still improving"
+        );
+        let flat: Vec<f64> = (0..20).map(|i| 0.05 + (-(i as f64)).exp()).collect();
+        let d = diagnose(&curves(
+            flat.clone(),
+            flat.iter().map(|t| t * 1.2).collect(),
+        ))
+        .unwrap();
+        assert_eq!(
+            d.primary().unwrap().action,
+            "keep this; try the next tuning step"
+        );
     }
 
     #[test]
