@@ -150,7 +150,7 @@ pub(super) fn short_and_falling(h: &History) -> Option<Finding> {
 /// The order the benchmark's calibration half supports: strong regularisation taken away
 /// first; then an LR below its optimizer's default raised; then more epochs for a loss still
 /// falling; then a larger model; weak regularisation last.
-fn order_for_underfitting(h: &History, actions: &mut Vec<Action>) {
+fn order_for_underfitting(h: &History, actions: &mut [Action]) {
     let strong = |a: &Action| match a {
         Action::SetDropout { from: Some(d), .. } => *d >= STRONG_DROPOUT_FIRST,
         Action::SetWeightDecay { from: Some(w), .. } => *w >= STRONG_WEIGHT_DECAY_FIRST,
