@@ -568,8 +568,9 @@ fn main() {
                 .with_epochs(epochs)
                 .with_batch_size(batch);
             let key = format!(
-                "{half}-{k}-{}-{:?}-{:016x}",
+                "{half}-{k}-{}-menu{}x{SEEDS}-{:?}-{:016x}",
                 set.name,
+                MENU.len(),
                 case.fault,
                 fxhash(&format!("{}", case.config))
             );
