@@ -530,13 +530,23 @@ fn main() {
     };
     if args.iter().any(|a| a == "--help") {
         println!(
-            "diagnosis_bench [--runs N per half, default 150] [--threads N, default 2] [--details: one line per run on stderr]"
+            "diagnosis_bench [--runs N per half, default 150] [--threads N, default 2] [--details: one line per run on stderr] [--export-pytorch DIR] [--pytorch DIR]"
         );
         return;
     }
     let runs_per_half = flag("--runs", 150);
     let threads = flag("--threads", 2);
     let details = args.iter().any(|a| a == "--details");
+    let path_flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from)
+    };
+    // --export-pytorch DIR writes each run's data and configuration for
+    // benches/pytorch_runs.py; --pytorch DIR scores the histories it wrote there.
+    let export = path_flag("--export-pytorch");
+    let pytorch = path_flag("--pytorch");
     let started = std::time::Instant::now();
     let mut trainings = 0usize;
     for held_back in [false, true] {
@@ -552,6 +562,8 @@ fn main() {
         let mut by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
         let mut files_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
         let mut flags_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut torch_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut torch_all = Tally::default();
         let (mut all, mut files_all, mut flags_all) =
             (Tally::default(), Tally::default(), Tally::default());
         for k in 0..runs_per_half {
@@ -574,6 +586,10 @@ fn main() {
                 case.fault,
                 fxhash(&format!("{}", case.config))
             );
+            if let Some(dir) = &export {
+                export_case(&dir.join(format!("{half}-{k}")), &splits, &case.config);
+                continue;
+            }
             let (t, base_run) = truth(&case, &splits, &key, threads);
             trainings += SEEDS as usize * (1 + t.changes.iter().flatten().count());
             let effects: Vec<Option<i32>> = t
@@ -599,6 +615,32 @@ fn main() {
             });
             let files = from_files.and_then(|h| diagnose(&h)).ok();
             let full = full.ok();
+            // The same configuration trained in PyTorch, read from its CSVs plus the flags.
+            let torch = pytorch.as_ref().and_then(|dir| {
+                let d = dir.join(format!("{half}-{k}"));
+                let epochs = std::fs::read_to_string(d.join("epochs.csv")).ok()?;
+                let steps = std::fs::read_to_string(d.join("steps.csv")).ok();
+                let mut h = History::from_csv_str(&epochs, steps.as_deref()).ok()?;
+                h.infer_classes();
+                h.context.optimizer = Some(case.config.optimizer);
+                h.context.lr = Some(case.config.lr());
+                h.context.batch_size = Some(case.config.effective_batch());
+                Some(diagnose(&h).ok())
+            });
+            if let Some(d) = torch {
+                let verdict = d.as_ref().map_or(Verdict::Uncertain, |d| {
+                    judge(d, &effects, case.fault, case.config.optimizer.default_lr())
+                });
+                let pattern = d
+                    .as_ref()
+                    .and_then(|d| d.primary().map(|f| f.pattern.to_string()))
+                    .unwrap_or_else(|| "error".into());
+                torch_all.add(verdict, has_help);
+                torch_by_pattern
+                    .entry(pattern)
+                    .or_default()
+                    .add(verdict, has_help);
+            }
             for (d, tally, patterns, is_full) in [
                 (full, &mut all, &mut by_pattern, true),
                 (files, &mut files_all, &mut files_by_pattern, false),
@@ -645,6 +687,10 @@ fn main() {
                 );
             }
         }
+        if export.is_some() {
+            eprintln!("== exported {runs_per_half} {half} runs for PyTorch");
+            continue;
+        }
         println!("\n### {half} half ({})\n", names.join(", "));
         println!(
             "| primary pattern (full context) | runs | action helpful | keep right | harmful | uncertain |"
@@ -670,6 +716,16 @@ fn main() {
             println!("{}", t.row(p));
         }
         println!("{}", flags_all.row("**all**"));
+        if torch_all.runs > 0 {
+            println!(
+                "\n| primary pattern (PyTorch-made curves + flags) | runs | action helpful | keep right | harmful | uncertain |"
+            );
+            println!("|---|---|---|---|---|---|");
+            for (p, t) in &torch_by_pattern {
+                println!("{}", t.row(p));
+            }
+            println!("{}", torch_all.row("**all**"));
+        }
         let line = |t: &Tally| {
             format!(
                 "action_helpful={}/{} harmful={} uncertain={}",
@@ -677,10 +733,15 @@ fn main() {
             )
         };
         println!(
-            "\n{half}: {} (full context); files + flags: {}; files only: {}",
+            "\n{half}: {} (full context); files + flags: {}; files only: {}{}",
             line(&all),
             line(&flags_all),
-            line(&files_all)
+            line(&files_all),
+            if torch_all.runs > 0 {
+                format!("; PyTorch-made + flags: {}", line(&torch_all))
+            } else {
+                String::new()
+            }
         );
         if held_back {
             println!("{}", line(&all));
@@ -691,6 +752,35 @@ fn main() {
         "== {trainings} training runs of ground truth (cached ones included), {:.0} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Writes a run's splits (`train.csv`, `val.csv`: the features, then the label) and its
+/// configuration (`config.json`) for benches/pytorch_runs.py.
+fn export_case(dir: &std::path::Path, splits: &Splits, config: &TrainConfig) {
+    let _ = std::fs::create_dir_all(dir);
+    for (name, part) in [("train.csv", &splits.train), ("val.csv", &splits.val)] {
+        let mut text = String::new();
+        for (row, label) in part.features.chunks(part.n_features).zip(&part.labels) {
+            for v in row {
+                text.push_str(&format!("{v},"));
+            }
+            text.push_str(&format!("{label}\n"));
+        }
+        let _ = std::fs::write(dir.join(name), text);
+    }
+    let json = serde_json::json!({
+        "optimizer": config.optimizer.name(),
+        "lr": config.lr(),
+        "batch_size": config.batch_size,
+        "epochs": config.epochs,
+        "hidden": config.model.hidden,
+        "dropout": config.model.dropout,
+        "weight_decay": config.weight_decay(),
+        "shuffle": config.shuffle,
+        "cosine": config.schedule != Schedule::Constant,
+        "n_classes": splits.train.n_classes(),
+    });
+    let _ = std::fs::write(dir.join("config.json"), json.to_string());
 }
 
 /// A stable 64-bit hash of a string (FNV-1a), for cache keys.

@@ -287,16 +287,21 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
             s.decision
         );
     }
-    // Three epochs per trial are too few for the diagnosis to call anything overfitting or
-    // underfitting, so step 5 is skipped, saying so, and trains nothing; every other step
-    // ran and its winner is one of the values it tried.
+    // Three epochs per trial are too few to judge the curves' shapes: the diagnosis calls
+    // nothing overfitting, and at most "not trained enough" (underfitting while the val loss
+    // still falls), with no regularisation to remove. Step 5 is skipped, saying which, and
+    // trains nothing; every other step ran and its winner is one of the values it tried.
     for s in &result.steps {
         if s.name == "dropout" || s.name == "weight_decay" {
             let why = s
                 .skipped
                 .as_deref()
                 .unwrap_or_else(|| panic!("{} ran: {s}", s.name));
-            assert!(why.contains("neither overfits nor underfits"), "{why}");
+            assert!(
+                why.contains("neither overfits nor underfits")
+                    || why.contains("underfits, but it has no dropout or weight decay to remove"),
+                "{why}"
+            );
             assert!(s.values.is_empty() && s.trial_ids.is_empty(), "{s}");
         } else {
             assert!(s.skipped.is_none(), "{s}");
