@@ -112,7 +112,7 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
         ),
     };
     // Far below the default, back to it (on the diagnosis benchmark it ended lower than a 10x
-    // raise in 11 of 14 such slow runs, never higher).
+    // raise in 11 of 17 such slow runs, never higher).
     let raise = below.unwrap_or(SLOW_LR_RAISE);
     let actions = guard.actions(
         h,
