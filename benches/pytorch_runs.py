@@ -26,17 +26,7 @@ import os
 import torch
 from torch import nn
 
-
-def load(path):
-    xs, ys = [], []
-    with open(path) as f:
-        for line in f:
-            cells = line.strip().split(",")
-            if len(cells) < 2:
-                continue
-            xs.append([float(c) for c in cells[:-1]])
-            ys.append(int(cells[-1]))
-    return torch.tensor(xs, dtype=torch.float32), torch.tensor(ys, dtype=torch.int64)
+from pytorch_baseline import load  # the same CSV reader: features, then the label
 
 
 def build(n_in, hidden, n_out, dropout):

@@ -5,6 +5,9 @@
 //! Run through `scripts/advice-bench.sh`; `cargo run --release --example advice_bench -- --help`
 //! lists the options.
 
+#[path = "common/splitmix.rs"]
+mod splitmix;
+use splitmix::SplitMix;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use tunelab::{
@@ -262,25 +265,6 @@ fn finder_table(
     writeln!(w, "finder_in_band_calibration={}/{}", hits[0][4], counts[0]).ok();
     writeln!(w, "finder_in_band={}/{}", hits[1][4], counts[1]).ok();
     Ok(())
-}
-
-/// A small deterministic generator for the random search (splitmix64).
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[(self.next() % items.len() as u64) as usize]
-    }
 }
 
 /// One random configuration from the space the study searches: the LR log-uniform over the

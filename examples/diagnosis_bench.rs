@@ -18,6 +18,9 @@
 //!
 //! Run through `scripts/diagnosis-bench.sh`; `--runs N` sets the number of runs per half.
 
+#[path = "common/splitmix.rs"]
+mod splitmix;
+use splitmix::SplitMix as Rng;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -57,29 +60,6 @@ const MENU: [&str; 17] = [
     "larger batch",
     "cosine schedule",
 ];
-
-/// A small seeded generator (SplitMix64), for the run space and the generated datasets.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn uniform(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn normal(&mut self) -> f64 {
-        let (u, v) = (self.uniform().max(1e-12), self.uniform());
-        (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
-}
 
 fn named(name: &str, features: Vec<f32>, labels: Vec<usize>, d: usize, k: usize) -> Dataset {
     let names = (0..d).map(|j| format!("x{j}")).collect();
