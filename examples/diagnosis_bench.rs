@@ -615,6 +615,16 @@ fn main() {
                     .as_ref()
                     .and_then(|d| d.primary().map(|f| f.pattern.to_string()))
                     .unwrap_or_else(|| "error".into());
+                if details {
+                    let first = d
+                        .as_ref()
+                        .and_then(|d| d.first_action())
+                        .map_or("-".into(), |a| a.to_string());
+                    eprintln!(
+                        "TORCH {half} {k} {} {:?} [{}] | {pattern} -> {first} | {verdict:?}",
+                        set.name, case.fault, case.config
+                    );
+                }
                 torch_all.add(verdict, has_help);
                 torch_by_pattern
                     .entry(pattern)
