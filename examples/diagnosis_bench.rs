@@ -681,40 +681,16 @@ fn main() {
             eprintln!("== exported {runs_per_half} {half} runs for PyTorch");
             continue;
         }
-        println!("\n### {half} half ({})\n", names.join(", "));
-        println!(
-            "| primary pattern (full context) | runs | action helpful | keep right | harmful | uncertain |"
+        println!("\n### {half} half ({})", names.join(", "));
+        print_table("full context", &by_pattern, &all);
+        print_table("files only", &files_by_pattern, &files_all);
+        print_table(
+            "files + --optimizer --lr --batch-size",
+            &flags_by_pattern,
+            &flags_all,
         );
-        println!("|---|---|---|---|---|---|");
-        for (p, t) in &by_pattern {
-            println!("{}", t.row(p));
-        }
-        println!("{}", all.row("**all**"));
-        println!(
-            "\n| primary pattern (files only) | runs | action helpful | keep right | harmful | uncertain |"
-        );
-        println!("|---|---|---|---|---|---|");
-        for (p, t) in &files_by_pattern {
-            println!("{}", t.row(p));
-        }
-        println!("{}", files_all.row("**all**"));
-        println!(
-            "\n| primary pattern (files + --optimizer --lr --batch-size) | runs | action helpful | keep right | harmful | uncertain |"
-        );
-        println!("|---|---|---|---|---|---|");
-        for (p, t) in &flags_by_pattern {
-            println!("{}", t.row(p));
-        }
-        println!("{}", flags_all.row("**all**"));
         if torch_all.runs > 0 {
-            println!(
-                "\n| primary pattern (PyTorch-made curves + flags) | runs | action helpful | keep right | harmful | uncertain |"
-            );
-            println!("|---|---|---|---|---|---|");
-            for (p, t) in &torch_by_pattern {
-                println!("{}", t.row(p));
-            }
-            println!("{}", torch_all.row("**all**"));
+            print_table("PyTorch-made curves + flags", &torch_by_pattern, &torch_all);
         }
         let line = |t: &Tally| {
             format!(
@@ -742,6 +718,18 @@ fn main() {
         "== {trainings} training runs of ground truth (cached ones included), {:.0} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// One table: a row per primary pattern, then the whole half.
+fn print_table(reading: &str, by_pattern: &BTreeMap<String, Tally>, all: &Tally) {
+    println!(
+        "\n| primary pattern ({reading}) | runs | action helpful | keep right | harmful | uncertain |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for (p, t) in by_pattern {
+        println!("{}", t.row(p));
+    }
+    println!("{}", all.row("**all**"));
 }
 
 /// Writes a run's splits (`train.csv`, `val.csv`: the features, then the label) and its
