@@ -616,10 +616,7 @@ fn main() {
                     .and_then(|d| d.primary().map(|f| f.pattern.to_string()))
                     .unwrap_or_else(|| "error".into());
                 if details {
-                    let first = d
-                        .as_ref()
-                        .and_then(|d| d.first_action())
-                        .map_or("-".into(), |a| a.to_string());
+                    let first = first_action_text(d.as_ref());
                     eprintln!(
                         "TORCH {half} {k} {} {:?} [{}] | {pattern} -> {first} | {verdict:?}",
                         set.name, case.fault, case.config
@@ -652,10 +649,7 @@ fn main() {
                         .filter(|&i| effects[i] == Some(1))
                         .map(|i| MENU[i])
                         .collect();
-                    let first = d
-                        .as_ref()
-                        .and_then(|d| d.first_action())
-                        .map_or("-".into(), |a| a.to_string());
+                    let first = first_action_text(d.as_ref());
                     eprintln!(
                         "RUN {half} {k} {} {:?} [{}] base {:.3} | {pattern} -> {first} | {verdict:?} | helps: {} | hurts: {}",
                         set.name,
@@ -718,6 +712,12 @@ fn main() {
         "== {trainings} training runs of ground truth (cached ones included), {:.0} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The first action of a diagnosis as its sentence, or `-` (for the per-run lines).
+fn first_action_text(d: Option<&Diagnosis>) -> String {
+    d.and_then(Diagnosis::first_action)
+        .map_or("-".into(), |a| a.to_string())
 }
 
 /// One table: a row per primary pattern, then the whole half.

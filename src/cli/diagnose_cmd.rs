@@ -77,10 +77,9 @@ pub(crate) fn context_path(history: &Path) -> PathBuf {
 
 /// The text `tunelab diagnose` prints for these flags, and the notes about the context.
 fn render(args: &DiagnoseArgs) -> Result<(String, Vec<String>)> {
-    let mut history = History::from_csv_files(&args.history, args.steps.as_deref())?;
+    let (mut history, format) =
+        History::from_csv_files_in_format(&args.history, args.steps.as_deref())?;
     let mut notes = Vec::new();
-    let text = std::fs::read_to_string(&args.history).map_err(|e| Error::io(&args.history, e))?;
-    let format = History::csv_format(&text);
     if format != "tunelab" {
         notes.push(format!("history: read as {format}"));
     }

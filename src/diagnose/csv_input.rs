@@ -18,7 +18,7 @@ impl History {
     /// CSVLogger are recognised by their column names) and, optionally, of a steps CSV
     /// (header [`STEPS_HEADER`](crate::train::STEPS_HEADER), `loss` required).
     pub fn from_csv_str(epochs_csv: &str, steps_csv: Option<&str>) -> Result<History> {
-        let mut history = read(epochs_csv, "the epochs CSV")?;
+        let (mut history, _) = read(epochs_csv, "the epochs CSV")?;
         if let Some(text) = steps_csv {
             history.step_loss = Some(read_step_losses(text, "the steps CSV")?);
         }
@@ -28,21 +28,22 @@ impl History {
     /// Reads an epochs CSV file and, optionally, a steps CSV file; see
     /// [`History::from_csv_str`].
     pub fn from_csv_files(epochs: &Path, steps: Option<&Path>) -> Result<History> {
+        Self::from_csv_files_in_format(epochs, steps).map(|(h, _)| h)
+    }
+
+    /// [`History::from_csv_files`], with the format the epochs file was recognised as:
+    /// `tunelab`, `Keras` or `PyTorch Lightning (CSVLogger)`.
+    pub fn from_csv_files_in_format(
+        epochs: &Path,
+        steps: Option<&Path>,
+    ) -> Result<(History, &'static str)> {
         let text = std::fs::read_to_string(epochs).map_err(|e| Error::io(epochs, e))?;
-        let mut history = read(&text, &epochs.display().to_string())?;
+        let (mut history, format) = read(&text, &epochs.display().to_string())?;
         if let Some(path) = steps {
             let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
             history.step_loss = Some(read_step_losses(&text, &path.display().to_string())?);
         }
-        Ok(history)
-    }
-
-    /// The format the epochs CSV of [`History::from_csv_str`] was recognised as: `tunelab`,
-    /// `Keras` or `PyTorch Lightning (CSVLogger)`.
-    pub fn csv_format(epochs_csv: &str) -> &'static str {
-        normalise(epochs_csv, "")
-            .map(|(_, f)| f.name())
-            .unwrap_or(Format::Tunelab.name())
+        Ok((history, format.name()))
     }
 
     /// Sets the number of classes from the first step's loss (≈ ln(classes) for an untrained
@@ -60,9 +61,10 @@ impl History {
     }
 }
 
-fn read(text: &str, source: &str) -> Result<History> {
-    let (text, _) = normalise(text, source)?;
-    Ok(from_columns(read_epochs(&text, source)?))
+/// The history in an epochs CSV, and the format it was written in.
+fn read(text: &str, source: &str) -> Result<(History, Format)> {
+    let (text, format) = normalise(text, source)?;
+    Ok((from_columns(read_epochs(&text, source)?), format))
 }
 
 fn from_columns(c: EpochColumns) -> History {

@@ -11,6 +11,7 @@
 
 use crate::error::{Error, Result};
 use crate::train::EPOCHS_HEADER;
+use std::borrow::Cow;
 
 /// The formats recognised.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +38,7 @@ impl Format {
 /// The text as tunelab's epochs CSV, with the format it was in. tunelab's own text, and text
 /// in no format recognised here, is returned as it is (tunelab's reader then names the
 /// columns it misses).
-pub(crate) fn normalise(text: &str, source: &str) -> Result<(String, Format)> {
+pub(crate) fn normalise<'a>(text: &'a str, source: &str) -> Result<(Cow<'a, str>, Format)> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(true)
@@ -45,7 +46,7 @@ pub(crate) fn normalise(text: &str, source: &str) -> Result<(String, Format)> {
         .from_reader(text.as_bytes());
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
-        Err(_) => return Ok((text.to_string(), Format::Tunelab)),
+        Err(_) => return Ok((Cow::Borrowed(text), Format::Tunelab)),
     };
     let has = |name: &str| headers.iter().any(|h| h == name);
     let format = if has("train_loss") && has("val_loss") && !has("step") {
@@ -63,7 +64,7 @@ pub(crate) fn normalise(text: &str, source: &str) -> Result<(String, Format)> {
         Format::Tunelab
     };
     if format == Format::Tunelab {
-        return Ok((text.to_string(), format));
+        return Ok((Cow::Borrowed(text), format));
     }
     let pick = |names: &[&str]| {
         names
@@ -128,7 +129,7 @@ pub(crate) fn normalise(text: &str, source: &str) -> Result<(String, Format)> {
         written += 1;
         out.push_str(&format!("{written},{}\n", values.join(",")));
     }
-    Ok((out, format))
+    Ok((Cow::Owned(out), format))
 }
 
 #[cfg(test)]
@@ -166,14 +167,14 @@ mod tests {
     #[test]
     fn tunelab_text_and_unknown_columns_are_left_to_tunelabs_reader() {
         let own = format!("{EPOCHS_HEADER}\n1,1,1,,,\n");
-        assert_eq!(
-            normalise(&own, "h").unwrap(),
-            (own.clone(), Format::Tunelab)
+        let (text, format) = normalise(&own, "h").unwrap();
+        assert_eq!((text.as_ref(), format), (own.as_str(), Format::Tunelab));
+        assert!(
+            matches!(text, Cow::Borrowed(_)),
+            "tunelab's own text is not copied"
         );
         let other = "a,b\n1,2\n";
-        assert_eq!(
-            normalise(other, "h").unwrap(),
-            (other.to_string(), Format::Tunelab)
-        );
+        let (text, format) = normalise(other, "h").unwrap();
+        assert_eq!((text.as_ref(), format), (other, Format::Tunelab));
     }
 }

@@ -165,15 +165,6 @@ pub(super) fn lr_guard(h: &History) -> LrGuard {
 }
 
 /// The run's LR and its default, if the LR is at least [`HIGH_LR_MULTIPLE`] times the default.
-/// How many times below its optimizer's default the run's LR is, when the optimizer is known
-/// and the LR is at least [`HIGH_LR_MULTIPLE`] times below it: a cause in view for a loss
-/// that falls steadily but little.
-pub(super) fn far_below_default(h: &History) -> Option<f64> {
-    let base = h.base_lr().filter(|v| v.is_finite() && *v > 0.0)?;
-    let below = h.context.optimizer?.default_lr() / base;
-    (below >= HIGH_LR_MULTIPLE).then_some(below)
-}
-
 fn high_lr(h: &History) -> Option<HighLr> {
     let base = h.base_lr().filter(|v| v.is_finite() && *v > 0.0)?;
     let optimizer = h.context.optimizer;

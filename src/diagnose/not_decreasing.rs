@@ -5,7 +5,7 @@
 
 use super::lr_guard::HIGH_LR_CUT;
 use super::lr_guard::{LrGuard, lr_guard};
-use super::reference::{back_to_default, unscaled};
+use super::reference::{below_default, far_below_default, unscaled};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::argmin;
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -61,47 +61,47 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         }
     }
     evidence.push_str(&guard.evidence());
-    match (&guard, h.base_lr()) {
-        (LrGuard::Killed { high, .. }, _) => action.push_str(&format!(
+    let to_default = far_below_default(h);
+    match (&guard, h.base_lr(), to_default) {
+        (LrGuard::Killed { high, .. }, _, _) => action.push_str(&format!(
             "stuck at chance level: the LR is too high, not too low: {}",
             high.reduce()
         )),
-        (LrGuard::FarAbove(high), _) => action.push_str(&format!(
+        (LrGuard::FarAbove(high), _, _) => action.push_str(&format!(
             "the LR is already {}x the default, so it is not too low; if anything it is too high: {}",
             num(high.multiple()),
             high.reduce()
         )),
-        (LrGuard::Fine, Some(base)) if back_to_default(h).is_some_and(|f| f > 1.0) => {
-            let f = back_to_default(h).unwrap_or(10.0);
+        (LrGuard::Fine, Some(base), Some(f)) => {
             action.push_str(&format!(
                 "the LR {} is {}x below the optimizer's default: raise it to the default, try {}",
                 lr(base),
                 num(f),
-                nice_lr(base * f.max(10.0))
+                nice_lr(base * f)
             ))
         }
-        (LrGuard::Fine, Some(base)) if base <= TINY_LR => action.push_str(&format!(
+        (LrGuard::Fine, Some(base), None) if base <= TINY_LR => action.push_str(&format!(
             "the LR {} is tiny: raise it 10x, try {}",
             lr(base),
             nice_lr(base * 10.0)
         )),
-        (LrGuard::Fine, Some(base)) => action.push_str(&format!(
+        (LrGuard::Fine, Some(base), None) => action.push_str(&format!(
             "check the LR {} (raise it 10x if it is tiny for this optimizer)",
             lr(base)
         )),
-        (LrGuard::Fine, None) => action.push_str("check the LR (raise it 10x if it is tiny)"),
+        (LrGuard::Fine, None, _) => action.push_str("check the LR (raise it 10x if it is tiny)"),
     }
     // The LR change first when the LR is far from its optimizer's default (back to the
     // default: one 10x step from 1000x off is not enough) or below it; with the LR at its
     // default or above, the data and the code are the likelier cause, so checking them comes
     // first (measured on the diagnosis benchmark's calibration half).
-    match (&guard, back_to_default(h)) {
+    match (&guard, to_default) {
         (LrGuard::Killed { .. } | LrGuard::FarAbove(_), _) => {
             actions.push(Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()));
             actions.push(Action::CheckData);
         }
-        (LrGuard::Fine, Some(f)) if f > 1.0 => {
-            actions.push(Action::scale_lr(f.max(10.0), h.base_lr()));
+        (LrGuard::Fine, Some(f)) => {
+            actions.push(Action::scale_lr(f, h.base_lr()));
             actions.push(Action::CheckData);
         }
         (LrGuard::Fine, _) if h.base_lr().is_some_and(|b| b <= TINY_LR) || below_default(h) => {
@@ -131,14 +131,6 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         Finding::new(Pattern::NotDecreasing, Severity::High, evidence, action)
             .with_actions(actions),
     )
-}
-
-/// Whether the run's LR is below its optimizer's default (optimizer known).
-fn below_default(h: &History) -> bool {
-    match (h.base_lr(), h.context.optimizer) {
-        (Some(lr), Some(o)) => lr < o.default_lr(),
-        _ => false,
-    }
 }
 
 /// Evidence and advice about the first step's loss against ln(classes), and whether it was

@@ -36,6 +36,21 @@ pub(super) fn back_to_default(h: &History) -> Option<f64> {
     (off >= super::lr_guard::HIGH_LR_MULTIPLE).then_some(default / base)
 }
 
+/// How many times below its optimizer's default the run's LR is, when it is at least
+/// [`HIGH_LR_MULTIPLE`](super::lr_guard::HIGH_LR_MULTIPLE) times below it: the factor of
+/// [`back_to_default`] when that raises the LR.
+pub(super) fn far_below_default(h: &History) -> Option<f64> {
+    back_to_default(h).filter(|f| *f > 1.0)
+}
+
+/// Whether the run's LR is below its optimizer's default (both known).
+pub(super) fn below_default(h: &History) -> bool {
+    match (h.base_lr(), h.context.optimizer) {
+        (Some(lr), Some(o)) => lr < o.default_lr(),
+        _ => false,
+    }
+}
+
 /// The references of one history.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct References {

@@ -3,8 +3,9 @@
 //! far above the optimizer's default ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
-use super::lr_guard::{LrGuard, far_below_default, lr_guard};
+use super::lr_guard::{LrGuard, lr_guard};
 use super::not_decreasing::NOT_DECREASING_TOLERANCE;
+use super::reference::far_below_default;
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -22,10 +23,6 @@ pub const SLOW_MIN_LATE_SHARE: f64 = 0.3;
 
 /// The LR raise suggested for slow progress: the middle of the guide's 2-5x.
 pub const SLOW_LR_RAISE: f64 = 3.0;
-
-/// The LR raise quoted when the LR is far below the optimizer's default but the multiple is
-/// not known; with it known, the LR goes back to the default.
-pub const FAR_BELOW_RAISE: f64 = 10.0;
 
 /// The slow finding, if the loss falls steadily but little and is still high.
 pub(super) fn slow(h: &History) -> Option<Finding> {
@@ -73,15 +70,15 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
     }
     let guard = lr_guard(h);
     evidence.push_str(&guard.evidence());
-    let (severity, action) = match (&guard, h.base_lr()) {
-        (LrGuard::Killed { high, .. }, _) => (
+    let (severity, action) = match (&guard, h.base_lr(), below) {
+        (LrGuard::Killed { high, .. }, _, _) => (
             Severity::High,
             format!(
                 "stuck near chance level: the LR is too high, not too low: {}",
                 high.reduce()
             ),
         ),
-        (LrGuard::FarAbove(high), _) => (
+        (LrGuard::FarAbove(high), _, _) => (
             Severity::Medium,
             format!(
                 "slow: not sure of the cause, but it is not a low LR (already {}x the default): check the model and the data, or {}",
@@ -89,16 +86,16 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
                 high.reduce()
             ),
         ),
-        (LrGuard::Fine, Some(base)) if below.is_some() => (
+        (LrGuard::Fine, Some(base), Some(below)) => (
             Severity::Medium,
             format!(
                 "slow: the LR is {}x below the optimizer's default: raise it to the default, try {} (now {})",
-                num(below.unwrap_or(FAR_BELOW_RAISE)),
-                nice_lr(base * below.unwrap_or(FAR_BELOW_RAISE)),
+                num(below),
+                nice_lr(base * below),
                 lr(base)
             ),
         ),
-        (LrGuard::Fine, Some(base)) => (
+        (LrGuard::Fine, Some(base), None) => (
             Severity::Medium,
             format!(
                 "slow: raise LR 2-5x, try {} (now {})",
@@ -106,7 +103,7 @@ pub(super) fn slow(h: &History) -> Option<Finding> {
                 lr(base)
             ),
         ),
-        (LrGuard::Fine, None) => (
+        (LrGuard::Fine, None, _) => (
             Severity::Medium,
             "slow: raise the LR 2-5x (try 3x)".to_string(),
         ),

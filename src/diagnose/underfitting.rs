@@ -3,8 +3,8 @@
 //! knocked out by an LR far above the optimizer's default.
 
 use super::loss_level::{Level, train_level};
-use super::lr_guard::{CHANCE_LEVEL_FRACTION, HIGH_LR_CUT, LrGuard, far_below_default, lr_guard};
-use super::reference::References;
+use super::lr_guard::{CHANCE_LEVEL_FRACTION, HIGH_LR_CUT, LrGuard, lr_guard};
+use super::reference::{References, below_default, far_below_default};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, num, pct};
@@ -156,10 +156,7 @@ fn order_for_underfitting(h: &History, actions: &mut [Action]) {
         Action::SetWeightDecay { from: Some(w), .. } => *w >= STRONG_WEIGHT_DECAY_FIRST,
         _ => false,
     };
-    let below = matches!(
-        (h.base_lr(), h.context.optimizer),
-        (Some(lr), Some(o)) if lr < o.default_lr()
-    );
+    let below = below_default(h);
     let falling = still_falling(h).is_some();
     let rank = |a: &Action| match a {
         a if strong(a) => 0,
