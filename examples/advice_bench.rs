@@ -76,24 +76,13 @@ fn run_case(
     check_seeds: usize,
 ) -> Result<Case> {
     let base = TrainConfig::new(optimizer).with_epochs(epochs);
-    let lrs = grid();
-    let mut configs = Vec::new();
-    for &lr in &lrs {
-        for seed in 0..oracle_seeds {
-            configs.push(base.clone().with_lr(lr).with_seed(ORACLE_SEED_BASE + seed));
-        }
-    }
-    let runs = train_all(splits, &configs, 0);
-    let mut oracle = vec![0.0; lrs.len()];
-    let mut per_seed = vec![Vec::new(); lrs.len()];
-    for (k, run) in runs.into_iter().enumerate() {
-        let loss = match run {
-            Ok(r) => r.best_val_loss(),
-            Err(_) => f64::INFINITY,
-        };
-        oracle[k / oracle_seeds as usize] += loss / oracle_seeds as f64;
-        per_seed[k / oracle_seeds as usize].push(loss);
-    }
+    let truth = oracle(splits, &base, oracle_seeds);
+    let oracle: Vec<f64> = truth
+        .best
+        .iter()
+        .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+        .collect();
+    let per_seed = truth.best.clone();
     let band = band(&oracle).1;
     let finder = lr_find(
         splits,
@@ -121,6 +110,71 @@ fn run_case(
         finder_smoothed: finder.smoothed.clone(),
         check: finder.check.clone(),
     })
+}
+
+/// The oracle of one case: per grid LR and oracle seed, the best-epoch validation loss and
+/// the validation loss of every epoch (non-finite values as 1e300; a diverged run's curve
+/// ends where it diverged).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Oracle {
+    best: Vec<Vec<f64>>,
+    curves: Vec<Vec<Vec<f64>>>,
+}
+
+fn cache_dir() -> std::path::PathBuf {
+    std::env::var_os("TUNELAB_CACHE")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join("tunelab"))
+        .join("advice-bench")
+}
+
+/// Trains `base` at every grid LR over `seeds` oracle seeds, or reads the result from the
+/// cache (`$TUNELAB_CACHE/advice-bench/`).
+fn oracle(splits: &Splits, base: &TrainConfig, seeds: u64) -> Oracle {
+    let key = format!(
+        "oracle-{}-{}-{}e-b{}-{}s.json",
+        splits.train.name,
+        base.optimizer.name(),
+        base.epochs,
+        base.batch_size,
+        seeds
+    );
+    let path = cache_dir().join(key);
+    if let Some(o) = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|s| serde_json::from_str::<Oracle>(&s).ok())
+    {
+        return o;
+    }
+    let lrs = grid();
+    let mut configs = Vec::new();
+    for &lr in &lrs {
+        for seed in 0..seeds {
+            configs.push(base.clone().with_lr(lr).with_seed(ORACLE_SEED_BASE + seed));
+        }
+    }
+    let finite = |v: f64| if v.is_finite() { v } else { 1e300 };
+    let mut o = Oracle {
+        best: vec![Vec::new(); lrs.len()],
+        curves: vec![Vec::new(); lrs.len()],
+    };
+    for (k, run) in train_all(splits, &configs, 0).into_iter().enumerate() {
+        let (best, curve) = match run {
+            Ok(r) => (r.best_val_loss(), r.val_losses()),
+            Err(_) => (f64::INFINITY, Vec::new()),
+        };
+        o.best[k / seeds as usize].push(finite(best));
+        o.curves[k / seeds as usize].push(curve.into_iter().map(finite).collect());
+    }
+    if std::fs::create_dir_all(cache_dir()).is_ok()
+        && let Ok(text) = serde_json::to_string(&o)
+    {
+        let tmp = path.with_extension("tmp");
+        if std::fs::write(&tmp, text).is_ok() {
+            std::fs::rename(&tmp, &path).ok();
+        }
+    }
+    o
 }
 
 /// The datasets the recommendation rule was calibrated on; the others are held back.

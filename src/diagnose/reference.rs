@@ -36,6 +36,21 @@ pub(super) fn back_to_default(h: &History) -> Option<f64> {
     (off >= super::lr_guard::HIGH_LR_MULTIPLE).then_some(default / base)
 }
 
+/// An LR at least this many times above its optimizer's default goes back to the default
+/// before any other change, whatever its curves show: on the diagnosis benchmark's
+/// calibration half, the default helped 27 of the 30 runs this far above it that some change
+/// helped, while runs 10-30x above it were hurt by the default as often as helped (a default
+/// is a safe start, not the best LR). Below the default, [`HIGH_LR_MULTIPLE`](super::lr_guard::HIGH_LR_MULTIPLE) (10x) is
+/// already far: the default helped 35 of 35 such runs there.
+pub const FAR_ABOVE_DEFAULT: f64 = 300.0;
+
+/// The LR factor back to the optimizer's default when the run's LR is so far from it that
+/// the default comes before any other change: 10x or more below it, or
+/// [`FAR_ABOVE_DEFAULT`] or more above it.
+pub(super) fn default_first(h: &History) -> Option<f64> {
+    back_to_default(h).filter(|f| *f > 1.0 || 1.0 / f >= FAR_ABOVE_DEFAULT)
+}
+
 /// How many times below its optimizer's default the run's LR is, when it is at least
 /// [`HIGH_LR_MULTIPLE`](super::lr_guard::HIGH_LR_MULTIPLE) times below it: the factor of
 /// [`back_to_default`] when that raises the LR.

@@ -7,11 +7,13 @@ use super::not_decreasing::not_decreasing;
 use super::oscillating::oscillating;
 use super::overfitting::overfitting;
 use super::plateau::plateau;
+use super::reference::default_first as factor_to_default;
 use super::slow::slow;
 use super::uncertain::{MIN_EPOCHS_TO_JUDGE, noisy_val_rise, too_few_epochs};
 use super::underfitting::{short_and_falling, underfitting};
-use super::{Diagnosis, Finding, History, Pattern, Severity};
+use super::{Action, Diagnosis, Finding, History, Pattern, Severity};
 use crate::error::{Error, Result};
+use crate::fmt::{lr, num};
 
 /// Reads the curves of a run and says what they show, with the evidence in numbers and the
 /// next thing to try.
@@ -60,7 +62,7 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
             findings.extend(short_and_falling(history));
         }
         findings.extend(too_few_epochs(history));
-        return Ok(Diagnosis::new(findings));
+        return Ok(default_first(history, Diagnosis::new(findings)));
     }
     let no_signal = no_signal(history);
     match oscillating(history) {
@@ -83,7 +85,47 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
     if findings.is_empty() {
         findings.push(healthy(history));
     }
-    Ok(Diagnosis::new(findings))
+    Ok(default_first(history, Diagnosis::new(findings)))
+}
+
+/// An LR far from its optimizer's default ([`FAR_ABOVE_DEFAULT`](super::thresholds::FAR_ABOVE_DEFAULT)
+/// above it, or 10x below it) is the first thing to change, whatever else the curves show:
+/// the primary finding gets "back to the default" as its first action unless its own first
+/// action already moves the LR that way or is a check of the data (labels without signal,
+/// unscaled features): a data problem comes before any LR.
+fn default_first(h: &History, mut diagnosis: Diagnosis) -> Diagnosis {
+    let (Some(factor), Some(base), Some(optimizer)) =
+        (factor_to_default(h), h.base_lr(), h.context.optimizer)
+    else {
+        return diagnosis;
+    };
+    let Some(primary) = diagnosis.findings.first_mut() else {
+        return diagnosis;
+    };
+    let same_way = primary
+        .actions
+        .first()
+        .and_then(Action::lr_factor)
+        .is_some_and(|f| (f > 1.0) == (factor > 1.0));
+    let data_first = primary.actions.first().is_some_and(Action::is_a_check);
+    if data_first || same_way {
+        return diagnosis;
+    }
+    let to_default = Action::scale_lr(factor, Some(base));
+    let side = if factor > 1.0 { "below" } else { "above" };
+    primary.evidence.push_str(&format!(
+        "; the LR {} is {}x {side} {}'s default {}",
+        lr(base),
+        num(factor.max(1.0 / factor)),
+        optimizer.name(),
+        lr(optimizer.default_lr())
+    ));
+    primary.action = format!(
+        "first {to_default}, back to the default, and diagnose again; then, if the finding stays: {}",
+        primary.action
+    );
+    primary.actions.insert(0, to_default);
+    diagnosis
 }
 
 /// Underfitting that comes with an optimisation problem (oscillating, not decreasing,
@@ -348,5 +390,64 @@ mod tests {
             assert!(!f.action.contains("raise"), "{d}");
             assert!(f.action.contains("try 0.03"), "{d}");
         }
+    }
+
+    #[test]
+    fn an_lr_far_from_its_default_goes_back_to_it_first() {
+        use crate::diagnose::Action;
+        use crate::train::OptimizerKind;
+        // Rising val loss after epoch 7 at an LR 100x below Adam's default.
+        let train: Vec<f64> = (0..20).map(|i| 1.0 * (-0.25 * i as f64).exp()).collect();
+        let val: Vec<f64> = (0..20)
+            .map(|i| {
+                0.081
+                    + if i <= 6 {
+                        0.05 * (6 - i) as f64
+                    } else {
+                        0.0015 * (i - 6) as f64
+                    }
+            })
+            .collect();
+        let at = |lr: f64| {
+            let mut h = curves(train.clone(), val.clone());
+            h.context.lr = Some(lr);
+            h.context.optimizer = Some(OptimizerKind::Adam);
+            diagnose(&h).unwrap()
+        };
+        let low = at(1e-5);
+        let primary = low.primary().unwrap();
+        assert_eq!(primary.pattern, Pattern::Overfitting, "{low}");
+        assert_eq!(
+            low.first_action(),
+            Some(&Action::ScaleLr {
+                factor: 100.0,
+                to: Some(1e-3)
+            })
+        );
+        assert!(
+            primary.action.starts_with("first raise the LR 100x"),
+            "{low}"
+        );
+        assert!(primary.action.contains("stop early at epoch 7"), "{low}");
+        assert!(
+            primary.evidence.contains("100x below adam's default"),
+            "{low}"
+        );
+        // 20x above the default is not far enough to override the finding; 500x is.
+        assert!(matches!(
+            at(0.02).first_action(),
+            Some(Action::StopEarly { .. })
+        ));
+        assert_eq!(
+            at(0.5).first_action().and_then(Action::lr_factor),
+            Some(0.002)
+        );
+        // Without the optimizer there is no default to go back to.
+        let mut h = curves(train.clone(), val.clone());
+        h.context.lr = Some(1e-5);
+        assert!(matches!(
+            diagnose(&h).unwrap().first_action(),
+            Some(Action::StopEarly { .. })
+        ));
     }
 }
