@@ -39,9 +39,18 @@ struct Case {
     oracle: Vec<f64>,
     /// Best-epoch validation loss per grid LR and seed.
     per_seed: Vec<Vec<f64>>,
+    /// Validation loss of every epoch per grid LR and seed.
+    curves: Vec<Vec<Vec<f64>>>,
     band: (f64, f64),
     recommended: Option<f64>,
     reason: String,
+    /// Cost of the new check's finder call in runs of the configuration (range test included).
+    cost: f64,
+    /// The full check's recommendation and cost (every LR of the window to the full budget).
+    full: Option<f64>,
+    full_cost: f64,
+    /// The range test alone, in runs.
+    sweep_cost: f64,
     suggestions: Vec<(String, f64)>,
     steps_per_epoch: usize,
     finder_lrs: Vec<f64>,
@@ -83,12 +92,21 @@ fn run_case(
         .map(|v| v.iter().sum::<f64>() / v.len() as f64)
         .collect();
     let per_seed = truth.best.clone();
+    let curves = truth.curves;
     let band = band(&oracle).1;
     let finder = lr_find(
         splits,
         &base,
         &LrFinderConfig::default().with_check_seeds(check_seeds),
     )?;
+    let full = lr_find(
+        splits,
+        &base,
+        &LrFinderConfig::default()
+            .with_check_seeds(check_seeds)
+            .with_full_check(true),
+    )?;
+    let sweep_cost = finder.sweep_steps as f64 / finder.run_steps.max(1) as f64;
     let suggestions = finder
         .suggestions
         .iter()
@@ -101,9 +119,14 @@ fn run_case(
         epochs,
         oracle,
         per_seed,
+        curves,
         band,
         recommended: finder.recommended(),
         reason: finder.recommendation.reason.clone(),
+        cost: finder.cost().runs,
+        full: full.recommended(),
+        full_cost: full.cost().runs,
+        sweep_cost,
         suggestions,
         steps_per_epoch: n_train.div_ceil(base.batch_size),
         finder_lrs: finder.lrs.clone(),
@@ -242,7 +265,7 @@ fn finder_table(
     let mut w = stdout.lock();
     writeln!(
         w,
-        "{:<14} {:<13} {:>3} {:>17} {:>9} {:>10} {:>9} {:>9} {:>11}",
+        "{:<14} {:<13} {:>3} {:>17} {:>9} {:>10} {:>9} {:>9} {:>17} {:>17}",
         "dataset",
         "optimizer",
         "ep",
@@ -251,13 +274,17 @@ fn finder_table(
         "min/10",
         "valley",
         "slide",
-        "recommended"
+        "full check (runs)",
+        "halving (runs)"
     )
     .ok();
-    // hits[half][rule]: half 0 calibration, 1 held back; rules: the four, then the recommendation.
-    let mut hits = [[0usize; 5]; 2];
+    // hits[half][rule]: half 0 calibration, 1 held back; rules: the four, then the full check
+    // and the successive halving.
+    let mut hits = [[0usize; 6]; 2];
     let mut counts = [0usize; 2];
-    let mut uncertain = [0usize; 2];
+    let mut uncertain = [[0usize; 2]; 2];
+    // costs[half][0: range test alone, 1: full check, 2: halving], in runs.
+    let mut costs: [[Vec<f64>; 3]; 2] = Default::default();
     for c in &cases {
         let half = usize::from(!CALIBRATION.contains(&c.dataset.as_str()));
         counts[half] += 1;
@@ -278,16 +305,23 @@ fn finder_table(
                 None => write!(line, " {:>9}", "-").ok().unwrap_or(()),
             }
         }
-        match c.recommended {
-            Some(lr) => {
-                hits[half][4] += usize::from(in_band(lr, c.band));
-                write!(line, " {:>11}", mark(lr, c.band)).ok();
-            }
-            None => {
-                uncertain[half] += 1;
-                write!(line, " {:>11}", "uncertain").ok();
+        for (k, (rec, cost)) in [(c.full, c.full_cost), (c.recommended, c.cost)]
+            .into_iter()
+            .enumerate()
+        {
+            costs[half][k + 1].push(cost);
+            match rec {
+                Some(lr) => {
+                    hits[half][4 + k] += usize::from(in_band(lr, c.band));
+                    write!(line, " {:>10} ({:>4.1})", mark(lr, c.band), cost).ok();
+                }
+                None => {
+                    uncertain[half][k] += 1;
+                    write!(line, " {:>10} ({:>4.1})", "uncertain", cost).ok();
+                }
             }
         }
+        costs[half][0].push(c.sweep_cost);
         writeln!(w, "{line}").ok();
         if c.recommended.is_none() {
             writeln!(w, "{:>20} uncertain: {}", "", c.reason).ok();
@@ -299,26 +333,73 @@ fn finder_table(
         BAND_SHARE * 100.0
     )
     .ok();
+    let median_max = |v: &[f64]| {
+        let mut v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        (
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN),
+            v.last().copied().unwrap_or(f64::NAN),
+        )
+    };
     for (half, label) in [
         (0, "calibration (digits, wine, iris)"),
         (1, "held back (breast_cancer, moons, spirals)"),
     ] {
+        let (sweep, _) = median_max(&costs[half][0]);
+        let (full_med, full_max) = median_max(&costs[half][1]);
+        let (new_med, new_max) = median_max(&costs[half][2]);
         writeln!(
             w,
-            "{label}: steepest {}/{n}, min/10 (the guide's \"slightly before the minimum\") {}/{n}, valley (fastai) {}/{n}, slide {}/{n}, recommendation {}/{n} ({} uncertain)",
+            "{label}: curve readings (median cost {sweep:.2} runs): steepest {}/{n}, min/10 (the guide's \"slightly before the minimum\") {}/{n}, valley (fastai) {}/{n}, slide {}/{n}; full check {}/{n} ({} uncertain; cost median {full_med:.1}, max {full_max:.1} runs); successive halving {}/{n} ({} uncertain; cost median {new_med:.1}, max {new_max:.1} runs)",
             hits[half][0],
             hits[half][1],
             hits[half][2],
             hits[half][3],
             hits[half][4],
-            uncertain[half],
+            uncertain[half][0],
+            hits[half][5],
+            uncertain[half][1],
             n = counts[half]
         )
         .ok();
     }
-    writeln!(w, "finder_in_band_calibration={}/{}", hits[0][4], counts[0]).ok();
-    writeln!(w, "finder_in_band={}/{}", hits[1][4], counts[1]).ok();
+    short_run_bias(&cases, &mut w);
+    writeln!(w, "finder_in_band_calibration={}/{}", hits[0][5], counts[0]).ok();
+    writeln!(w, "finder_in_band={}/{}", hits[1][5], counts[1]).ok();
     Ok(())
+}
+
+/// How far short runs move the best LR: for each case and oracle seed, the grid offset (in
+/// quarter decades; positive is higher) of the LR with the lowest validation loss after 1/8,
+/// 1/4 and 1/2 of the epochs against the one at the full budget, averaged.
+fn short_run_bias(cases: &[Case], w: &mut impl std::io::Write) {
+    let mut line = String::from("short runs favour higher LRs (mean offset of the best LR, in quarter decades, against the full budget):");
+    for divisor in [8usize, 4, 2] {
+        let mut offsets = Vec::new();
+        for c in cases {
+            let e = c.epochs.div_ceil(divisor).max(1);
+            let seeds = c.curves.first().map_or(0, Vec::len);
+            for s in 0..seeds {
+                let at = |upto: usize| {
+                    (0..c.curves.len())
+                        .min_by(|&a, &b| {
+                            let best = |k: usize| {
+                                c.curves[k][s][..upto.min(c.curves[k][s].len())]
+                                    .iter()
+                                    .copied()
+                                    .fold(f64::INFINITY, f64::min)
+                            };
+                            best(a).total_cmp(&best(b))
+                        })
+                        .unwrap_or(0) as f64
+                };
+                offsets.push(at(e) - at(c.epochs));
+            }
+        }
+        let mean = offsets.iter().sum::<f64>() / offsets.len().max(1) as f64;
+        write!(line, " after 1/{divisor} of the epochs {mean:+.2}").ok();
+    }
+    writeln!(w, "{line}").ok();
 }
 
 /// One random configuration from the space the study searches: the LR log-uniform over the

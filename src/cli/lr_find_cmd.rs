@@ -18,15 +18,21 @@ pub(crate) struct LrFindArgs {
     /// Last LR of the sweep.
     #[arg(long, default_value_t = LrFinderConfig::default().end_lr)]
     end_lr: f64,
-    /// Steps of the sweep.
+    /// Steps of the sweep: the fewest; a larger table's sweep takes one epoch of steps, up to
+    /// 1000.
     #[arg(long, default_value_t = LrFinderConfig::default().steps)]
     steps: usize,
     /// Repeat over this many seeds and report the spread of each suggestion.
     #[arg(long, default_value_t = LrFinderConfig::default().seeds)]
     seeds: usize,
-    /// Seeds of the check at the training budget (0: the curve alone, no check).
+    /// Seeds of each LR of the full check (0: the curve alone, no check; the successive
+    /// halving, the default check, trains one seed).
     #[arg(long, default_value_t = LrFinderConfig::default().check_seeds)]
     check_seeds: usize,
+    /// Check by training every LR of the window to the full budget over several seeds (40-80
+    /// runs) instead of by successive halving (about 4 runs).
+    #[arg(long)]
+    full_check: bool,
     /// Print one JSON object on stdout.
     #[arg(long)]
     json: bool,
@@ -40,6 +46,7 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
         steps: args.steps,
         seeds: args.seeds,
         check_seeds: args.check_seeds,
+        full_check: args.full_check,
         ..LrFinderConfig::default()
     };
     let splits = args.data.load()?;
@@ -63,6 +70,7 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
             "seconds": result.seconds,
             "repeats": result.repeats,
             "check": result.check,
+            "cost": result.cost(),
         });
         println!("{value}");
     } else {

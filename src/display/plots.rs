@@ -480,6 +480,8 @@ mod tests {
             seeds: 1,
             repeats: Vec::new(),
             check: None,
+            sweep_steps: 0,
+            run_steps: 0,
         };
         let json = lr_finder_chart(&r).to_json();
         assert!(json.contains("\"log\""));

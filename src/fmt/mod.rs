@@ -93,6 +93,27 @@ pub(crate) fn fixed(v: f64, decimals: usize) -> String {
     }
 }
 
+/// `v` with `decimals` fixed decimals, never `-0.0000`: a value that rounds to zero prints
+/// without a sign.
+pub(crate) fn fixed_decimals(v: f64, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
+/// Like [`fixed_decimals`] with an explicit sign (`+0.0120`, `-0.0031`), and no sign for a
+/// value that rounds to zero (`0.0000`).
+pub(crate) fn signed_decimals(v: f64, decimals: usize) -> String {
+    let text = fixed_decimals(v, decimals);
+    if text.starts_with('-') || text.bytes().all(|b| b == b'0' || b == b'.') || !v.is_finite() {
+        text
+    } else {
+        format!("+{text}")
+    }
+}
+
 /// A hyperparameter as people write it: plain with up to 4 decimals from 0.01 to 10^4
 /// (`0.25`, `2`), else short scientific notation (`1e-3`, `2.5e-4`).
 pub(crate) fn short(v: f64) -> String {
@@ -148,6 +169,17 @@ pub(crate) fn trim_zeros(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixed_decimals_never_print_negative_zero() {
+        assert_eq!(fixed_decimals(-0.00001, 4), "0.0000");
+        assert_eq!(fixed_decimals(-0.0, 4), "0.0000");
+        assert_eq!(fixed_decimals(-0.0031, 4), "-0.0031");
+        assert_eq!(signed_decimals(0.012, 4), "+0.0120");
+        assert_eq!(signed_decimals(-0.00001, 4), "0.0000");
+        assert_eq!(signed_decimals(-0.5, 2), "-0.50");
+        assert_eq!(signed_decimals(f64::NEG_INFINITY, 2), "-inf");
+    }
 
     #[test]
     fn non_finite_values_are_spelled_one_way_by_every_formatter() {

@@ -69,8 +69,12 @@ impl std::fmt::Display for MeanInterval {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{:.4} ± {:.4} (95% CI {:.4} to {:.4}, n={})",
-            self.mean, self.half_width, self.lo, self.hi, self.n
+            "{} ± {} (95% CI {} to {}, n={})",
+            crate::fmt::fixed_decimals(self.mean, 4),
+            crate::fmt::fixed_decimals(self.half_width, 4),
+            crate::fmt::fixed_decimals(self.lo, 4),
+            crate::fmt::fixed_decimals(self.hi, 4),
+            self.n
         )
     }
 }

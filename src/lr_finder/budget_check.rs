@@ -75,9 +75,38 @@ pub struct BudgetCheck {
     pub recommended: Option<f64>,
     /// Wall-clock seconds of the check.
     pub seconds: f64,
+    /// Epochs each LR was trained: the full budget for every LR of the full check; in the
+    /// successive halving ([`HALVING_RUNGS`](super::HALVING_RUNGS)) fewer for the LRs it
+    /// dropped, whose `val_loss` is then the best one of the epochs they trained.
+    #[serde(default)]
+    pub epochs_trained: Vec<usize>,
+    /// Optimizer steps the check trained, all its runs together.
+    #[serde(default)]
+    pub steps: usize,
+    /// Optimizer steps of one run of the configuration: the unit of [`BudgetCheck::runs`].
+    #[serde(default)]
+    pub run_steps: usize,
+    /// The validation accuracy of the check's best run (the lowest best-epoch validation loss)
+    /// at its best epoch (NaN when none trained).
+    #[serde(default = "nan")]
+    pub best_val_acc: f64,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 impl BudgetCheck {
+    /// The check's cost in runs of the configuration: the steps it trained over the steps of
+    /// one run (NaN when the run's step count is not known).
+    pub fn runs(&self) -> f64 {
+        if self.run_steps == 0 {
+            f64::NAN
+        } else {
+            self.steps as f64 / self.run_steps as f64
+        }
+    }
+
     /// The LR with the lowest mean validation loss.
     pub fn best_lr(&self) -> Option<f64> {
         self.best.map(|i| self.lrs[i])
@@ -137,8 +166,16 @@ pub(crate) fn budget_check(
         })
         .collect();
     let mut val_loss = vec![Vec::with_capacity(seeds); lrs.len()];
+    let mut steps = 0;
+    let (mut best_val_acc, mut lowest) = (f64::NAN, f64::INFINITY);
     for (k, run) in train_all(splits, &configs, 0).into_iter().enumerate() {
-        val_loss[k / seeds].push(run?.best_val_loss());
+        let run = run?;
+        steps += run.steps.len();
+        if run.best_val_loss() < lowest {
+            lowest = run.best_val_loss();
+            best_val_acc = run.best().map_or(f64::NAN, |e| e.val_acc);
+        }
+        val_loss[k / seeds].push(run.best_val_loss());
     }
     let mean_val_loss: Vec<f64> = val_loss
         .iter()
@@ -154,9 +191,61 @@ pub(crate) fn budget_check(
         tied: None,
         recommended: None,
         seconds: started.elapsed().as_secs_f64(),
+        epochs_trained: vec![config.epochs; lrs.len()],
+        steps,
+        run_steps: run_steps(splits, config),
+        best_val_acc,
     };
     check.settle();
     Ok(check)
+}
+
+/// Every LR of a check whose best-epoch validation loss is within this share of every
+/// other's is a tie across the whole window: no LR trains better than another.
+pub const NO_SIGNAL_LOSS_SPREAD: f64 = 0.05;
+
+/// When no LR of the check beats another ([`NO_SIGNAL_LOSS_SPREAD`]) and the best validation
+/// accuracy of the best run is no more than two binomial standard errors above the
+/// majority-class share of the training labels, the labels carry no signal the model finds:
+/// the reason, for an "uncertain" recommendation.
+pub(crate) fn no_signal(check: &BudgetCheck, splits: &Splits) -> Option<String> {
+    let finite: Vec<f64> = check
+        .mean_val_loss
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .collect();
+    let low = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if finite.len() < 2 || !(low > 0.0) || high > low * (1.0 + NO_SIGNAL_LOSS_SPREAD) {
+        return None;
+    }
+    let majority = splits
+        .train
+        .class_shares()
+        .into_iter()
+        .fold(0.0, f64::max);
+    let n_val = splits.val.n_samples().max(1) as f64;
+    let margin = 2.0 * (majority * (1.0 - majority) / n_val).sqrt();
+    if !(check.best_val_acc <= majority + margin) {
+        return None;
+    }
+    Some(format!(
+        "every LR of the check ends within {:.0}% of every other (best-epoch validation loss {} to {}), and the best run's validation accuracy is {} (the majority class is {} of the training labels, give or take {} on {} validation rows): the labels look independent of the features, so no LR can help; check the data (labels in step with the rows, the right target column)",
+        NO_SIGNAL_LOSS_SPREAD * 100.0,
+        crate::fmt::num(low),
+        crate::fmt::num(high),
+        crate::fmt::num(check.best_val_acc),
+        crate::fmt::num(majority),
+        crate::fmt::num(margin),
+        n_val
+    ))
+}
+
+/// Optimizer steps of one run of `config` on `splits` (its step limit included).
+pub(crate) fn run_steps(splits: &Splits, config: &TrainConfig) -> usize {
+    crate::train::step_counts(splits.train.n_samples(), config)
+        .map_or(0, |(_, total)| config.max_steps.map_or(total, |m| total.min(m)))
 }
 
 /// The seeds a check needs for a validation set of `n_val` samples: at least `min_seeds`,
@@ -184,12 +273,21 @@ pub(crate) fn merge_below(check: &mut BudgetCheck, lower: BudgetCheck) {
     lrs.extend_from_slice(&check.lrs);
     let mut val_loss = lower.val_loss;
     val_loss.append(&mut check.val_loss);
+    let low = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
+    if low(&lower.mean_val_loss) < low(&check.mean_val_loss) {
+        check.best_val_acc = lower.best_val_acc;
+    }
     let mut mean = lower.mean_val_loss;
     mean.append(&mut check.mean_val_loss);
     check.lrs = lrs;
     check.val_loss = val_loss;
     check.mean_val_loss = mean;
     check.seconds += lower.seconds;
+    let mut epochs = lower.epochs_trained;
+    epochs.append(&mut check.epochs_trained);
+    check.epochs_trained = epochs;
+    check.steps += lower.steps;
+
     check.settle();
 }
 
@@ -226,6 +324,10 @@ mod tests {
             tied: None,
             recommended: None,
             seconds: 0.0,
+            epochs_trained: vec![10; 4],
+            steps: 0,
+            run_steps: 0,
+            best_val_acc: f64::NAN,
         };
         check.settle();
         assert_eq!(check.best_lr(), Some(1.8e-3));

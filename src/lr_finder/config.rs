@@ -7,16 +7,22 @@ use serde::{Deserialize, Serialize};
 /// Settings of the LR range test. Defaults: from 1e-7 to 10 in 100 exponentially spaced
 /// steps, loss smoothed with an exponential moving average (beta 0.98, bias corrected),
 /// stopping when the smoothed loss exceeds 4x the best so far, one seed; then the
-/// recommendation is checked at the training budget over [`CHECK_SEEDS`] seeds (see
-/// [`BudgetCheck`](super::BudgetCheck)).
+/// recommendation is checked at the training budget by successive halving (see
+/// [`BudgetCheck`](super::BudgetCheck) and [`HALVING_RUNGS`](super::HALVING_RUNGS), about 4
+/// runs of the configuration).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LrFinderConfig {
     /// First learning rate tried.
     pub start_lr: f64,
     /// Last learning rate tried.
     pub end_lr: f64,
-    /// Number of steps (learning rates) in the sweep.
+    /// Number of steps (learning rates) in the sweep; with `follow_data`, the fewest.
     pub steps: usize,
+    /// Sweep over one epoch of optimizer steps when that is more than `steps` (at most
+    /// [`MAX_SWEEP_STEPS`]), so that a large table's range test sees more than a few percent of
+    /// its rows. On by default; [`LrFinderConfig::with_steps`] turns it off.
+    #[serde(default = "yes")]
+    pub follow_data: bool,
     /// Smoothing factor of the moving average, in [0, 1).
     pub beta: f64,
     /// Stop when the smoothed loss exceeds this multiple of its best value.
@@ -24,12 +30,26 @@ pub struct LrFinderConfig {
     /// Repeat the sweep over this many seeds (the run's seed, seed+1, ...) and report the
     /// spread of each suggestion.
     pub seeds: usize,
-    /// Seeds of the check at the training budget: the configuration is trained at the
-    /// quarter-decade LRs below the curve's minimum and the best is recommended. 0 turns the
-    /// check off (the recommendation is then read off the curve alone, and is less reliable).
+    /// The check at the training budget: the configuration is trained at the quarter-decade
+    /// LRs below the curve's minimum and the best is recommended. 0 turns the check off (the
+    /// recommendation is then read off the curve alone, and is less reliable); otherwise this
+    /// is the fewest seeds of each LR of the full check (`full_check`); the successive halving
+    /// trains one seed.
     #[serde(default = "default_check_seeds")]
     pub check_seeds: usize,
+    /// Train every LR of the window to the full budget over [`CHECK_SEEDS`] to 8 seeds (40-80
+    /// runs of the configuration) instead of the successive halving (about 4): the earlier,
+    /// slower check, kept for comparison (`scripts/advice-bench.sh` reports both).
+    #[serde(default)]
+    pub full_check: bool,
 }
+
+fn yes() -> bool {
+    true
+}
+
+/// The most steps a sweep that follows the data takes (an epoch of 64,000 rows at batch 64).
+pub const MAX_SWEEP_STEPS: usize = 1000;
 
 fn default_check_seeds() -> usize {
     CHECK_SEEDS
@@ -41,10 +61,12 @@ impl Default for LrFinderConfig {
             start_lr: 1e-7,
             end_lr: 10.0,
             steps: 100,
+            follow_data: true,
             beta: 0.98,
             stop_factor: 4.0,
             seeds: 1,
             check_seeds: CHECK_SEEDS,
+            full_check: false,
         }
     }
 }
@@ -57,10 +79,22 @@ impl LrFinderConfig {
         self
     }
 
-    /// Sets the number of steps.
+    /// Sets the number of steps (exactly: the sweep no longer follows the data).
     pub fn with_steps(mut self, steps: usize) -> Self {
         self.steps = steps;
+        self.follow_data = false;
         self
+    }
+
+    /// The steps of a sweep over `n_train` rows taking `rows_per_step` rows per step: `steps`,
+    /// or with `follow_data` one epoch of steps when that is more (at most
+    /// [`MAX_SWEEP_STEPS`]).
+    pub fn steps_for(&self, n_train: usize, rows_per_step: usize) -> usize {
+        if !self.follow_data {
+            return self.steps;
+        }
+        let epoch = n_train.div_ceil(rows_per_step.max(1));
+        self.steps.max(epoch.min(MAX_SWEEP_STEPS))
     }
 
     /// Sets the number of seeds.
@@ -72,6 +106,13 @@ impl LrFinderConfig {
     /// Sets the seeds of the check at the training budget (0: no check, the curve alone).
     pub fn with_check_seeds(mut self, check_seeds: usize) -> Self {
         self.check_seeds = check_seeds;
+        self
+    }
+
+    /// Uses the full check (every LR of the window to the full budget over several seeds)
+    /// instead of the successive halving.
+    pub fn with_full_check(mut self, full: bool) -> Self {
+        self.full_check = full;
         self
     }
 
@@ -109,10 +150,15 @@ impl LrFinderConfig {
         Ok(())
     }
 
-    /// The learning rates of the sweep, exponentially spaced from start to end.
+    /// The learning rates of a sweep of `steps` steps (`self.steps`), exponentially spaced
+    /// from start to end.
     pub fn lrs(&self) -> Vec<f64> {
+        self.lrs_over(self.steps)
+    }
+
+    /// The learning rates of a sweep of `n` steps, exponentially spaced from start to end.
+    pub fn lrs_over(&self, n: usize) -> Vec<f64> {
         let ratio = self.end_lr / self.start_lr;
-        let n = self.steps;
         (0..n)
             .map(|i| self.start_lr * ratio.powf(i as f64 / (n - 1) as f64))
             .collect()

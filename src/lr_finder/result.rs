@@ -77,12 +77,56 @@ pub struct LrFinderResult {
     /// The check of the curve at the training budget, when it ran.
     #[serde(default)]
     pub check: Option<BudgetCheck>,
+    /// Optimizer steps of the range test, all seeds together.
+    #[serde(default)]
+    pub sweep_steps: usize,
+    /// Optimizer steps of one run of the configuration: the unit of [`FinderCost::runs`].
+    #[serde(default)]
+    pub run_steps: usize,
+}
+
+/// What a call of the LR finder cost: the range test and the check together.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FinderCost {
+    /// Optimizer steps trained.
+    pub steps: usize,
+    /// The same in runs of the configuration (steps over one run's steps; NaN when unknown).
+    pub runs: f64,
+    /// Wall-clock seconds.
+    pub seconds: f64,
+}
+
+impl std::fmt::Display for FinderCost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} steps = {} runs of the configuration, {:.2} s",
+            self.steps,
+            crate::fmt::num(self.runs),
+            self.seconds
+        )
+    }
 }
 
 impl LrFinderResult {
     /// The recommended learning rate, `None` when uncertain.
     pub fn recommended(&self) -> Option<f64> {
         self.recommendation.lr
+    }
+
+    /// What the range test and the check cost together.
+    pub fn cost(&self) -> FinderCost {
+        let check_steps = self.check.as_ref().map_or(0, |c| c.steps);
+        let steps = self.sweep_steps + check_steps;
+        FinderCost {
+            steps,
+            runs: if self.run_steps == 0 {
+                f64::NAN
+            } else {
+                steps as f64 / self.run_steps as f64
+            },
+            seconds: self.seconds + self.check.as_ref().map_or(0.0, |c| c.seconds),
+        }
     }
 
     /// The suggestion with this name.
@@ -127,9 +171,10 @@ impl std::fmt::Display for LrFinderResult {
         if let Some(c) = &self.check {
             write!(
                 f,
-                "checked at the budget ({} epochs, {} seeds):",
+                "checked at the budget ({} epochs, {} seed{}):",
                 c.epochs,
-                c.seeds.len()
+                c.seeds.len(),
+                if c.seeds.len() == 1 { "" } else { "s" }
             )?;
             for (i, (lr, loss)) in c.lrs.iter().zip(&c.mean_val_loss).enumerate() {
                 let sep = if i == 0 { " " } else { ", " };
@@ -139,9 +184,14 @@ impl std::fmt::Display for LrFinderResult {
                     crate::fmt::lr(*lr),
                     crate::fmt::Num(*loss)
                 )?;
+                match c.epochs_trained.get(i) {
+                    Some(&e) if e < c.epochs => write!(f, " (after {e})")?,
+                    _ => {}
+                }
             }
             writeln!(f)?;
         }
+        writeln!(f, "cost: {}", self.cost())?;
         match self.recommendation.lr {
             Some(lr) => write!(f, "recommended: {lr:.2e} ({})", self.recommendation.reason),
             None => write!(f, "recommended: uncertain ({})", self.recommendation.reason),

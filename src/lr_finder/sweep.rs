@@ -3,7 +3,8 @@
 use super::budget_check::{
     CHECK_POINTS_PER_DECADE, CHECK_TIE_SHARE, below, budget_check, merge_below, seeds_for, window,
 };
-use super::recommend::{Recommendation, curve_problem, recommend};
+use super::halving::halving_check;
+use super::recommend::{MIN_POINTS, Recommendation, curve_problem, recommend};
 use super::suggest::{Suggestion, suggest};
 use super::{LrFinderConfig, LrFinderResult, SuggestionSpread};
 use crate::curve::Ema;
@@ -34,7 +35,7 @@ pub fn lr_find(
         ))
     })?;
     if finder.check_seeds > 0 {
-        check_at_budget(&mut result, splits, config, finder.check_seeds)?;
+        check_at_budget(&mut result, splits, config, finder)?;
     }
     Ok(result)
 }
@@ -45,35 +46,64 @@ fn check_at_budget(
     result: &mut LrFinderResult,
     splits: &Splits,
     config: &TrainConfig,
-    seeds: usize,
+    finder: &LrFinderConfig,
 ) -> Result<()> {
-    if let Some(problem) = curve_problem(&result.losses, &result.smoothed, result.suggestions.len())
-    {
-        result.recommendation = Recommendation::uncertain(problem);
-        return Ok(());
+    // A flat or noisy curve still has a minimum, and the check at the budget is what decides;
+    // only a curve that blew up before it showed anything gives no window to check.
+    let usable = result.smoothed.iter().take_while(|v| v.is_finite()).count();
+    if usable < MIN_POINTS || result.suggestions.is_empty() {
+        if let Some(problem) =
+            curve_problem(&result.losses, &result.smoothed, result.suggestions.len())
+        {
+            result.recommendation = Recommendation::uncertain(problem);
+            return Ok(());
+        }
     }
     let lr_min = crate::curve::argmin(&result.smoothed).map_or(config.lr(), |(i, _)| result.lrs[i]);
-    let seeds = seeds_for(splits.val.n_samples(), seeds);
-    let mut check = budget_check(splits, config, &window(lr_min), seeds)?;
-    if check.tied.is_some_and(|(first, _)| first == 0) {
-        // The best LRs reach down to the lowest one checked: look one decade further down.
-        let lower = below(&check.lrs, CHECK_POINTS_PER_DECADE);
-        let extra = budget_check(splits, config, &lower, seeds)?;
-        merge_below(&mut check, extra);
-    }
+    let check = if finder.full_check {
+        let seeds = seeds_for(splits.val.n_samples(), finder.check_seeds);
+        let mut check = budget_check(splits, config, &window(lr_min), seeds)?;
+        if check.tied.is_some_and(|(first, _)| first == 0) {
+            // The best LRs reach down to the lowest one checked: look one decade further down.
+            let lower = below(&check.lrs, CHECK_POINTS_PER_DECADE);
+            let extra = budget_check(splits, config, &lower, seeds)?;
+            merge_below(&mut check, extra);
+        }
+        check
+    } else {
+        let lrs = window(lr_min);
+        halving_check(splits, config, &lrs, &below(&lrs, CHECK_POINTS_PER_DECADE))?
+    };
+    let seeds = check.seeds.len();
     let curve = &result.recommendation;
     let curve_note = match curve.lr {
         Some(lr) => format!("the curve alone would say {}", crate::fmt::lr(lr)),
         None => format!("the curve alone is uncertain: {}", curve.reason),
     };
-    let span = format!(
-        "{} LRs from {} to {}, {} epochs x {} seeds each",
-        check.lrs.len(),
-        crate::fmt::lr(check.lrs[0]),
-        crate::fmt::lr(check.lrs[check.lrs.len() - 1]),
-        check.epochs,
-        seeds
-    );
+    let span = if finder.full_check {
+        format!(
+            "{} LRs from {} to {}, {} epochs x {} seeds each",
+            check.lrs.len(),
+            crate::fmt::lr(check.lrs[0]),
+            crate::fmt::lr(check.lrs[check.lrs.len() - 1]),
+            check.epochs,
+            seeds
+        )
+    } else {
+        let finalists = check
+            .epochs_trained
+            .iter()
+            .filter(|&&e| e >= check.epochs)
+            .count();
+        format!(
+            "{} LRs from {} to {} by successive halving, {finalists} of them to all {} epochs; {} runs of the configuration",
+            check.lrs.len(),
+            crate::fmt::lr(check.lrs[0]),
+            crate::fmt::lr(check.lrs[check.lrs.len() - 1]),
+            check.epochs,
+            crate::fmt::num(check.runs())
+        )
+    };
     let tied = match check.tied {
         Some((a, b)) if a != b => format!(
             "the geometric middle of {} to {}, the LRs within {:.0}% of ",
@@ -83,7 +113,10 @@ fn check_at_budget(
         ),
         _ => String::new(),
     };
-    result.recommendation = match (check.recommended, check.tied) {
+    result.recommendation = if let Some(why) = super::budget_check::no_signal(&check, splits) {
+        Recommendation::uncertain(format!("{why} ({span})"))
+    } else {
+        match (check.recommended, check.tied) {
         (None, _) | (_, None) => Recommendation::uncertain(format!(
             "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
         )),
@@ -102,6 +135,7 @@ fn check_at_budget(
                 crate::fmt::lr(lr_min)
             ),
         },
+        }
     };
     result.check = Some(check);
     Ok(())
@@ -152,12 +186,9 @@ fn run_sweeps(
         let (model, optim) = start(seed)?;
         curves.push(sweep(model, optim, &train, config, finder, seed)?);
     }
-    Ok(combine(
-        curves,
-        config,
-        finder,
-        started.elapsed().as_secs_f64(),
-    ))
+    let mut result = combine(curves, config, finder, started.elapsed().as_secs_f64());
+    result.run_steps = super::budget_check::run_steps(splits, config);
+    Ok(result)
 }
 
 /// One sweep's raw curve.
@@ -176,10 +207,10 @@ fn sweep(
     finder: &LrFinderConfig,
     seed: u64,
 ) -> Result<Curve> {
-    let schedule = finder.lrs();
+    let per_step = config.batch_size * config.accumulate;
+    let schedule = finder.lrs_over(finder.steps_for(train.n, per_step));
     let mut shuffle = Rng::derive(seed, 0x6c72_6673);
     let mut dropout = Rng::derive(seed, 0x6c72_6664);
-    let per_step = config.batch_size * config.accumulate;
     let mut order: Vec<usize> = Vec::new();
     let mut cursor = 0;
     let (mut lrs, mut losses, mut smoothed) = (Vec::new(), Vec::new(), Vec::new());
@@ -230,6 +261,7 @@ fn combine(
             (s, r)
         })
         .collect();
+    let sweep_steps = curves.iter().map(|c| c.lrs.len()).sum();
     let first = curves.remove(0);
     let (suggestions, mut recommendation) = per_seed[0].clone();
     let mut repeats = Vec::new();
@@ -257,6 +289,8 @@ fn combine(
         seeds: finder.seeds,
         repeats,
         check: None,
+        sweep_steps,
+        run_steps: 0,
     }
 }
 

@@ -96,6 +96,9 @@ fn baseline<'a>(
     if !capped.is_empty() {
         say(config, &format!("[baseline] note: batch {batch}{capped}"));
     }
+    if let Some(small) = super::sweep::small_validation(splits.val.n_samples()) {
+        say(config, &format!("[baseline] warning: {small}"));
+    }
     let candidate = Candidate {
         label: "defaults".into(),
         config: train_config.clone(),
@@ -149,7 +152,9 @@ fn baseline<'a>(
             config.seeds
         ),
         seeds: config.seeds,
-        warnings: Vec::new(),
+        warnings: super::sweep::small_validation(splits.val.n_samples())
+            .into_iter()
+            .collect(),
         skipped: None,
     });
     Ok(study)
@@ -165,10 +170,7 @@ impl Study<'_> {
     fn learning_rate(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let finder = lr_find(self.splits, &base, &LrFinderConfig::default())?;
-        self.finder_runs += finder
-            .check
-            .as_ref()
-            .map_or(0, |c| c.lrs.len() * c.seeds.len());
+        self.finder_runs += finder.cost().runs.ceil() as usize;
         let (center, note) = match finder.recommended() {
             Some(lr) => (
                 lr,

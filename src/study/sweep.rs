@@ -67,7 +67,11 @@ pub(super) fn metric_name(metric: Metric) -> &'static str {
 /// "0.1234 ± 0.0056" (the 95% t-interval's half width), or "diverged".
 fn with_interval(scores: &[f64]) -> String {
     match MeanInterval::from_values(scores) {
-        Ok(m) if m.mean.is_finite() => format!("{:.4} ± {:.4}", m.mean, m.half_width),
+        Ok(m) if m.mean.is_finite() => format!(
+            "{} ± {}",
+            crate::fmt::fixed_decimals(m.mean, 4),
+            crate::fmt::fixed_decimals(m.half_width, 4)
+        ),
         _ => "diverged".into(),
     }
 }
@@ -309,11 +313,11 @@ impl Study<'_> {
                 };
                 let comparison = if diff.is_finite() {
                     format!(
-                        "{what} {} vs {} now; paired difference over {k} seeds {:+.4} ± {:.4}",
+                        "{what} {} vs {} now; paired difference over {k} seeds {} ± {}",
                         with_interval(&new_scores),
                         with_interval(&cur_scores),
-                        diff,
-                        half
+                        crate::fmt::signed_decimals(diff, 4),
+                        crate::fmt::fixed_decimals(half, 4)
                     )
                 } else if diff < 0.0 {
                     format!(
@@ -353,10 +357,36 @@ impl Study<'_> {
                 "the best {varied} ({label}) is at the edge of the values tried: try values beyond it"
             ));
         }
-        self.say(format!("[{name}] {}", result.decision));
+        let mut line = format!("[{name}] {}", result.decision);
+        if small_validation(self.splits.val.n_samples()).is_some() {
+            let n = self.splits.val.n_samples();
+            let small = format!(
+                "decided on only {n} validation rows (one row is {} of accuracy)",
+                crate::fmt::pct(1.0 / n.max(1) as f64)
+            );
+            line.push_str(&format!(" (warning: {small})"));
+            result.warnings.push(small);
+        }
+        self.say(line);
         self.steps.push(result);
         Ok(decision)
     }
+}
+
+/// A validation set with fewer rows than this cannot tell seeds apart: one row is more than
+/// 2% of accuracy, and the loss of a few rows moves more between seeds than between
+/// neighbouring hyperparameter values.
+pub const SMALL_VALIDATION_ROWS: usize = 50;
+
+/// The warning for a validation set of `n_val` rows, when it is smaller than
+/// [`SMALL_VALIDATION_ROWS`]: how many rows and what one row is worth.
+pub(crate) fn small_validation(n_val: usize) -> Option<String> {
+    (n_val < SMALL_VALIDATION_ROWS).then(|| {
+        format!(
+            "the validation set has only {n_val} rows, so one row is {} of accuracy: a decision on it is close to a coin toss; use a larger validation share, more data, or judge on several splits",
+            crate::fmt::pct(1.0 / n_val.max(1) as f64)
+        )
+    })
 }
 
 /// The study's seeds: its seed, seed + 1, ... (`config.seeds` of them).

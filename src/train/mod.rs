@@ -34,5 +34,6 @@ pub use sanity::{
     initial_loss_check, overfit_one_batch,
 };
 pub use schedule::Schedule;
-pub(crate) use trainer::check_batch;
+pub(crate) use state::TrainState;
+pub(crate) use trainer::{check_batch, start, step_counts};
 pub use trainer::{EXPLODED_LOSS_FACTOR, fit, train, train_verbose};

@@ -39,6 +39,15 @@ pub(crate) struct TrainState<'a> {
     samples_seen: usize,
     loss_ceiling: Option<f64>,
     started: Instant,
+    /// Epochs finished so far.
+    epochs_done: usize,
+    /// Optimizer steps taken so far.
+    steps_done: usize,
+    /// Epochs since the validation loss last improved.
+    since_best: usize,
+    /// The run ended before its last epoch (diverged or stopped early) or reached its step
+    /// limit.
+    ended: bool,
 }
 
 impl<'a> TrainState<'a> {
@@ -101,13 +110,49 @@ impl<'a> TrainState<'a> {
             samples_seen: 0,
             loss_ceiling: None,
             started: Instant::now(),
+            epochs_done: 0,
+            steps_done: 0,
+            since_best: 0,
+            ended: false,
         }
     }
 
+    /// The run as it stands.
+    pub(crate) fn run(&self) -> &Run {
+        &self.run
+    }
+
+    /// Epochs finished so far.
+    pub(crate) fn epochs_done(&self) -> usize {
+        self.epochs_done
+    }
+
+    /// Optimizer steps taken so far.
+    pub(crate) fn steps_done(&self) -> usize {
+        self.steps_done
+    }
+
     pub(crate) fn run_all(&mut self, observer: EpochObserver<'_>) -> Result<()> {
-        let mut step = 0usize;
-        let mut since_best = 0usize;
-        for epoch in 1..=self.config.epochs {
+        self.run_until(self.config.epochs, observer)
+    }
+
+    /// Trains on up to epoch `last` (counted from 1) and pauses there; a later call goes on
+    /// from where this one stopped, exactly as one call to epoch `last` of both would have
+    /// (the LR plan is the whole run's). Does nothing once the run has
+    /// [`finished`](Self::finished).
+    pub(crate) fn run_until(&mut self, last: usize, observer: EpochObserver<'_>) -> Result<()> {
+        let result = self.epochs_until(last, observer);
+        if result.is_err() {
+            self.ended = true;
+        }
+        result
+    }
+
+    fn epochs_until(&mut self, last: usize, observer: EpochObserver<'_>) -> Result<()> {
+        if self.ended {
+            return Ok(());
+        }
+        for epoch in self.epochs_done + 1..=last.min(self.config.epochs) {
             let epoch_start = Instant::now();
             let mut order: Vec<usize> = (0..self.train.n).collect();
             if self.config.shuffle {
@@ -115,21 +160,24 @@ impl<'a> TrainState<'a> {
             }
             let batches: Vec<&[usize]> = order.chunks(self.config.batch_size).collect();
             for group in batches.chunks(self.config.accumulate) {
-                if step >= self.plan.total_steps {
+                if self.steps_done >= self.plan.total_steps {
                     break;
                 }
-                self.step(step, epoch, group);
-                step += 1;
+                self.step(self.steps_done, epoch, group);
+                self.steps_done += 1;
                 if self.pending_steps.len() >= READBACK_EVERY && self.flush()? {
+                    self.ended = true;
                     return self.end_diverged(epoch, epoch_start, observer);
                 }
             }
             if self.flush()? {
+                self.ended = true;
                 return self.end_diverged(epoch, epoch_start, observer);
             }
             let record = self.evaluate_epoch(epoch, epoch_start)?;
             let val_loss = record.val_loss;
             self.run.epochs.push(record.clone());
+            self.epochs_done = epoch;
             observer(&self.run, &record);
             if !(record.train_loss.is_finite() && val_loss.is_finite()) {
                 let value = if val_loss.is_finite() {
@@ -138,9 +186,10 @@ impl<'a> TrainState<'a> {
                     val_loss
                 };
                 self.run.outcome = Outcome::Diverged {
-                    step: step.saturating_sub(1),
+                    step: self.steps_done.saturating_sub(1),
                     value,
                 };
+                self.ended = true;
                 return Ok(());
             }
             let min_delta = self
@@ -154,7 +203,7 @@ impl<'a> TrainState<'a> {
             };
             if improved {
                 self.run.best_epoch = Some(epoch);
-                since_best = 0;
+                self.since_best = 0;
                 if self
                     .config
                     .early_stopping
@@ -164,15 +213,17 @@ impl<'a> TrainState<'a> {
                     self.best_model = Some(self.model.clone());
                 }
             } else {
-                since_best += 1;
+                self.since_best += 1;
             }
             if let Some(es) = &self.config.early_stopping
-                && since_best >= es.patience
+                && self.since_best >= es.patience
             {
                 self.run.outcome = Outcome::EarlyStopped { epoch };
+                self.ended = true;
                 return Ok(());
             }
-            if step >= self.plan.total_steps {
+            if self.steps_done >= self.plan.total_steps {
+                self.ended = true;
                 return Ok(());
             }
         }

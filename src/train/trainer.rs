@@ -27,6 +27,15 @@ pub fn train_verbose(splits: &Splits, config: &TrainConfig) -> Result<Run> {
 
 /// Trains and returns the model with its run; `observer` is called after every epoch.
 pub fn fit(splits: &Splits, config: &TrainConfig, observer: EpochObserver<'_>) -> Result<Fitted> {
+    let mut state = start(splits, config)?;
+    state.run_all(observer)?;
+    Ok(state.finish())
+}
+
+/// A run of `config` set up and ready to train, paused before its first epoch
+/// ([`TrainState::run_until`] trains it on): the checks that train several runs a few epochs
+/// at a time and go on only with the best use it.
+pub(crate) fn start<'a>(splits: &Splits, config: &'a TrainConfig) -> Result<TrainState<'a>> {
     config.validate()?;
     check_splits(splits, config)?;
     let base_device = config.device.to_device()?;
@@ -34,9 +43,14 @@ pub fn fit(splits: &Splits, config: &TrainConfig, observer: EpochObserver<'_>) -
     let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
     let model = mlp.build(&device, config.seed);
     let optim = config.optimizer.build(config.weight_decay());
-    let mut state = TrainState::new(splits, config, mlp.num_params(), device, model, optim);
-    state.run_all(observer)?;
-    Ok(state.finish())
+    Ok(TrainState::new(
+        splits,
+        config,
+        mlp.num_params(),
+        device,
+        model,
+        optim,
+    ))
 }
 
 /// Checks that a (micro-)batch fits in the training split, and that the model, its
