@@ -373,7 +373,9 @@ fn finder_table(
 /// quarter decades; positive is higher) of the LR with the lowest validation loss after 1/8,
 /// 1/4 and 1/2 of the epochs against the one at the full budget, averaged.
 fn short_run_bias(cases: &[Case], w: &mut impl std::io::Write) {
-    let mut line = String::from("short runs favour higher LRs (mean offset of the best LR, in quarter decades, against the full budget):");
+    let mut line = String::from(
+        "short runs favour higher LRs (mean offset of the best LR, in quarter decades, against the full budget):",
+    );
     for divisor in [8usize, 4, 2] {
         let mut offsets = Vec::new();
         for c in cases {

@@ -608,8 +608,14 @@ fn a_step_warns_exactly_when_its_best_value_is_at_the_edge_of_those_tried() {
             } else {
                 None
             };
-            assert_eq!(s.warnings, expected.into_iter().collect::<Vec<_>>(), "{s}");
-            warned += s.warnings.len();
+            // The warning of a small validation set is the other kind a step can carry.
+            let (small, edge): (Vec<&String>, Vec<&String>) = s.warnings.iter().partition(|w| {
+                w.contains("validation rows") || w.contains("validation set has only")
+            });
+            assert!(small.len() <= 1, "{s}");
+            let edge: Vec<String> = edge.into_iter().cloned().collect();
+            assert_eq!(edge, expected.into_iter().collect::<Vec<_>>(), "{s}");
+            warned += edge.len();
         }
     }
     // Both kinds of edge occurred, so both sides of the rule were checked.

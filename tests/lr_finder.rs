@@ -243,3 +243,125 @@ fn bad_settings_are_errors() {
     .to_string();
     assert!(err.contains("check_seeds"), "{err}");
 }
+
+/// A table of `n` rows with `d` features and `k` classes from a seeded generator; the
+/// labels are drawn apart from the features when `signal` is false, else they are the class
+/// of the largest of the first `k` features.
+fn table(n: usize, d: usize, k: usize, signal: bool, seed: u64) -> tunelab::Splits {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    let mut next = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+    };
+    let (mut features, mut labels) = (Vec::new(), Vec::new());
+    for _ in 0..n {
+        let row: Vec<f32> = (0..d).map(|_| next()).collect();
+        let label = if signal {
+            (0..k).max_by(|&a, &b| row[a].total_cmp(&row[b])).unwrap()
+        } else {
+            ((next() + 0.5) * k as f32).min(k as f32 - 1.0) as usize
+        };
+        features.extend(row);
+        labels.push(label);
+    }
+    tunelab::Dataset::new(
+        "generated",
+        features,
+        labels,
+        (0..d).map(|j| format!("x{j}")).collect(),
+        (0..k).map(|c| format!("c{c}")).collect(),
+    )
+    .unwrap()
+    .split(&tunelab::SplitConfig::default())
+    .unwrap()
+}
+
+/// The default check is the successive halving: a few runs of the configuration, where the
+/// full check (every LR of the window to the full budget over several seeds) takes dozens;
+/// both report their cost, and they agree within a few grid points.
+#[test]
+fn the_check_costs_a_few_runs_and_agrees_with_the_full_check() {
+    let splits = digits();
+    let config = base();
+    let quick = lr_find(&splits, &config, &LrFinderConfig::default()).unwrap();
+    let full = lr_find(
+        &splits,
+        &config,
+        &LrFinderConfig::default().with_full_check(true),
+    )
+    .unwrap();
+    let (q, f) = (quick.cost(), full.cost());
+    assert!(q.runs > 1.0 && q.runs <= 6.0, "{q}");
+    assert!(f.runs >= 30.0, "{f}");
+    let check = quick.check.as_ref().unwrap();
+    assert_eq!(q.steps, quick.sweep_steps + check.steps);
+    // Digits is small: the sweep keeps its 100 steps (fewer when the loss blew up first).
+    assert_eq!(quick.sweep_steps, quick.lrs.len());
+    assert!(quick.sweep_steps <= 100 && (quick.sweep_steps == 100 || quick.stopped_early));
+    // Two finalists trained the whole budget; the rest stopped at a rung.
+    let finalists = check
+        .epochs_trained
+        .iter()
+        .filter(|&&e| e == config.epochs)
+        .count();
+    assert_eq!(finalists, 2, "{:?}", check.epochs_trained);
+    let (a, b) = (quick.recommended().unwrap(), full.recommended().unwrap());
+    assert!((a / b).log10().abs() <= 0.75, "halving {a}, full check {b}");
+    assert!(quick.to_string().contains("cost: "), "{quick}");
+}
+
+/// Labels drawn apart from the features: every LR ties and validation accuracy stays at the
+/// majority share, so the finder says so instead of recommending the middle of the window.
+#[test]
+fn labels_without_signal_make_the_finder_uncertain() {
+    let splits = table(900, 8, 3, false, 7);
+    let config = base().with_epochs(10);
+    for finder in [
+        LrFinderConfig::default(),
+        LrFinderConfig::default().with_full_check(true),
+    ] {
+        let result = lr_find(&splits, &config, &finder).unwrap();
+        assert_eq!(result.recommended(), None, "{result}");
+        assert!(
+            result
+                .recommendation
+                .reason
+                .contains("labels look independent of the features"),
+            "{}",
+            result.recommendation.reason
+        );
+    }
+    // The same table with labels that follow the features gets a recommendation.
+    let learnable = table(900, 8, 3, true, 7);
+    let result = lr_find(&learnable, &config, &LrFinderConfig::default()).unwrap();
+    assert!(result.recommended().is_some(), "{result}");
+}
+
+/// A large table's sweep takes one epoch of steps (up to 1000), so it sees the whole table;
+/// an explicit step count is kept as given.
+#[test]
+fn the_sweep_follows_the_size_of_the_table() {
+    let splits = table(12_000, 10, 4, true, 3);
+    let config = base().with_epochs(2);
+    let n_train = splits.train.n_samples();
+    let result = lr_find(
+        &splits,
+        &config,
+        &LrFinderConfig::default().with_check_seeds(0),
+    )
+    .unwrap();
+    let epoch = n_train.div_ceil(config.batch_size);
+    assert!(epoch > 100);
+    assert!(
+        result.lrs.len() == epoch || result.stopped_early,
+        "{} steps for an epoch of {epoch}",
+        result.lrs.len()
+    );
+    assert_eq!(result.sweep_steps, result.lrs.len());
+    let fixed = LrFinderConfig::default().with_steps(60);
+    assert_eq!(fixed.steps_for(n_train, 64), 60);
+    assert_eq!(LrFinderConfig::default().steps_for(10_000_000, 64), 1000);
+    assert_eq!(LrFinderConfig::default().steps_for(500, 64), 100);
+}

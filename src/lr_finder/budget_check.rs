@@ -217,17 +217,13 @@ pub(crate) fn no_signal(check: &BudgetCheck, splits: &Splits) -> Option<String> 
         .collect();
     let low = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let high = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if finite.len() < 2 || !(low > 0.0) || high > low * (1.0 + NO_SIGNAL_LOSS_SPREAD) {
+    if finite.len() < 2 || low <= 0.0 || high > low * (1.0 + NO_SIGNAL_LOSS_SPREAD) {
         return None;
     }
-    let majority = splits
-        .train
-        .class_shares()
-        .into_iter()
-        .fold(0.0, f64::max);
+    let majority = splits.train.class_shares().into_iter().fold(0.0, f64::max);
     let n_val = splits.val.n_samples().max(1) as f64;
     let margin = 2.0 * (majority * (1.0 - majority) / n_val).sqrt();
-    if !(check.best_val_acc <= majority + margin) {
+    if check.best_val_acc.is_nan() || check.best_val_acc > majority + margin {
         return None;
     }
     Some(format!(
@@ -244,8 +240,9 @@ pub(crate) fn no_signal(check: &BudgetCheck, splits: &Splits) -> Option<String> 
 
 /// Optimizer steps of one run of `config` on `splits` (its step limit included).
 pub(crate) fn run_steps(splits: &Splits, config: &TrainConfig) -> usize {
-    crate::train::step_counts(splits.train.n_samples(), config)
-        .map_or(0, |(_, total)| config.max_steps.map_or(total, |m| total.min(m)))
+    crate::train::step_counts(splits.train.n_samples(), config).map_or(0, |(_, total)| {
+        config.max_steps.map_or(total, |m| total.min(m))
+    })
 }
 
 /// The seeds a check needs for a validation set of `n_val` samples: at least `min_seeds`,

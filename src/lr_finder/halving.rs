@@ -171,10 +171,17 @@ fn advance(states: &mut [Option<TrainState<'_>>], alive: &[usize], until: usize)
 }
 
 /// The mean log loss of each LR of `alive` with its [`HALVING_NEIGHBOURS`] neighbours on
-/// either side among `alive` (infinite for an LR whose own run diverged), indexed like
-/// `scores`.
+/// either side among `alive` (infinite for an LR whose own run diverged; a diverged
+/// neighbour counts as the worst loss of `alive`), indexed like `scores`.
 fn smoothed(alive: &[usize], scores: &[f64]) -> Vec<f64> {
     let mut out = vec![f64::INFINITY; scores.len()];
+    // A diverged neighbour counts as the worst loss that trained: being next to a divergence
+    // is no merit.
+    let worst = alive
+        .iter()
+        .map(|&j| scores[j])
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold(f64::NAN, f64::max);
     for (k, &i) in alive.iter().enumerate() {
         if !scores[i].is_finite() || scores[i] <= 0.0 {
             continue;
@@ -184,7 +191,7 @@ fn smoothed(alive: &[usize], scores: &[f64]) -> Vec<f64> {
         let logs: Vec<f64> = alive[lo..hi]
             .iter()
             .map(|&j| scores[j])
-            .filter(|v| v.is_finite() && *v > 0.0)
+            .map(|v| if v.is_finite() && v > 0.0 { v } else { worst })
             .map(f64::ln)
             .collect();
         out[i] = logs.iter().sum::<f64>() / logs.len() as f64;
@@ -217,14 +224,58 @@ mod tests {
         let s = smoothed(&alive, &scores);
         assert!((s[2] - (0.5f64.ln() + 0.2f64.ln() + 0.6f64.ln()) / 3.0).abs() < 1e-12);
         assert!(s[4].is_infinite(), "a diverged LR stays out");
-        // The neighbours of the diverged LR ignore it.
-        assert!((s[3] - (0.2f64.ln() + 0.6f64.ln()) / 2.0).abs() < 1e-12);
+        // A diverged neighbour counts as the worst loss that trained.
+        assert!((s[3] - (0.2f64.ln() + 0.6f64.ln() + 0.9f64.ln()) / 3.0).abs() < 1e-12);
         assert_eq!(block(&alive, &s, 3), vec![1, 2, 3]);
         // At the edge the block shifts inwards.
         let low_best = [0.1, 0.2, 0.5, 0.7, 0.9];
-        assert_eq!(block(&alive, &smoothed(&alive, &low_best), 3), vec![0, 1, 2]);
+        assert_eq!(
+            block(&alive, &smoothed(&alive, &low_best), 3),
+            vec![0, 1, 2]
+        );
         // Nothing finite: the block is the first LRs, not a panic.
         let none = [f64::INFINITY; 5];
         assert_eq!(block(&alive, &smoothed(&alive, &none), 2), vec![0, 1]);
+    }
+
+    #[test]
+    fn the_finalists_are_the_runs_a_plain_training_gives_and_the_cost_is_small() {
+        use crate::data::SplitConfig;
+        use crate::train::{OptimizerKind, TrainConfig, train};
+        let splits = crate::data::iris()
+            .unwrap()
+            .split(&SplitConfig::default())
+            .unwrap();
+        let config = TrainConfig::new(OptimizerKind::Adam)
+            .with_epochs(8)
+            .with_batch_size(16)
+            .with_seed(3);
+        let window = super::super::budget_check::window(0.03);
+        let check = halving_check(&splits, &config, &window, &[]).unwrap();
+        assert_eq!(check.lrs, window);
+        let finalists: Vec<usize> = (0..window.len())
+            .filter(|&i| check.epochs_trained[i] == 8)
+            .collect();
+        assert_eq!(finalists.len(), HALVING_RUNGS[2].1, "{check:?}");
+        // Paused and continued at the rungs, a finalist is exactly the run trained in one go.
+        for &i in &finalists {
+            let plain = train(&splits, &config.clone().with_lr(window[i])).unwrap();
+            assert_eq!(
+                check.val_loss[i][0],
+                plain.best_val_loss(),
+                "lr {}",
+                window[i]
+            );
+        }
+        // The LRs dropped at the first rung trained 1 epoch (8 / 8).
+        assert_eq!(
+            check.epochs_trained.iter().filter(|&&e| e == 1).count(),
+            window.len() - HALVING_RUNGS[0].1
+        );
+        // Epochs trained: 10 LRs x 1, then 4 x 1 more, 3 x 2 more, 2 x 4 more = 28 of 8 a run.
+        assert!((check.runs() - 3.5).abs() < 1e-9, "{}", check.runs());
+        let (a, b) = check.tied.unwrap();
+        assert!(finalists.contains(&a) && finalists.contains(&b));
+        assert!(check.recommended.is_some());
     }
 }

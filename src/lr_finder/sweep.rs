@@ -51,13 +51,12 @@ fn check_at_budget(
     // A flat or noisy curve still has a minimum, and the check at the budget is what decides;
     // only a curve that blew up before it showed anything gives no window to check.
     let usable = result.smoothed.iter().take_while(|v| v.is_finite()).count();
-    if usable < MIN_POINTS || result.suggestions.is_empty() {
-        if let Some(problem) =
+    if (usable < MIN_POINTS || result.suggestions.is_empty())
+        && let Some(problem) =
             curve_problem(&result.losses, &result.smoothed, result.suggestions.len())
-        {
-            result.recommendation = Recommendation::uncertain(problem);
-            return Ok(());
-        }
+    {
+        result.recommendation = Recommendation::uncertain(problem);
+        return Ok(());
     }
     let lr_min = crate::curve::argmin(&result.smoothed).map_or(config.lr(), |(i, _)| result.lrs[i]);
     let check = if finder.full_check {
@@ -117,24 +116,24 @@ fn check_at_budget(
         Recommendation::uncertain(format!("{why} ({span})"))
     } else {
         match (check.recommended, check.tied) {
-        (None, _) | (_, None) => Recommendation::uncertain(format!(
-            "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
-        )),
-        (Some(_), Some((0, last))) if last <= 1 => Recommendation::uncertain(format!(
-            "the best LR at the training budget is the lowest one checked ({}, of {span}): the model may need more epochs, or a different set-up, more than a different LR",
-            crate::fmt::lr(check.lrs[0])
-        )),
-        (Some(lr), Some(_)) => Recommendation {
-            lr: Some(lr),
-            name: "budget_check".into(),
-            reason: format!(
-                "{}the lowest mean best-epoch validation loss ({:.4} at {}) when the configuration is trained as it will be ({span}); the range test's minimum is at {}, {curve_note}",
-                tied,
-                check.best.map_or(f64::NAN, |i| check.mean_val_loss[i]),
-                check.best_lr().map_or_else(String::new, crate::fmt::lr),
-                crate::fmt::lr(lr_min)
-            ),
-        },
+            (None, _) | (_, None) => Recommendation::uncertain(format!(
+                "every run of the check at the training budget diverged ({span}): check the data and the model before tuning the LR"
+            )),
+            (Some(_), Some((0, last))) if last <= 1 => Recommendation::uncertain(format!(
+                "the best LR at the training budget is the lowest one checked ({}, of {span}): the model may need more epochs, or a different set-up, more than a different LR",
+                crate::fmt::lr(check.lrs[0])
+            )),
+            (Some(lr), Some(_)) => Recommendation {
+                lr: Some(lr),
+                name: "budget_check".into(),
+                reason: format!(
+                    "{}the lowest mean best-epoch validation loss ({:.4} at {}) when the configuration is trained as it will be ({span}); the range test's minimum is at {}, {curve_note}",
+                    tied,
+                    check.best.map_or(f64::NAN, |i| check.mean_val_loss[i]),
+                    check.best_lr().map_or_else(String::new, crate::fmt::lr),
+                    crate::fmt::lr(lr_min)
+                ),
+            },
         }
     };
     result.check = Some(check);

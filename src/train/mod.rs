@@ -35,5 +35,5 @@ pub use sanity::{
 };
 pub use schedule::Schedule;
 pub(crate) use state::TrainState;
-pub(crate) use trainer::{check_batch, start, step_counts};
 pub use trainer::{EXPLODED_LOSS_FACTOR, fit, train, train_verbose};
+pub(crate) use trainer::{check_batch, start, step_counts};
