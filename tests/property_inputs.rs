@@ -18,6 +18,8 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases: CASES,
         failure_persistence: None,
+        // The same cases on every run: a failure found once is found again.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x7e57_ab1e),
         ..ProptestConfig::default()
     }
 }

@@ -20,7 +20,7 @@ pub use comparison::Comparison;
 pub use entry::Entry;
 pub use experiment_log::{ExperimentLog, Metric};
 pub use persist::{
-    CURVES_FILE, REPORT_FILE, RUNS_CSV_FILE, RUNS_FILE, study_files_in, write_parquet,
+    CHECKSUM_KEY, CURVES_FILE, REPORT_FILE, RUNS_CSV_FILE, RUNS_FILE, study_files_in, write_parquet,
 };
 pub use record::{HYPERPARAMETERS, RunRecord};
 pub use schema::{CURVE_COLUMNS, RUN_COLUMNS};

@@ -121,20 +121,76 @@ impl ExperimentLog {
     }
 }
 
-/// Writes a DataFrame as Parquet, atomically.
+/// Writes a DataFrame as Parquet, atomically, sealed with a checksum of the whole file
+/// (see [`CHECKSUM_KEY`]) that [`read_parquet`] verifies before decoding anything.
 pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
-    fsutil::write_atomic_with(path, |file| {
-        ParquetWriter::new(file)
-            .finish(&mut df)
-            .map(|_| ())
-            .map_err(std::io::Error::other)
-    })
+    let placeholder = String::from_utf8(vec![b'0'; CHECKSUM_LEN]).expect("ASCII");
+    let mut bytes = Vec::new();
+    ParquetWriter::new(&mut bytes)
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(
+            CHECKSUM_KEY.to_string(),
+            placeholder,
+        )])))
+        .finish(&mut df)
+        .map_err(|e| Error::file(path, format!("could not write the Parquet table: {e}")))?;
+    let at = checksum_at(&bytes).ok_or_else(|| {
+        Error::file(
+            path,
+            "the Parquet writer did not store tunelab's checksum; nothing was written",
+        )
+    })?;
+    let sum = format!("{:016x}", file_checksum(&bytes, at));
+    bytes[at..at + CHECKSUM_LEN].copy_from_slice(sum.as_bytes());
+    fsutil::write_atomic(path, &bytes)
 }
 
-/// Reads a Parquet file, with a clear error for a missing, truncated or corrupt file (also
-/// where polars' reader panics on one, which it does on some damaged metadata).
+/// The key of the file-level Parquet metadata entry that holds a checksum of the whole file:
+/// 16 hexadecimal digits of a 64-bit FNV-1a hash of the file's bytes with those 16 digits
+/// read as `0`. It is checked on the raw bytes before the file reaches polars, because
+/// polars' reader can abort the whole process on a damaged file (an allocation of the size a
+/// corrupt page header claims), which no error handling can catch, and in a notebook that
+/// would lose every variable of the session.
+pub const CHECKSUM_KEY: &str = "tunelab.checksum.fnv1a64";
+
+/// Digits in the checksum's value.
+const CHECKSUM_LEN: usize = 16;
+
+/// Where the checksum's digits are in `bytes`: the 16 hexadecimal digits just after the last
+/// occurrence of [`CHECKSUM_KEY`] (in the footer, which closes the file), past the two bytes
+/// (field header and length) that the Thrift compact encoding puts between a key and its
+/// value. The whole file is searched, not only the footer its last bytes point to, so that a
+/// damaged footer length still finds the checksum (and fails it). `None` where there is no
+/// such key and value: a file tunelab did not write or wrote before the checksum (where the
+/// key may still be text in a column, followed by something else than 16 digits).
+fn checksum_at(bytes: &[u8]) -> Option<usize> {
+    let key = CHECKSUM_KEY.as_bytes();
+    let key_at = bytes.windows(key.len()).rposition(|w| w == key)?;
+    let at = key_at + key.len() + 2;
+    let digits = bytes.get(at..at + CHECKSUM_LEN)?;
+    digits.iter().all(u8::is_ascii_hexdigit).then_some(at)
+}
+
+/// The FNV-1a 64-bit hash of `bytes` with the [`CHECKSUM_LEN`] bytes at `at` read as `b'0'`.
+fn file_checksum(bytes: &[u8], at: usize) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (i, &b) in bytes.iter().enumerate() {
+        let b = if (at..at + CHECKSUM_LEN).contains(&i) {
+            b'0'
+        } else {
+            b
+        };
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// Reads a Parquet file, with a clear error for a missing, truncated or corrupt file. A file
+/// sealed by [`write_parquet`] is checked against its checksum first, so a damaged one is
+/// refused before polars decodes it; the panics polars' reader raises on some damaged
+/// metadata are errors too.
 pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     let corrupt = |why: String| {
         Error::file(
             path,
@@ -144,7 +200,20 @@ pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
             ),
         )
     };
-    quietly_catching_panics(|| ParquetReader::new(file).finish())
+    if let Some(at) = checksum_at(&bytes) {
+        let stored = std::str::from_utf8(&bytes[at..at + CHECKSUM_LEN])
+            .ok()
+            .and_then(|s| u64::from_str_radix(s, 16).ok());
+        if stored != Some(file_checksum(&bytes, at)) {
+            return Err(Error::file(
+                path,
+                "damaged: its content no longer matches the checksum tunelab wrote into it \
+                 (a byte changed or the file was cut short); restore it from a copy, or \
+                 rerun the experiments into a new folder",
+            ));
+        }
+    }
+    quietly_catching_panics(|| ParquetReader::new(std::io::Cursor::new(bytes)).finish())
         .map_err(corrupt)?
         .map_err(|e| corrupt(e.to_string()))
 }
@@ -189,5 +258,77 @@ mod tests {
         assert_eq!(err, Err("thrift bool field".to_string()));
         assert_eq!(quietly_catching_panics(|| 7), Ok(7));
         assert!(!CATCHING.with(std::cell::Cell::get));
+    }
+
+    fn table() -> DataFrame {
+        df!(
+            "run_id" => [1u32, 2, 3],
+            "val_loss" => [Some(0.5f64), None, Some(0.25)],
+            "notes" => ["a", "b & c", "tunelab.checksum.fnv1a64"],
+        )
+        .unwrap()
+    }
+
+    fn scratch(name: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("tunelab-seal-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir.join("t.parquet")
+    }
+
+    #[test]
+    fn every_changed_or_missing_byte_of_a_sealed_file_is_refused_or_harmless() {
+        let path = scratch("flip");
+        write_parquet(&path, table()).unwrap();
+        assert!(read_parquet(&path).unwrap().equals_missing(&table()));
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(checksum_at(&bytes).is_some(), "the file is sealed");
+        let (mut refused, mut harmless) = (0, 0);
+        for at in 0..bytes.len() {
+            for flip in [0x01u8, 0x80, 0xff] {
+                let mut damaged = bytes.clone();
+                damaged[at] ^= flip;
+                std::fs::write(&path, &damaged).unwrap();
+                match read_parquet(&path) {
+                    Err(e) => {
+                        assert!(!e.to_string().contains('\n'), "{e}");
+                        refused += 1;
+                    }
+                    // Only a change inside the key's own name leaves the file unsealed and
+                    // still whole.
+                    Ok(df) => {
+                        assert!(
+                            df.equals_missing(&table()),
+                            "byte {at} ^ {flip:#x} read wrong"
+                        );
+                        harmless += 1;
+                    }
+                }
+            }
+            std::fs::write(&path, &bytes[..at]).unwrap();
+            assert!(read_parquet(&path).is_err(), "cut at {at} was read");
+        }
+        assert!(
+            refused > 10 * harmless,
+            "{refused} refused, {harmless} read"
+        );
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
+    }
+
+    #[test]
+    fn a_damaged_sealed_file_says_what_to_do_and_an_unsealed_one_still_reads() {
+        let path = scratch("unsealed");
+        write_parquet(&path, table()).unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[6] ^= 0x10;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = read_parquet(&path).unwrap_err().to_string();
+        assert!(err.contains("checksum") && err.contains("restore"), "{err}");
+        // A Parquet file from elsewhere (or an earlier tunelab) carries no checksum.
+        let mut plain = Vec::new();
+        ParquetWriter::new(&mut plain).finish(&mut table()).unwrap();
+        assert_eq!(checksum_at(&plain), None);
+        std::fs::write(&path, &plain).unwrap();
+        assert!(read_parquet(&path).unwrap().equals_missing(&table()));
+        let _ = std::fs::remove_dir_all(path.parent().unwrap());
     }
 }
