@@ -203,6 +203,96 @@ fn oracle(splits: &Splits, base: &TrainConfig, seeds: u64) -> Oracle {
 /// The datasets the recommendation rule was calibrated on; the others are held back.
 const CALIBRATION: &[&str] = &["digits", "wine", "iris"];
 
+/// A generated table 10-100x the embedded ones, for the large cases: standard normal
+/// features, each label the most likely class of a random one-hidden-layer tanh network, a
+/// share `noise` of the labels then redrawn uniformly (the difficulty).
+struct Large {
+    name: &'static str,
+    rows: usize,
+    features: usize,
+    classes: usize,
+    noise: f64,
+}
+
+/// The large cases: never used to calibrate a rule.
+const LARGE: &[Large] = &[
+    Large {
+        name: "gen20k-easy",
+        rows: 20_000,
+        features: 20,
+        classes: 4,
+        noise: 0.0,
+    },
+    Large {
+        name: "gen50k-medium",
+        rows: 50_000,
+        features: 40,
+        classes: 6,
+        noise: 0.1,
+    },
+    Large {
+        name: "gen100k-hard",
+        rows: 100_000,
+        features: 40,
+        classes: 10,
+        noise: 0.3,
+    },
+];
+/// The large cases train for this many epochs, with these optimizers.
+const LARGE_EPOCHS: usize = 5;
+const LARGE_OPTIMIZERS: [OptimizerKind; 2] = [OptimizerKind::Adam, OptimizerKind::SgdMomentum];
+/// The large cases' oracle seeds (at most): their validation sets of 4,000-20,000 rows make
+/// each seed's loss far less noisy than on the embedded tables.
+const LARGE_ORACLE_SEEDS: u64 = 3;
+/// Hidden units of the generating network.
+const TEACHER_HIDDEN: usize = 16;
+
+fn generate(spec: &Large) -> Result<Splits> {
+    let mut rng = SplitMix(0x5eed ^ spec.rows as u64);
+    let (d, h, k) = (spec.features, TEACHER_HIDDEN, spec.classes);
+    let w1: Vec<f64> = (0..d * h)
+        .map(|_| rng.normal() * 2.0 / (d as f64).sqrt())
+        .collect();
+    let w2: Vec<f64> = (0..h * k)
+        .map(|_| rng.normal() * 2.0 / (h as f64).sqrt())
+        .collect();
+    let (mut features, mut labels) = (Vec::with_capacity(spec.rows * d), Vec::new());
+    for _ in 0..spec.rows {
+        let x: Vec<f64> = (0..d).map(|_| rng.normal()).collect();
+        let hidden: Vec<f64> = (0..h)
+            .map(|j| (0..d).map(|i| x[i] * w1[i * h + j]).sum::<f64>().tanh())
+            .collect();
+        let logit = |c: usize| (0..h).map(|j| hidden[j] * w2[j * k + c]).sum::<f64>();
+        let mut label = (0..k)
+            .max_by(|&a, &b| logit(a).total_cmp(&logit(b)))
+            .unwrap_or(0);
+        if rng.uniform() < spec.noise {
+            label = (rng.next() % k as u64) as usize;
+        }
+        features.extend(x.iter().map(|&v| v as f32));
+        labels.push(label);
+    }
+    tunelab::Dataset::new(
+        spec.name,
+        features,
+        labels,
+        (0..d).map(|j| format!("x{j}")).collect(),
+        (0..k).map(|c| format!("class{c}")).collect(),
+    )?
+    .split(&SplitConfig::default())
+}
+
+/// 0: calibration, 1: held back, 2: the large generated tables (held back too).
+fn half_of(dataset: &str) -> usize {
+    if CALIBRATION.contains(&dataset) {
+        0
+    } else if LARGE.iter().any(|l| l.name == dataset) {
+        2
+    } else {
+        1
+    }
+}
+
 fn mark(lr: f64, band: (f64, f64)) -> String {
     format!("{:.1e}{}", lr, if in_band(lr, band) { "+" } else { "-" })
 }
@@ -212,6 +302,7 @@ fn finder_table(
     oracle_seeds: u64,
     check_seeds: usize,
     dump: Option<String>,
+    large: bool,
 ) -> Result<()> {
     let mut cases = Vec::new();
     for name in data::DATASET_NAMES {
@@ -222,6 +313,27 @@ fn finder_table(
                 cases.push(run_case(&splits, optimizer, e, oracle_seeds, check_seeds)?);
                 eprintln!(
                     "  {name} {optimizer} {e} epochs ({:.1} s)",
+                    t0.elapsed().as_secs_f64()
+                );
+            }
+        }
+    }
+    if large {
+        for spec in LARGE {
+            let splits = generate(spec)?;
+            for optimizer in LARGE_OPTIMIZERS {
+                let t0 = std::time::Instant::now();
+                let seeds = oracle_seeds.min(LARGE_ORACLE_SEEDS);
+                cases.push(run_case(
+                    &splits,
+                    optimizer,
+                    LARGE_EPOCHS,
+                    seeds,
+                    check_seeds,
+                )?);
+                eprintln!(
+                    "  {} {optimizer} {LARGE_EPOCHS} epochs ({:.1} s)",
+                    spec.name,
                     t0.elapsed().as_secs_f64()
                 );
             }
@@ -251,13 +363,15 @@ fn finder_table(
                 .collect();
             band(&mean)
         };
-        let agree = cases
+        let embedded: Vec<&Case> = cases.iter().filter(|c| half_of(&c.dataset) < 2).collect();
+        let agree = embedded
             .iter()
             .filter(|c| in_band(band_of(c, 0..3).0, band_of(c, 3..6).1))
             .count();
         println!(
-            "oracle noise: the best LR of 3 seeds lies in the band of 3 other seeds in {agree}/{} cases, so a 3-seed band cannot score any rule reliably; this table uses {oracle_seeds} seeds",
-            cases.len()
+            "oracle noise: the best LR of 3 seeds lies in the band of 3 other seeds in {agree}/{} embedded cases, so a 3-seed band cannot score any rule reliably there; this table uses {oracle_seeds} seeds ({} on the large tables)",
+            embedded.len(),
+            oracle_seeds.min(LARGE_ORACLE_SEEDS)
         );
     }
     let names = ["steepest", "min_div_10", "valley", "slide"];
@@ -280,13 +394,13 @@ fn finder_table(
     .ok();
     // hits[half][rule]: half 0 calibration, 1 held back; rules: the four, then the full check
     // and the successive halving.
-    let mut hits = [[0usize; 6]; 2];
-    let mut counts = [0usize; 2];
-    let mut uncertain = [[0usize; 2]; 2];
+    let mut hits = [[0usize; 6]; 3];
+    let mut counts = [0usize; 3];
+    let mut uncertain = [[0usize; 2]; 3];
     // costs[half][0: range test alone, 1: full check, 2: halving], in runs.
-    let mut costs: [[Vec<f64>; 3]; 2] = Default::default();
+    let mut costs: [[Vec<f64>; 3]; 3] = Default::default();
     for c in &cases {
-        let half = usize::from(!CALIBRATION.contains(&c.dataset.as_str()));
+        let half = half_of(&c.dataset);
         counts[half] += 1;
         let mut line = format!(
             "{:<14} {:<13} {:>3} {:>8.1e}..{:<7.1e}",
@@ -344,7 +458,11 @@ fn finder_table(
     for (half, label) in [
         (0, "calibration (digits, wine, iris)"),
         (1, "held back (breast_cancer, moons, spirals)"),
+        (2, "large generated tables (20k-100k rows, held back)"),
     ] {
+        if counts[half] == 0 {
+            continue;
+        }
         let (sweep, _) = median_max(&costs[half][0]);
         let (full_med, full_max) = median_max(&costs[half][1]);
         let (new_med, new_max) = median_max(&costs[half][2]);
@@ -365,6 +483,9 @@ fn finder_table(
     }
     short_run_bias(&cases, &mut w);
     writeln!(w, "finder_in_band_calibration={}/{}", hits[0][5], counts[0]).ok();
+    if counts[2] > 0 {
+        writeln!(w, "finder_in_band_large={}/{}", hits[2][5], counts[2]).ok();
+    }
     writeln!(w, "finder_in_band={}/{}", hits[1][5], counts[1]).ok();
     Ok(())
 }
@@ -570,7 +691,7 @@ fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "--help" || a == "-h") {
         println!(
-            "advice_bench study [--datasets a,b,c] [--splits N]\n  the quick study against random search with the same number of runs and with 4x, on test accuracy\nadvice_bench finder [--dump FILE] [--epochs N,N] [--oracle-seeds N] [--check-seeds N]\n  trains every LR of a quarter-decade grid over {ORACLE_SEEDS} seeds per dataset x optimizer\n  and reports where the LR finder's suggestions and recommendation land; the last line,\n  finder_in_band=K/N, counts the held-back cases"
+            "advice_bench study [--datasets a,b,c] [--splits N]\n  the quick study against random search with the same number of runs and with 4x, on test accuracy\nadvice_bench finder [--dump FILE] [--epochs N,N] [--oracle-seeds N] [--check-seeds N] [--no-large]\n  trains every LR of a quarter-decade grid over {ORACLE_SEEDS} seeds per dataset x optimizer\n  (and, unless --no-large, on three generated tables of 20k-100k rows) and reports where the\n  LR finder's suggestions and recommendation land; the last line, finder_in_band=K/N, counts\n  the held-back cases"
         );
         return Ok(());
     }
@@ -599,5 +720,6 @@ fn main() -> Result<()> {
     let check_seeds = value("--check-seeds")
         .and_then(|s| s.parse().ok())
         .unwrap_or(LrFinderConfig::default().check_seeds);
-    finder_table(&epochs, oracle_seeds, check_seeds, value("--dump"))
+    let large = !args.iter().any(|a| a == "--no-large");
+    finder_table(&epochs, oracle_seeds, check_seeds, value("--dump"), large)
 }

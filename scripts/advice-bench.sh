@@ -7,9 +7,13 @@
 #      10 and 20 epochs, every LR of a quarter-decade grid (1e-4..1) is trained over
 #      ORACLE_SEEDS seeds (default 9); the band is the LRs whose mean best-epoch validation
 #      loss is within 10% of the best. Each suggestion and the recommendation are marked + when
-#      within the band (x1.5 tolerance). The rule was calibrated on digits, wine and iris; the
-#      last line, finder_in_band=K/N, counts the held-back cases (breast_cancer, moons, spirals).
-# Usage: scripts/advice-bench.sh [study|finder]   (default: both; about 15 min on 2 cores)
+#      within the band (x1.5 tolerance), with the cost of each (runs of the configuration),
+#      for the full check and for the successive halving. Six cases on generated tables of
+#      20k-100k rows (3-seed oracle) are added unless NO_LARGE=1. The rule was calibrated on
+#      digits, wine and iris; finder_in_band_large=K/N counts the large tables and the last
+#      line, finder_in_band=K/N, the held-back cases (breast_cancer, moons, spirals).
+# Usage: scripts/advice-bench.sh [study|finder]   (default: both; about 20 min on 2 cores
+# cold, the oracles cached under $TUNELAB_CACHE/advice-bench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
@@ -23,5 +27,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = study ]; then
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = finder ]; then
   echo "== the LR finder against the oracle" >&2
-  "$BENCH" finder --oracle-seeds "${ORACLE_SEEDS:-9}"
+  LARGE=()
+  [ "${NO_LARGE:-0}" = 1 ] && LARGE=(--no-large)
+  "$BENCH" finder --oracle-seeds "${ORACLE_SEEDS:-9}" "${LARGE[@]}"
 fi
