@@ -89,7 +89,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t = &splits.train;
             let mut out = String::new();
             for i in 0..t.n_samples() {
-                let row: Vec<String> = t.row(i).iter().map(|v| v.to_string()).collect();
+                let row: Vec<String> = t.row(i)?.iter().map(|v| v.to_string()).collect();
                 out.push_str(&format!("{},{}\n", row.join(","), t.labels[i]));
             }
             std::fs::write(&path, out.as_bytes())?;

@@ -218,7 +218,7 @@ fn splits_for(set: &Dataset, fault: Fault, seed: u64) -> Splits {
         Fault::Sorted => {
             let mut order: Vec<usize> = (0..splits.train.n_samples()).collect();
             order.sort_by_key(|&i| splits.train.labels[i]);
-            splits.train = splits.train.subset(&order);
+            splits.train = splits.train.subset(&order).expect("the rows of the set");
         }
         Fault::Unscaled => {
             let d = splits.train.n_features;

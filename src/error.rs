@@ -56,7 +56,7 @@ pub enum Error {
         known: &'static str,
     },
     /// A run id that is not in the experiment log.
-    #[error("no run {id} in the log (ids 1 to {runs})")]
+    #[error("no run {id} in the log ({})", run_ids(*.runs))]
     UnknownRun {
         /// The id asked for.
         id: i64,
@@ -143,6 +143,15 @@ pub enum Error {
         /// What would fit, and how to get there.
         advice: String,
     },
+}
+
+/// The ids a log of `runs` runs holds, for [`Error::UnknownRun`].
+fn run_ids(runs: usize) -> String {
+    match runs {
+        0 => "the log is empty: add runs first".into(),
+        1 => "its only run is 1".into(),
+        n => format!("ids 1 to {n}"),
+    }
 }
 
 /// The values a hyperparameter may take, for [`Error::InvalidHyperparameter`].

@@ -38,10 +38,8 @@ pub(crate) fn write_atomic_with(
     write: impl FnOnce(&mut std::fs::File) -> std::io::Result<()>,
 ) -> Result<()> {
     let path = path.as_ref();
-    if let Some(dir) = path.parent()
-        && !dir.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    if let Some(dir) = path.parent() {
+        ensure_dir(dir)?;
     }
     let tmp = temp_path(path);
     let result = (|| {
@@ -61,6 +59,58 @@ pub(crate) fn write_atomic_with(
             Err(Error::io(path, e))
         }
     }
+}
+
+/// Creates the folder `dir` and its missing parents; where one of them exists as a file, says
+/// so (instead of the system's "File exists").
+pub(crate) fn ensure_dir(dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(file) = dir.ancestors().find(|a| a.exists() && !a.is_dir()) {
+        return Err(Error::file(
+            file,
+            format!(
+                "is a file, not a folder, so {} cannot be created inside it: give a path in a folder",
+                dir.display()
+            ),
+        ));
+    }
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))
+}
+
+/// Reads the text of the file `path` that the user gave, refusing what is not a regular file
+/// before opening it: a pipe nobody writes to would hang the open, and a device such as
+/// `/dev/zero` would be read until memory runs out.
+pub(crate) fn read_input_text(path: &Path) -> Result<String> {
+    check_regular_file(path)?;
+    std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
+}
+
+/// [`read_input_text`] for bytes.
+pub(crate) fn read_input_bytes(path: &Path) -> Result<Vec<u8>> {
+    check_regular_file(path)?;
+    std::fs::read(path).map_err(|e| Error::io(path, e))
+}
+
+/// An error unless `path` is a regular file (or a link to one); a missing file is the
+/// system's "not found".
+fn check_regular_file(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_file() {
+        return Ok(());
+    }
+    let what = if meta.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file (a pipe, a socket or a device such as /dev/stdin)"
+    };
+    Err(Error::file(
+        path,
+        format!(
+            "is {what}: tunelab reads its input from files; save the data to a file and give that"
+        ),
+    ))
 }
 
 /// The journal of a [`replace_together`] in progress, in the folder of the files.
@@ -92,6 +142,18 @@ pub(crate) fn replace_together(dir: &Path, names: &[&str]) -> Result<()> {
     finish_replace(dir)
 }
 
+/// Removes the staged files of `names` in `dir` after a failed save or study, so that a full
+/// disk is not left fuller. Never while a journal is there: then the staged files are the
+/// new set that [`finish_replace`] still has to put in place. Best effort.
+pub(crate) fn discard_staged(dir: &Path, names: &[&str]) {
+    if dir.join(JOURNAL).exists() {
+        return;
+    }
+    for name in names {
+        let _ = std::fs::remove_file(staged_path(dir, name));
+    }
+}
+
 /// Completes a [`replace_together`] that was interrupted in `dir` (nothing to do when no
 /// journal is there): renames every staged file the journal lists that is still there over
 /// its final name, syncs the folder, then removes the journal.
@@ -115,6 +177,68 @@ pub(crate) fn finish_replace(dir: &Path) -> Result<()> {
     std::fs::remove_file(&journal).map_err(|e| Error::io(&journal, e))?;
     sync_dir(dir);
     Ok(())
+}
+
+/// An advisory lock that one tunelab process holds on what it writes (a study's folder, a
+/// history file), so that a second one started on the same output is refused instead of
+/// silently replacing the first one's files. Held until dropped; the operating system
+/// releases it when the process ends, however it ends. The lock file is left in place
+/// (removing it would let a third process lock a new file while a second still holds the
+/// old one).
+#[derive(Debug)]
+pub(crate) struct OutputLock {
+    _file: std::fs::File,
+}
+
+/// Takes the [`OutputLock`] of `target` (a folder: the lock file `.tunelab-lock` inside it,
+/// the folder created if missing; a file: `.NAME.tunelab-lock` beside it), or says which
+/// process holds it. `flag` names the option the target came from.
+pub(crate) fn lock_output(target: &Path, is_folder: bool, flag: &str) -> Result<OutputLock> {
+    let lock_path = if is_folder {
+        ensure_dir(target)?;
+        target.join(".tunelab-lock")
+    } else {
+        if let Some(dir) = target.parent() {
+            ensure_dir(dir)?;
+        }
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "output".into());
+        target.with_file_name(format!(".{name}.tunelab-lock"))
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock_path)
+        .map_err(|e| Error::io(&lock_path, e))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&lock_path).unwrap_or_default();
+            let holder = holder.trim();
+            let who = if holder.is_empty() {
+                "another tunelab process".to_string()
+            } else {
+                format!("another tunelab process (pid {holder})")
+            };
+            return Err(Error::data(
+                flag,
+                format!(
+                    "{} is being written by {who}: wait for it to finish, or give another {flag}",
+                    target.display()
+                ),
+            ));
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(Error::io(&lock_path, e)),
+    }
+    // Who holds it, for the message of the next one.
+    let _ = file.set_len(0);
+    let _ = write!(file, "{}", std::process::id());
+    let _ = file.flush();
+    Ok(OutputLock { _file: file })
 }
 
 /// Flushes a folder's entries (the renames in it) to disk, where the system allows it.
@@ -168,6 +292,26 @@ fn process_alive(pid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_files_are_discarded_after_a_failure_but_not_during_a_commit() {
+        let dir = std::env::temp_dir().join(format!("tunelab-fs-discard-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        write_atomic(staged_path(&dir, "a"), b"new").unwrap();
+        std::fs::write(dir.join("a"), b"old").unwrap();
+        std::fs::write(dir.join(JOURNAL), b"a").unwrap();
+        discard_staged(&dir, &["a"]);
+        assert!(
+            staged_path(&dir, "a").is_file(),
+            "a commit in progress keeps its files"
+        );
+        std::fs::remove_file(dir.join(JOURNAL)).unwrap();
+        discard_staged(&dir, &["a", "never-written"]);
+        assert!(!staged_path(&dir, "a").exists());
+        assert_eq!(std::fs::read(dir.join("a")).unwrap(), b"old");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn atomic_write_replaces_and_a_failed_write_keeps_the_old_file() {

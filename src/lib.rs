@@ -32,6 +32,7 @@ mod fsutil;
 pub mod log;
 pub mod lr_finder;
 pub mod model;
+mod out;
 mod parallel;
 mod rng;
 pub mod study;

@@ -42,7 +42,9 @@ where
     let threads = if threads == 0 {
         available_threads()
     } else {
-        threads
+        // Beyond a few per CPU thread, more threads only cost memory (each has its stack),
+        // and tens of thousands of them make the system refuse and the process abort.
+        threads.min(MAX_THREADS_PER_CPU * available_threads())
     };
     let n = items.len();
     let workers = threads.min(n).max(1);
@@ -116,6 +118,10 @@ fn run_in<R: Send>(pool: Option<&rayon::ThreadPool>, job: impl FnOnce() -> R + S
     }
 }
 
+/// The most threads [`parallel_map`] starts per CPU thread of the machine, however many are
+/// asked for.
+const MAX_THREADS_PER_CPU: usize = 8;
+
 /// CPU threads available to this process.
 pub(crate) fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -124,6 +130,13 @@ pub(crate) fn available_threads() -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_huge_thread_count_is_capped_at_a_few_per_cpu() {
+        let pools = parallel_map(vec![(); 2], 100_000, |_| rayon::current_num_threads());
+        let cap = MAX_THREADS_PER_CPU * available_threads();
+        assert!(pools.iter().sum::<usize>() <= cap, "{pools:?} over {cap}");
+    }
 
     #[test]
     fn keeps_order_and_does_every_job() {

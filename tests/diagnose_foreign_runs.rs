@@ -137,7 +137,7 @@ fn class_sorted_rows_without_shuffling_say_shuffle_not_cut_the_lr() {
     let mut splits = digits();
     let mut order: Vec<usize> = (0..splits.train.n_samples()).collect();
     order.sort_by_key(|&i| splits.train.labels[i]);
-    splits.train = splits.train.subset(&order);
+    splits.train = splits.train.subset(&order).unwrap();
     let run = train(
         &splits,
         &TrainConfig::new(OptimizerKind::SgdMomentum)

@@ -17,7 +17,7 @@ fn class_sorted_digits() -> Splits {
     let mut s = digits();
     let mut rows: Vec<usize> = (0..s.train.n_samples()).collect();
     rows.sort_by_key(|&i| s.train.labels[i]);
-    s.train = s.train.subset(&rows);
+    s.train = s.train.subset(&rows).unwrap();
     s
 }
 

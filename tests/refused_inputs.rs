@@ -313,7 +313,7 @@ fn a_log_with_null_or_renamed_metrics_is_the_wrong_schema() {
     // `log compare` names what the user typed.
     refused(
         &["log", "compare", path(&dir), "1", "-3"],
-        &["no run -3 in the log (ids 1 to 1)"],
+        &["no run -3 in the log (its only run is 1)"],
     );
     refused(
         &["log", "compare", path(&dir), "1", "x"],

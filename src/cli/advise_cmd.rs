@@ -115,7 +115,7 @@ pub(crate) struct RegularizationArgs {
 const MIB: f64 = 1024.0 * 1024.0;
 
 pub(super) fn run(args: AdviseArgs) -> Result<()> {
-    print!("{}", render(&args)?);
+    crate::out::out!("{}", render(&args)?);
     Ok(())
 }
 

@@ -173,7 +173,10 @@ impl DataArgs {
         let path = std::path::Path::new(&self.data);
         // A name with a folder or an extension is a file the user meant, not a dataset name.
         let looks_like_a_file = self.data.contains(['/', '\\']) || path.extension().is_some();
-        let dataset = if self.data.ends_with(".csv") || path.is_file() {
+        let dataset = if self.data.ends_with(".csv")
+            || path.is_file()
+            || (looks_like_a_file && path.exists())
+        {
             Dataset::from_csv(&self.data, &self.target)?
         } else if looks_like_a_file {
             return Err(crate::error::Error::io(

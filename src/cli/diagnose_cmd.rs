@@ -64,9 +64,9 @@ pub(crate) struct DiagnoseArgs {
 pub(super) fn run(args: DiagnoseArgs) -> Result<()> {
     let (text, notes) = render(&args)?;
     for note in notes {
-        eprintln!("{note}");
+        crate::out::errln!("{note}");
     }
-    println!("{text}");
+    crate::out::outln!("{text}");
     Ok(())
 }
 
@@ -89,7 +89,7 @@ fn render(args: &DiagnoseArgs) -> Result<(String, Vec<String>)> {
         None => beside.is_file().then_some(beside),
     };
     if let Some(path) = &context_file {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = crate::fsutil::read_input_text(path)?;
         history.context = RunContext::from_json(&text, &path.display().to_string())?;
         notes.push(format!("context: {}", path.display()));
     }

@@ -51,8 +51,8 @@ pub(super) fn run(args: LogArgs) -> Result<()> {
     match args.action {
         LogAction::Show { file } => {
             let log = ExperimentLog::load(&file)?;
-            print!("{log}");
-            println!("{} runs", log.len());
+            crate::out::out!("{log}");
+            crate::out::outln!("{} runs", log.len());
         }
         LogAction::Best { file, metric } => {
             let metric = match metric.as_str() {
@@ -71,15 +71,17 @@ pub(super) fn run(args: LogArgs) -> Result<()> {
             match log.best(metric) {
                 Some(best) => {
                     let cmp = log.compare(&[best.run_id])?;
-                    print!("{cmp}");
-                    println!();
+                    crate::out::out!("{cmp}");
+                    crate::out::outln!();
                 }
-                None => println!("no run that trained (all diverged or the log is empty)"),
+                None => {
+                    crate::out::outln!("no run that trained (all diverged or the log is empty)")
+                }
             }
         }
         LogAction::Compare { file, ids } => {
             let log = ExperimentLog::load(&file)?;
-            println!("{}", log.compare(&ids)?);
+            crate::out::outln!("{}", log.compare(&ids)?);
         }
     }
     Ok(())

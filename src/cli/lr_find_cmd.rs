@@ -72,10 +72,10 @@ pub(super) fn run(args: LrFindArgs) -> Result<()> {
             "check": result.check,
             "cost": result.cost(),
         });
-        println!("{value}");
+        crate::out::outln!("{value}");
     } else {
-        println!("{splits}");
-        println!("{result}");
+        crate::out::outln!("{splits}");
+        crate::out::outln!("{result}");
     }
     Ok(())
 }

@@ -69,7 +69,7 @@ pub fn main() -> i32 {
                     0
                 };
             }
-            eprintln!("{}", clap_line(&err.to_string()));
+            crate::out::errln!("{}", clap_line(&err.to_string()));
             return EXIT_USAGE;
         }
     };
@@ -81,10 +81,16 @@ pub fn main() -> i32 {
         Command::Log(args) => log_cmd::run(args),
         Command::Advise(args) => advise_cmd::run(args),
     };
+    // A closed pipe (`| head -1`) only stops the printing; any other failure of stdout (a
+    // full device) fails the command, after its work is done and saved.
+    let result = result.and_then(|()| match crate::out::stdout_failure() {
+        None => Ok(()),
+        Some(e) => Err(Error::io("stdout", e)),
+    });
     match result {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("error: {}", one_line(&err));
+            crate::out::errln!("error: {}", one_line(&err));
             exit_code(&err)
         }
     }

@@ -93,17 +93,23 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
         ));
     }
     let splits = args.data.load()?;
+    // One run at a time per history file: the history of one run must never end up beside
+    // the steps of another.
+    let _locks = outputs
+        .iter()
+        .filter_map(|(flag, path)| path.as_ref().map(|p| fsutil::lock_output(p, false, flag)))
+        .collect::<Result<Vec<_>>>()?;
     let json = args.json;
     let mut observer = |run: &Run, e: &EpochRecord| {
         if json {
-            eprintln!("{}", progress_line(run, e));
+            crate::out::errln!("{}", progress_line(run, e));
         } else {
-            println!("{}", progress_line(run, e));
+            crate::out::outln!("{}", progress_line(run, e));
         }
     };
     if !json {
-        println!("{splits}");
-        println!("config: {config}");
+        crate::out::outln!("{splits}");
+        crate::out::outln!("config: {config}");
     }
     let fitted = fit(&splits, &config, &mut observer)?;
     let run = &fitted.run;
@@ -124,11 +130,11 @@ pub(super) fn run(args: TrainArgs) -> Result<()> {
     if json {
         let mut value = summary_json(run);
         value["diagnosis"] = serde_json::to_value(&diagnosis).unwrap_or(serde_json::Value::Null);
-        println!("{value}");
+        crate::out::outln!("{value}");
     } else {
         print_summary(run);
         if let Some(d) = diagnosis {
-            println!("diagnosis:\n{d}");
+            crate::out::outln!("diagnosis:\n{d}");
         }
     }
     Ok(())
@@ -179,9 +185,9 @@ pub(crate) fn summary_json(run: &Run) -> serde_json::Value {
 }
 
 fn print_summary(run: &Run) {
-    println!("outcome: {}", run.outcome);
+    crate::out::outln!("outcome: {}", run.outcome);
     if let Some(f) = run.final_metrics() {
-        println!(
+        crate::out::outln!(
             "final: train_loss {:.4}  val_loss {:.4}  val_accuracy {:.4}{}",
             Num(f.train_loss),
             Num(f.val_loss),
@@ -194,9 +200,9 @@ fn print_summary(run: &Run) {
         );
     }
     if let Some(b) = run.best_epoch {
-        println!("best epoch: {b}");
+        crate::out::outln!("best epoch: {b}");
     }
-    println!(
+    crate::out::outln!(
         "{} steps, {} parameters, {:.2} s, {:.0} samples/s",
         run.steps.len(),
         run.n_params,

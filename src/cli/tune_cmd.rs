@@ -45,8 +45,9 @@ pub(crate) struct TuneArgs {
     /// What the steps select on: val_loss or val_accuracy.
     #[arg(long, default_value = "val_loss", value_parser = parse_metric)]
     metric: Metric,
-    /// Memory a trial may use, in MiB; batch sizes that need more are skipped.
-    #[arg(long)]
+    /// Memory a trial may use, in MiB (at least 1); shapes and batch sizes that need more are
+    /// skipped, and a baseline that needs more is refused.
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     memory_mib: Option<u64>,
     /// Print one JSON summary on stdout (progress goes to stderr).
     #[arg(long)]
@@ -114,7 +115,11 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
     let mut data = args.data.clone();
     data.split_seed = args.seed;
     let splits = data.load()?;
-    eprintln!("{splits}");
+    // One study at a time per folder: a second tune on the same --out is refused while this
+    // one runs (checked again under the lock: the other may have finished meanwhile).
+    let _lock = fsutil::lock_output(&args.out, true, "--out")?;
+    check_out(&args.out, args.overwrite)?;
+    crate::out::errln!("{splits}");
     let mut config = StudyConfig::budget(args.budget)
         .with_seed(args.seed)
         .with_threads(args.threads)
@@ -128,16 +133,30 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
     // The runs are saved as they finish under staged names, beside the earlier study; the
     // new files replace the earlier ones together at the end.
     let log = ExperimentLog::with_staged_autosave(&args.out).quiet();
-    let result = run_study(&splits, &config, log)?;
-    let report = crate::display::study_report(&result);
-    result
-        .log
-        .save_with(&args.out, &[(REPORT_FILE, report.as_bytes())])?;
+    let saved = run_study(&splits, &config, log).and_then(|result| {
+        let report = crate::display::study_report(&result);
+        result
+            .log
+            .save_with(&args.out, &[(REPORT_FILE, report.as_bytes())])?;
+        Ok(result)
+    });
+    let result = match saved {
+        Ok(result) => result,
+        Err(e) => {
+            // A failed study (a full disk, a training error) leaves the earlier one as it
+            // was and takes its staged files with it.
+            fsutil::discard_staged(
+                &args.out,
+                &[RUNS_FILE, CURVES_FILE, RUNS_CSV_FILE, REPORT_FILE],
+            );
+            return Err(e);
+        }
+    };
     if args.json {
-        println!("{}", result.summary_json());
+        crate::out::outln!("{}", result.summary_json());
     } else {
-        println!("{result}");
-        println!(
+        crate::out::outln!("{result}");
+        crate::out::outln!(
             "wrote {}/experiments.parquet, experiments.csv, curves.parquet, report.html",
             args.out.display()
         );

@@ -7,7 +7,7 @@ use std::path::Path;
 
 pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {
     let source = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let text = crate::fsutil::read_input_text(path)?;
     let table = Table::read(&text, &source, "a header row naming the columns", "sample")?;
     let headers = table.headers();
     let target_col = headers.iter().position(|h| h == target).ok_or_else(|| {

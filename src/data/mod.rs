@@ -109,9 +109,35 @@ impl Dataset {
         self.class_names.len()
     }
 
-    /// The features of row `i`.
-    pub fn row(&self, i: usize) -> &[f32] {
+    /// The features of row `i`, or an error naming the number of rows when there is no such
+    /// row.
+    pub fn row(&self, i: usize) -> Result<&[f32]> {
+        self.check_row(i)?;
+        Ok(self.row_at(i))
+    }
+
+    /// The features of row `i`, known to exist.
+    pub(crate) fn row_at(&self, i: usize) -> &[f32] {
         &self.features[i * self.n_features..(i + 1) * self.n_features]
+    }
+
+    /// An error unless `i` is a row of this dataset.
+    fn check_row(&self, i: usize) -> Result<()> {
+        let n = self.n_samples();
+        if i < n {
+            return Ok(());
+        }
+        Err(Error::data(
+            &self.name,
+            if n == 0 {
+                format!("there is no row {i}: the dataset has no rows")
+            } else {
+                format!(
+                    "there is no row {i}: the dataset has {n} rows, numbered 0 to {}",
+                    n - 1
+                )
+            },
+        ))
     }
 
     /// Rows per class, in class order.
@@ -159,10 +185,19 @@ impl Dataset {
     }
 
     /// A new dataset of the given rows, in the given order.
-    pub fn subset(&self, rows: &[usize]) -> Dataset {
+    /// An index past the last row is an error that names it.
+    pub fn subset(&self, rows: &[usize]) -> Result<Dataset> {
+        if let Some(&bad) = rows.iter().find(|&&r| r >= self.n_samples()) {
+            self.check_row(bad)?;
+        }
+        Ok(self.subset_of_rows(rows))
+    }
+
+    /// [`Dataset::subset`] of rows known to exist.
+    pub(crate) fn subset_of_rows(&self, rows: &[usize]) -> Dataset {
         let mut features = Vec::with_capacity(rows.len() * self.n_features);
         for &r in rows {
-            features.extend_from_slice(self.row(r));
+            features.extend_from_slice(self.row_at(r));
         }
         Dataset {
             name: self.name.clone(),
@@ -224,6 +259,33 @@ pub(crate) fn encode_targets(ids: &[u64]) -> (Vec<usize>, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_past_the_end_is_an_error_naming_the_rows_not_a_panic() {
+        let set = Dataset::new(
+            "three",
+            vec![0.0, 1.0, 2.0],
+            vec![0, 1, 0],
+            vec!["a".into()],
+            vec!["x".into(), "y".into()],
+        )
+        .unwrap();
+        assert_eq!(set.row(2).unwrap(), &[2.0]);
+        let err = set.row(999_999).unwrap_err().to_string();
+        assert!(
+            err.contains("no row 999999") && err.contains("0 to 2"),
+            "{err}"
+        );
+        let err = set.subset(&[1, 999_999]).unwrap_err().to_string();
+        assert!(err.contains("no row 999999"), "{err}");
+        let sub = set.subset(&[2, 0]).unwrap();
+        assert_eq!(
+            (sub.features.clone(), sub.labels.clone()),
+            (vec![2.0, 0.0], vec![0, 0])
+        );
+        let empty = set.subset(&[]).unwrap();
+        assert!(empty.row(0).unwrap_err().to_string().contains("no rows"));
+    }
 
     #[test]
     fn the_feature_scale_ratio_compares_the_spreads_of_varying_features() {

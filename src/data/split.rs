@@ -54,14 +54,14 @@ impl Standardizer {
         let n = data.n_samples() as f64;
         let mut mean = vec![0f64; d];
         for i in 0..data.n_samples() {
-            for (m, &v) in mean.iter_mut().zip(data.row(i)) {
+            for (m, &v) in mean.iter_mut().zip(data.row_at(i)) {
                 *m += v as f64;
             }
         }
         mean.iter_mut().for_each(|m| *m /= n);
         let mut var = vec![0f64; d];
         for i in 0..data.n_samples() {
-            for ((s, &v), m) in var.iter_mut().zip(data.row(i)).zip(&mean) {
+            for ((s, &v), m) in var.iter_mut().zip(data.row_at(i)).zip(&mean) {
                 *s += (v as f64 - m).powi(2);
             }
         }
@@ -112,7 +112,7 @@ impl Splits {
             "the training samples available",
         )?;
         let rows: Vec<usize> = (0..n).collect();
-        self.train = self.train.subset(&rows);
+        self.train = self.train.subset_of_rows(&rows);
         Ok(self)
     }
 }
@@ -184,9 +184,9 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
         ));
     }
     let mut splits = Splits {
-        train: data.subset(&train),
-        val: data.subset(&val),
-        test: data.subset(&test),
+        train: data.subset_of_rows(&train),
+        val: data.subset_of_rows(&val),
+        test: data.subset_of_rows(&test),
         scaler: None,
     };
     if config.standardize {
@@ -254,7 +254,7 @@ mod tests {
         let s = data.split(&SplitConfig::default()).unwrap();
         for j in 0..s.train.n_features {
             let col: Vec<f64> = (0..s.train.n_samples())
-                .map(|i| s.train.row(i)[j] as f64)
+                .map(|i| s.train.row_at(i)[j] as f64)
                 .collect();
             let mean = col.iter().sum::<f64>() / col.len() as f64;
             let var = col.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / col.len() as f64;
@@ -262,7 +262,7 @@ mod tests {
             assert!((var - 1.0).abs() < 1e-3, "train var {var}");
         }
         let val_mean: f64 = (0..s.val.n_samples())
-            .map(|i| s.val.row(i)[0] as f64)
+            .map(|i| s.val.row_at(i)[0] as f64)
             .sum::<f64>()
             / s.val.n_samples() as f64;
         assert!(

@@ -7,7 +7,7 @@
 
 use super::History;
 use super::foreign::{Format, normalise};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::train::history_csv::{EpochColumns, read_epochs, read_step_losses};
 use std::path::Path;
 
@@ -37,10 +37,10 @@ impl History {
         epochs: &Path,
         steps: Option<&Path>,
     ) -> Result<(History, &'static str)> {
-        let text = std::fs::read_to_string(epochs).map_err(|e| Error::io(epochs, e))?;
+        let text = crate::fsutil::read_input_text(epochs)?;
         let (mut history, format) = read(&text, &epochs.display().to_string())?;
         if let Some(path) = steps {
-            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let text = crate::fsutil::read_input_text(path)?;
             history.step_loss = Some(read_step_losses(&text, &path.display().to_string())?);
         }
         Ok((history, format.name()))
@@ -194,7 +194,10 @@ mod tests {
             "{err}"
         );
         let missing = History::from_csv_files(&dir.join("nope.csv"), None).unwrap_err();
-        assert!(matches!(missing, Error::Io { .. }), "{missing}");
+        assert!(
+            matches!(missing, crate::error::Error::Io { .. }),
+            "{missing}"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -13,7 +13,7 @@ pub(crate) fn emit(plot: Option<&Plot>, html: &str, text: &str) {
     } else {
         String::new()
     };
-    println!("{}", evcxr_blocks(plot, html, text, &script));
+    crate::out::outln!("{}", evcxr_blocks(plot, html, text, &script));
 }
 
 /// The text `emit` prints: `EVCXR_BEGIN_CONTENT <mime>` ... `EVCXR_END_CONTENT` blocks for
@@ -71,7 +71,7 @@ pub trait ShowInNotebook {
 impl<T: std::fmt::Debug + ?Sized> ShowInNotebook for T {
     fn evcxr_display(&self) {
         if let Some(block) = plain_block(self) {
-            println!("{block}");
+            crate::out::outln!("{block}");
         }
     }
 }

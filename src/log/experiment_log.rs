@@ -106,7 +106,7 @@ impl ExperimentLog {
             }
         }
         if !row.warnings.is_empty() && !self.quiet {
-            eprintln!("warning: run {}: {}", row.run_id, row.warnings);
+            crate::out::errln!("warning: run {}: {}", row.run_id, row.warnings);
         }
         let id = row.run_id;
         self.curves.push((id, entry.run.epochs.clone()));

@@ -103,7 +103,7 @@ impl ExperimentLog {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
         let rows = if is_csv {
-            let text = std::fs::read_to_string(&runs_path).map_err(|e| Error::io(&runs_path, e))?;
+            let text = fsutil::read_input_text(&runs_path)?;
             RUNS.rows_from_csv(&text, &source)?
         } else {
             runs_from_frame(&read_parquet(&runs_path)?, &source)?
@@ -190,7 +190,7 @@ fn file_checksum(bytes: &[u8], at: usize) -> u64 {
 /// refused before polars decodes it; the panics polars' reader raises on some damaged
 /// metadata are errors too.
 pub(crate) fn read_parquet(path: &Path) -> Result<DataFrame> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = fsutil::read_input_bytes(path)?;
     let corrupt = |why: String| {
         Error::file(
             path,

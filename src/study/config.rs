@@ -166,6 +166,14 @@ impl StudyConfig {
             Valid::Between(2.0, 20.0),
             "at least 2 seeds, to tell a real difference from seed noise",
         )?;
+        if let Some(bytes) = self.memory_budget {
+            Error::check(
+                "memory_budget",
+                bytes as f64,
+                Valid::Positive,
+                "bytes (None for no limit)",
+            )?;
+        }
         if self.metric == Metric::TrainLoss {
             return Err(Error::unknown(
                 "metric",

@@ -24,10 +24,19 @@ use std::time::Instant;
 pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> Result<StudyResult> {
     config.validate()?;
     let started = Instant::now();
-    let threads = if config.threads == 0 {
-        available_threads()
-    } else {
-        config.threads
+    let available = available_threads();
+    let threads = match config.threads {
+        0 => available,
+        asked if asked > available => {
+            super::sweep::say(
+                config,
+                &format!(
+                    "threads: {asked} asked for, this machine runs {available} at once; using {available}"
+                ),
+            );
+            available
+        }
+        asked => asked,
     };
     let mut study = baseline(splits, config, threads, log)?;
     study.learning_rate()?;
@@ -36,6 +45,14 @@ pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> R
     study.regularization()?;
     study.fine_tune()?;
     study.finish(started.elapsed().as_secs_f64())
+}
+
+/// The memory a trial of `train` needs and the study's budget, when it needs more.
+fn over_budget(config: &StudyConfig, splits: &Splits, train: &TrainConfig) -> Option<(u64, u64)> {
+    let budget = config.memory_budget?;
+    let mlp = train.mlp(splits.train.n_features, splits.train.n_classes());
+    let need = memory_estimate(&mlp, train.optimizer, train.batch_size, 4).total_bytes;
+    (need > budget).then_some((need, budget))
 }
 
 /// A value as people write it: `0`, `0.1`, `0.001`, `1e-4`, `3.2e-3`.
@@ -93,6 +110,21 @@ fn baseline<'a>(
         train_config.batch_size,
         crate::model::hidden_label(&train_config.model.hidden)
     );
+    if let Some((need, budget)) = over_budget(config, splits, &train_config) {
+        return Err(crate::error::Error::OutOfMemory {
+            what: format!(
+                "the baseline (hidden {}, batch {batch})",
+                crate::model::hidden_label(&train_config.model.hidden)
+            ),
+            needed: need,
+            available: budget,
+            advice: format!(
+                "that is the study's memory budget; raise it to at least {} (--memory-mib {})",
+                bytes(need),
+                need.div_ceil(1 << 20)
+            ),
+        });
+    }
     if !capped.is_empty() {
         say(config, &format!("[baseline] note: batch {batch}{capped}"));
     }
@@ -220,6 +252,15 @@ impl Study<'_> {
         let mut reasons: Vec<String> = Vec::new();
         for (k, arch) in ARCHITECTURES.iter().enumerate() {
             let config = base.clone().with_hidden(arch.hidden.to_vec());
+            if let Some((need, budget)) = over_budget(self.config, self.splits, &config) {
+                reasons.push(format!(
+                    "{} skipped: needs about {}, over the memory budget of {}",
+                    arch.label(),
+                    bytes(need),
+                    bytes(budget)
+                ));
+                continue;
+            }
             let trial = if config == base {
                 None
             } else {
@@ -301,7 +342,6 @@ impl Study<'_> {
     fn batch_size(&mut self) -> Result<()> {
         let base = self.current().fitted.run.config.clone();
         let n = self.splits.train.n_samples();
-        let mlp = base.mlp(self.splits.train.n_features, self.splits.train.n_classes());
         let mut candidates = Vec::new();
         let mut notes = Vec::new();
         let mut sizes: Vec<usize> = Vec::new();
@@ -321,16 +361,15 @@ impl Study<'_> {
             sizes.push(n);
         }
         for b in sizes {
-            if let Some(budget) = self.config.memory_budget {
-                let need = memory_estimate(&mlp, base.optimizer, b, 4).total_bytes;
-                if need > budget {
-                    notes.push(format!(
-                        "{b} skipped: needs about {}, over the memory budget of {}",
-                        bytes(need),
-                        bytes(budget)
-                    ));
-                    continue;
-                }
+            if let Some((need, budget)) =
+                over_budget(self.config, self.splits, &base.clone().with_batch_size(b))
+            {
+                notes.push(format!(
+                    "{b} skipped: needs about {}, over the memory budget of {}",
+                    bytes(need),
+                    bytes(budget)
+                ));
+                continue;
             }
             let lr = scale_lr(base.lr(), base.batch_size, b)?.sqrt_rule;
             let lr = if b == base.batch_size { base.lr() } else { lr };
@@ -664,6 +703,31 @@ fn around(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::study::Budget;
+
+    #[test]
+    fn a_memory_budget_the_baseline_cannot_meet_is_refused_and_zero_is_invalid() {
+        let splits = crate::data::iris()
+            .unwrap()
+            .split(&crate::data::SplitConfig::default())
+            .unwrap();
+        let quiet = |bytes| {
+            let mut c = StudyConfig::budget(Budget::Quick).with_memory_budget(Some(bytes));
+            c.verbose = false;
+            c
+        };
+        let err = run_study(&splits, &quiet(1), ExperimentLog::new().quiet())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the baseline") && err.contains("--memory-mib"),
+            "{err}"
+        );
+        let err = run_study(&splits, &quiet(0), ExperimentLog::new().quiet())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("memory_budget"), "{err}");
+    }
 
     #[test]
     fn values_are_written_as_people_write_them() {

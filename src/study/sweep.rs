@@ -508,9 +508,9 @@ pub(super) fn train_trials(
 pub(super) fn say(config: &StudyConfig, line: &str) {
     if config.verbose {
         if config.progress_to_stderr {
-            eprintln!("{line}");
+            crate::out::errln!("{line}");
         } else {
-            println!("{line}");
+            crate::out::outln!("{line}");
         }
     }
 }

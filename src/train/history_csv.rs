@@ -114,15 +114,20 @@ pub(crate) fn read_epochs(text: &str, source: &str) -> Result<EpochColumns> {
             )?;
         }
     }
+    check_lr(source, &lines, &columns.lr)?;
+    Ok(columns)
+}
+
+/// Checks an `lr` column, the same in an epochs file and a steps file: no negative LR.
+fn check_lr(source: &str, lines: &[u64], lr: &[f64]) -> Result<()> {
     check_values(
         source,
-        &lines,
-        &columns.lr,
+        lines,
+        lr,
         "lr",
         |v| v.is_nan() || v >= 0.0,
         "is negative: a learning rate is >= 0",
-    )?;
-    Ok(columns)
+    )
 }
 
 /// Reads the `loss` column of a steps file. `source` names the file in errors. The losses
@@ -143,6 +148,9 @@ pub(crate) fn read_step_losses(text: &str, source: &str) -> Result<Vec<f64>> {
     }
     let losses = table.required_numbers("loss")?;
     check_losses(source, &lines, &losses, "loss")?;
+    if let Some(lr) = table.optional_numbers("lr")? {
+        check_lr(source, &lines, &lr)?;
+    }
     Ok(losses)
 }
 
@@ -331,6 +339,10 @@ mod tests {
                 "line 3, column 'loss': -0.5 is negative",
             ),
             ("step,loss\n-1,1\n", "-1 is not a step number"),
+            (
+                "step,loss,lr\n0,1,0.1\n1,0.5,-0.1\n",
+                "line 3, column 'lr': -0.1 is negative",
+            ),
         ] {
             let err = read_step_losses(text, "s.csv").unwrap_err().to_string();
             assert!(err.contains(expected), "{expected}\n{err}");

@@ -234,7 +234,7 @@ mod tests {
         assert!(a.to_string().contains("B_simple"), "{a}");
         let other = gradient_noise_scale(&splits, &config.clone().with_seed(4), 16, 8).unwrap();
         assert_ne!(other.small_grad_sq, a.small_grad_sq);
-        eprintln!("{a}");
+        crate::out::errln!("{a}");
     }
 
     #[test]

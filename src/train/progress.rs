@@ -8,7 +8,7 @@ pub type EpochObserver<'a> = &'a mut dyn FnMut(&Run, &EpochRecord);
 
 /// Prints one line for an epoch (to stdout), for use as an [`EpochObserver`].
 pub fn print_progress(run: &Run, e: &EpochRecord) {
-    println!("{}", progress_line(run, e));
+    crate::out::outln!("{}", progress_line(run, e));
 }
 
 /// The progress line of an epoch.

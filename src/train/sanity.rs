@@ -235,7 +235,7 @@ mod tests {
         assert!(check.passed, "{check}");
         assert!((loss - 10f64.ln()).abs() < 0.1 * 10f64.ln(), "{loss}");
         assert!(check.to_string().contains("PASS"), "{check}");
-        eprintln!("{check}");
+        crate::out::errln!("{check}");
     }
 
     #[test]
@@ -255,7 +255,7 @@ mod tests {
         assert!(check.value("final loss").unwrap() <= OVERFIT_LOSS_TARGET);
         assert_eq!(check.value("final accuracy"), Some(1.0));
         assert!(check.value("first step loss").unwrap() > 1.5);
-        eprintln!("{check}");
+        crate::out::errln!("{check}");
     }
 
     #[test]
