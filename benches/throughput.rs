@@ -108,6 +108,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 val: synthetic_table(1000, SCALE_FEATURES, SCALE_CLASSES, 1)?,
                 test: synthetic_table(1000, SCALE_FEATURES, SCALE_CLASSES, 2)?,
                 scaler: None,
+                notes: Vec::new(),
             };
             let config = TrainConfig::new(OptimizerKind::Adam)
                 .with_device(device)

@@ -3,12 +3,67 @@
 //! when it is read as a number, and errors that name the file, the line and the column.
 //!
 //! Written on the `csv` crate rather than polars' reader because every error must name the
-//! line and the column of the bad cell, and both formats are small.
+//! line and the column of the bad cell. Histories are small and read whole into a [`Table`];
+//! datasets are read row by row by the dataset loader, which shares the header and row-width
+//! checks ([`read_headers`], [`check_width`]).
 
 use crate::error::{Error, QUOTE_MAX, Result, cut};
 
 /// A column's cells as `(line number, value)`, `None` for an empty cell.
 pub(crate) type Cells = Vec<(u64, Option<f64>)>;
+
+/// The header row of `reader`: refused when empty (`expected` says what should be there,
+/// `row_name` what a row is) or when a name appears twice.
+pub(crate) fn read_headers<R: std::io::Read>(
+    reader: &mut csv::Reader<R>,
+    source: &str,
+    expected: &str,
+    row_name: &str,
+) -> Result<Vec<String>> {
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| Error::data(source, format!("cannot read the header row: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    if headers.iter().all(String::is_empty) {
+        return Err(Error::data(
+            source,
+            format!("the file is empty: expected {expected}, then one row per {row_name}"),
+        ));
+    }
+    for (i, h) in headers.iter().enumerate() {
+        if headers[..i].contains(h) {
+            return Err(Error::data(
+                source,
+                format!(
+                    "column '{}' appears twice in the header: keep one (rename or drop the other)",
+                    cut(h, QUOTE_MAX)
+                ),
+            ));
+        }
+    }
+    Ok(headers)
+}
+
+/// An error unless the row at `line` has one cell per column of the header.
+pub(crate) fn check_width(
+    record: &csv::StringRecord,
+    columns: usize,
+    line: u64,
+    source: &str,
+) -> Result<()> {
+    if record.len() == columns {
+        return Ok(());
+    }
+    Err(Error::data(
+        source,
+        format!(
+            "line {line} has {} cells but the header has {columns} columns: every row needs one value per column",
+            record.len(),
+        ),
+    ))
+}
 
 /// A CSV file read into strings, with each row's line number.
 pub(crate) struct Table<'a> {
@@ -30,44 +85,13 @@ impl<'a> Table<'a> {
             .flexible(true)
             .trim(csv::Trim::All)
             .from_reader(text.as_bytes());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| Error::data(source, format!("cannot read the header row: {e}")))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        if headers.iter().all(String::is_empty) {
-            return Err(Error::data(
-                source,
-                format!("the file is empty: expected {expected}, then one row per {row_name}"),
-            ));
-        }
-        for (i, h) in headers.iter().enumerate() {
-            if headers[..i].contains(h) {
-                return Err(Error::data(
-                    source,
-                    format!(
-                        "column '{}' appears twice in the header: keep one (rename or drop the other)",
-                        cut(h, QUOTE_MAX)
-                    ),
-                ));
-            }
-        }
+        let headers = read_headers(&mut reader, source, expected, row_name)?;
         let mut rows = Vec::new();
         for (i, record) in reader.records().enumerate() {
             let record = record
                 .map_err(|e| Error::data(source, format!("row {} is unreadable: {e}", i + 1)))?;
             let line = record.position().map_or(i as u64 + 2, csv::Position::line);
-            if record.len() != headers.len() {
-                return Err(Error::data(
-                    source,
-                    format!(
-                        "line {line} has {} cells but the header has {} columns: every row needs one value per column",
-                        record.len(),
-                        headers.len()
-                    ),
-                ));
-            }
+            check_width(&record, headers.len(), line, source)?;
             rows.push((line, record));
         }
         if rows.is_empty() {

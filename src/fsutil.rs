@@ -87,6 +87,13 @@ pub(crate) fn read_input_text(path: &Path) -> Result<String> {
     std::fs::read_to_string(path).map_err(|e| Error::io(path, e))
 }
 
+/// Opens the file `path` that the user gave for reading, refusing what is not a regular file
+/// (see [`read_input_text`]).
+pub(crate) fn open_input(path: &Path) -> Result<std::fs::File> {
+    check_regular_file(path)?;
+    std::fs::File::open(path).map_err(|e| Error::io(path, e))
+}
+
 /// [`read_input_text`] for bytes.
 pub(crate) fn read_input_bytes(path: &Path) -> Result<Vec<u8>> {
     check_regular_file(path)?;

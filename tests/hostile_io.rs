@@ -272,3 +272,128 @@ fn a_zero_memory_budget_is_refused_by_the_flag() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A seeded stream of numbers in [0, 1), for the test files.
+fn uniform(seed: &mut u64) -> f64 {
+    *seed = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    (*seed >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// Writes rows `features..., target` under `header` into `dir/name`.
+fn write_csv(dir: &Path, name: &str, header: &str, rows: &[(Vec<f64>, u64)]) -> PathBuf {
+    let mut text = format!("{header}\n");
+    for (features, target) in rows {
+        let cells: Vec<String> = features.iter().map(|v| format!("{v}")).collect();
+        text.push_str(&format!("{},{target}\n", cells.join(",")));
+    }
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Stdout of `train` on `csv` for one epoch, with exit status 0.
+fn train_summary(csv: &Path, extra: &[&str]) -> String {
+    let out = tunelab()
+        .args(["train", "--data", path(csv), "--epochs", "1"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn an_index_column_is_dropped_and_a_leaking_column_is_named() {
+    let dir = scratch("index");
+    let mut seed = 7;
+    // Rows sorted by class, as a file exported after sorting: the row number is the label.
+    let rows: Vec<(Vec<f64>, u64)> = (0..300)
+        .map(|i| {
+            let class = (i / 100) as u64;
+            (
+                vec![i as f64, uniform(&mut seed), uniform(&mut seed)],
+                class,
+            )
+        })
+        .collect();
+    for header in ["Unnamed: 0,a,b,target", ",a,b,target", "row,a,b,target"] {
+        let csv = write_csv(&dir, "sorted.csv", header, &rows);
+        let text = train_summary(&csv, &[]);
+        assert!(text.contains("2 features"), "{header}: {text}");
+        assert!(
+            text.contains("dropped: it is the file's index"),
+            "{header}: {text}"
+        );
+    }
+    // The label in another form: a warning names the column, the data is still trained.
+    let leaky: Vec<(Vec<f64>, u64)> = (0..300)
+        .map(|i| {
+            let class = (i % 3) as u64;
+            let code = 100.0 * class as f64 + uniform(&mut seed);
+            (vec![uniform(&mut seed), code], class)
+        })
+        .collect();
+    let csv = write_csv(&dir, "leak.csv", "a,code,target", &leaky);
+    let text = train_summary(&csv, &[]);
+    assert!(
+        text.contains("column 'code' alone predicts the class"),
+        "{text}"
+    );
+    assert!(!text.contains("column 'a' alone"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn repeated_rows_are_counted_and_dedupe_removes_them() {
+    let dir = scratch("dupes");
+    let mut seed = 11;
+    let mut rows = Vec::new();
+    for _ in 0..100 {
+        let row = vec![uniform(&mut seed), uniform(&mut seed)];
+        let class = (uniform(&mut seed) * 2.0) as u64;
+        for _ in 0..5 {
+            rows.push((row.clone(), class));
+        }
+    }
+    let csv = write_csv(&dir, "dupes.csv", "a,b,target", &rows);
+    let text = train_summary(&csv, &[]);
+    assert!(
+        text.contains("validation rows") && text.contains("repeat a training row"),
+        "{text}"
+    );
+    let text = train_summary(&csv, &["--dedupe", "--batch-size", "16"]);
+    assert!(
+        text.contains("--dedupe removed 400 repeated rows"),
+        "{text}"
+    );
+    assert!(!text.contains("repeat a training row"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_regression_target_is_refused_unless_forced() {
+    let dir = scratch("regression");
+    let mut seed = 5;
+    let rows: Vec<(Vec<f64>, u64)> = (0..1000)
+        .map(|_| {
+            let size = uniform(&mut seed);
+            let price = 100_000 + 10_000 * ((size * 57.0).round() as u64);
+            (vec![size], price)
+        })
+        .collect();
+    let csv = write_csv(&dir, "houses.csv", "size,price", &rows);
+    let out = tunelab()
+        .args(["train", "--data", path(&csv), "--target", "price"])
+        .output()
+        .unwrap();
+    refused(
+        &out,
+        &["'price' looks like a regression target", "--force-classes"],
+    );
+    let text = train_summary(&csv, &["--target", "price", "--force-classes"]);
+    assert!(text.contains("classes"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

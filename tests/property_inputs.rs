@@ -264,6 +264,101 @@ proptest! {
     }
 }
 
+/// A table of `n` rows of two random features and classes `0..k`, as CSV text, with the
+/// row number first when `index` (under `index_header`).
+fn table_text(rows: &[(f64, f64, u64)], index: Option<&str>) -> String {
+    let mut text = match index {
+        Some(h) => format!("{h},a,b,target\n"),
+        None => "a,b,target\n".to_string(),
+    };
+    for (i, (a, b, t)) in rows.iter().enumerate() {
+        if index.is_some() {
+            text.push_str(&format!("{i},"));
+        }
+        text.push_str(&format!("{a},{b},{t}\n"));
+    }
+    text
+}
+
+fn rows_strategy(k: u64) -> impl Strategy<Value = Vec<(f64, f64, u64)>> {
+    proptest::collection::vec((-1e3f64..1e3, -1e3f64..1e3, 0..k), 20..200)
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    /// An index column, under any of the headers pandas or a spreadsheet gives it, is dropped:
+    /// the table loads as it would without it. Class ids from a small range are never taken
+    /// for a regression target.
+    #[test]
+    fn an_index_column_is_dropped_and_few_classes_are_classes(
+        rows in rows_strategy(5),
+        header in proptest::sample::select(vec!["", "Unnamed: 0", "id", "row"]),
+    ) {
+        prop_assume!(rows.iter().map(|r| r.2).collect::<std::collections::HashSet<_>>().len() >= 2);
+        let plain = Scratch::new("plain.csv");
+        std::fs::write(&plain, table_text(&rows, None)).unwrap();
+        let indexed = Scratch::new("indexed.csv");
+        std::fs::write(&indexed, table_text(&rows, Some(header))).unwrap();
+        let a = Dataset::from_csv(&plain, "target").unwrap();
+        let b = Dataset::from_csv(&indexed, "target").unwrap();
+        prop_assert_eq!(&a.features, &b.features);
+        prop_assert_eq!(&a.feature_names, &b.feature_names);
+        prop_assert!(b.notes.iter().any(|n| n.contains("dropped")), "{:?}", b.notes);
+    }
+
+    /// Deduplication keeps one row of each distinct (features, class), in order, and is
+    /// idempotent; a split never counts more repeated rows than a part holds.
+    #[test]
+    fn dedupe_keeps_each_distinct_row_once(
+        rows in rows_strategy(3),
+        copies in proptest::collection::vec(1usize..4, 200),
+    ) {
+        let mut repeated = Vec::new();
+        for (row, &c) in rows.iter().zip(&copies) {
+            for _ in 0..c {
+                repeated.push(*row);
+            }
+        }
+        prop_assume!(repeated.iter().map(|r| r.2).collect::<std::collections::HashSet<_>>().len() >= 2);
+        let path = Scratch::new("repeated.csv");
+        std::fs::write(&path, table_text(&repeated, None)).unwrap();
+        let data = Dataset::from_csv(&path, "target").unwrap();
+        let (once, removed) = data.dedupe();
+        let distinct: std::collections::HashSet<(u64, u64, u64)> = repeated
+            .iter()
+            .map(|(a, b, t)| ((*a as f32).to_bits().into(), (*b as f32).to_bits().into(), *t))
+            .collect();
+        prop_assert_eq!(once.n_samples(), distinct.len());
+        prop_assert_eq!(removed, data.n_samples() - distinct.len());
+        prop_assert_eq!(once.dedupe().1, 0);
+    }
+
+    /// Targets spread over a wide range of values, each in one row, are refused as a
+    /// regression target with one line, and forced they load as one class per value.
+    #[test]
+    fn a_wide_target_is_refused_unless_forced(
+        rows in proptest::collection::vec((-1e3f64..1e3, -1e3f64..1e3, 0u64..1_000_000), 40..120),
+    ) {
+        let mut values: Vec<u64> = rows.iter().map(|r| r.2).collect();
+        values.sort_unstable();
+        values.dedup();
+        prop_assume!(values.len() == rows.len());
+        let path = Scratch::new("wide.csv");
+        std::fs::write(&path, table_text(&rows, None)).unwrap();
+        let err = Dataset::from_csv(&path, "target").unwrap_err();
+        one_line(&err)?;
+        prop_assert!(err.to_string().contains("regression target"), "{}", err);
+        let forced = Dataset::from_csv_with(
+            &path,
+            "target",
+            tunelab::data::CsvOptions { force_classes: true },
+        )
+        .unwrap();
+        prop_assert_eq!(forced.n_classes(), rows.len());
+    }
+}
+
 /// Valid logs broken in one column, in Parquet and CSV, and cut or flipped at random bytes:
 /// an error, never a panic. (One valid log is trained once for all the cases.)
 #[test]

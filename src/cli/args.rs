@@ -165,6 +165,13 @@ pub(crate) struct DataArgs {
     /// Seed of the train/validation/test split.
     #[arg(long, default_value_t = SplitConfig::default().seed)]
     pub(crate) split_seed: u64,
+    /// Remove repeated rows (equal features and class) before the split.
+    #[arg(long)]
+    pub(crate) dedupe: bool,
+    /// Train a CSV target that looks like a quantity (a price, a count) as one class per
+    /// value instead of refusing it.
+    #[arg(long)]
+    pub(crate) force_classes: bool,
 }
 
 impl DataArgs {
@@ -177,7 +184,13 @@ impl DataArgs {
             || path.is_file()
             || (looks_like_a_file && path.exists())
         {
-            Dataset::from_csv(&self.data, &self.target)?
+            Dataset::from_csv_with(
+                &self.data,
+                &self.target,
+                crate::data::CsvOptions {
+                    force_classes: self.force_classes,
+                },
+            )?
         } else if looks_like_a_file {
             return Err(crate::error::Error::io(
                 path,
@@ -188,6 +201,15 @@ impl DataArgs {
             ));
         } else {
             data::load(&self.data)?
+        };
+        let dataset = if self.dedupe {
+            let (mut once, removed) = dataset.dedupe();
+            once.notes.push(format!(
+                "note: --dedupe removed {removed} repeated rows (equal features and class)"
+            ));
+            once
+        } else {
+            dataset
         };
         dataset.split(&SplitConfig::default().with_seed(self.split_seed))
     }

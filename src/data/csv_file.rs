@@ -1,67 +1,198 @@
 //! Loading a dataset from a CSV file with a header row.
 
-use super::{Dataset, encode_targets};
-use crate::csv_table::Table;
+use super::Dataset;
 use crate::error::{Error, QUOTE_MAX, Result, cut};
 use std::path::Path;
 
-pub(super) fn load_csv(path: &Path, target: &str) -> Result<Dataset> {
+/// What the CSV loader may be told beyond the file and the target column.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvOptions {
+    /// Train one class per distinct target value even when the target looks like a
+    /// quantity (a price, a count) rather than class ids; refused otherwise.
+    pub force_classes: bool,
+}
+
+/// Reads the file row by row into the feature matrix (f32) and the class ids, holding no
+/// copy of the text or of the rows: the memory is about the features and labels themselves
+/// (a few bytes per cell, whatever the file's width in characters).
+pub(super) fn load_csv(path: &Path, target: &str, options: CsvOptions) -> Result<Dataset> {
     let source = path.display().to_string();
-    let text = crate::fsutil::read_input_text(path)?;
-    let table = Table::read(&text, &source, "a header row naming the columns", "sample")?;
-    let headers = table.headers();
+    let file = crate::fsutil::open_input(path)?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_reader(std::io::BufReader::new(file));
+    let headers = crate::csv_table::read_headers(
+        &mut reader,
+        &source,
+        "a header row naming the columns",
+        "sample",
+    )?;
     let target_col = headers.iter().position(|h| h == target).ok_or_else(|| {
         Error::data(
             &source,
             format!(
                 "no target column '{}'; the columns are: {}",
                 cut(target, QUOTE_MAX),
-                table.columns_text()
+                cut(&headers.join(", "), QUOTE_MAX)
             ),
         )
     })?;
-    let mut columns = Vec::with_capacity(headers.len().saturating_sub(1));
-    for (col, name) in headers.iter().enumerate() {
-        if col == target_col {
-            continue;
+    let labels_of = |col: usize| format!("feature column '{}'", cut(&headers[col], QUOTE_MAX));
+    const HINT: &str = " (features must be numeric: encode or drop this column)";
+    let width = headers.len() - 1;
+    let mut features: Vec<f32> = Vec::new();
+    // Each row's class as the index of its id among the ids seen so far (4 bytes a row);
+    // the ids are put in ascending order at the end.
+    let mut seen: Vec<u32> = Vec::new();
+    let mut ids = ClassIds::default();
+    let mut record = csv::StringRecord::new();
+    loop {
+        let row = seen.len();
+        let more = reader
+            .read_record(&mut record)
+            .map_err(|e| Error::data(&source, format!("row {} is unreadable: {e}", row + 1)))?;
+        if !more {
+            break;
         }
-        let label = format!("feature column '{}'", cut(name, QUOTE_MAX));
-        let hint = " (features must be numeric: encode or drop this column)";
-        let cells = table.parse_column(col, &label, hint)?;
-        let values = table.filled(cells, &label, hint)?;
-        columns.push(values);
-    }
-    let ids = class_ids(&table, target_col, &source, target)?;
-    let mut feature_names = headers.to_vec();
-    feature_names.remove(target_col);
-    let n = ids.len();
-    let mut features = Vec::with_capacity(n.saturating_mul(columns.len()));
-    for row in 0..n {
-        features.extend(columns.iter().map(|c| c[row] as f32));
-    }
-    let (labels, class_names) = encode_targets(&ids);
-    Dataset::new(source, features, labels, feature_names, class_names)
-}
-
-/// The class ids of the target column, read from the cells' text as whole numbers (never
-/// through floating point, so that large ids stay distinct).
-fn class_ids(table: &Table<'_>, col: usize, source: &str, target: &str) -> Result<Vec<u64>> {
-    table
-        .text_column(col)
-        .into_iter()
-        .map(|(line, cell)| {
-            parse_class_id(cell).map_err(|why| {
+        let line = record
+            .position()
+            .map_or(row as u64 + 2, csv::Position::line);
+        crate::csv_table::check_width(&record, headers.len(), line, &source)?;
+        for (col, cell) in record.iter().enumerate() {
+            if col == target_col {
+                let id = parse_class_id(cell).map_err(|why| {
+                    Error::data(
+                        &source,
+                        format!(
+                            "line {line}, target column '{}': '{}' {why}",
+                            cut(target, QUOTE_MAX),
+                            cut(cell, QUOTE_MAX)
+                        ),
+                    )
+                })?;
+                seen.push(ids.index_of(id, line, &source)?);
+                continue;
+            }
+            if cell.is_empty() {
+                return Err(Error::data(
+                    &source,
+                    format!("line {line}, {}: the cell is empty{HINT}", labels_of(col)),
+                ));
+            }
+            let value = cell.parse::<f64>().map_err(|_| {
                 Error::data(
-                    source,
+                    &source,
                     format!(
-                        "line {line}, target column '{}': '{}' {why}",
-                        cut(target, QUOTE_MAX),
+                        "line {line}, {}: '{}' is not a number{HINT}",
+                        labels_of(col),
                         cut(cell, QUOTE_MAX)
                     ),
                 )
-            })
+            })?;
+            features.push(value as f32);
+        }
+    }
+    if seen.is_empty() {
+        return Err(Error::data(
+            &source,
+            "the file has a header but no data rows: expected one row per sample",
+        ));
+    }
+    if !options.force_classes
+        && let Some(why) = super::checks::regression_target(&ids.ids, &ids.counts, seen.len())
+    {
+        return Err(Error::data(
+            &source,
+            format!(
+                "target column '{}' looks like a regression target ({why}): tunelab trains \
+                 classifiers; bin the values into classes, or pass --force-classes \
+                 (CsvOptions::force_classes) to train one class per value",
+                cut(target, QUOTE_MAX)
+            ),
+        ));
+    }
+    let mut feature_names: Vec<String> = headers.clone();
+    feature_names.remove(target_col);
+    // A column that is the row number (a spreadsheet's or pandas' index) carries only the
+    // file's order, which in a file sorted by class is the label: it is dropped, with a note.
+    let mut notes = Vec::new();
+    let column =
+        |j: usize| -> Vec<f32> { features.iter().skip(j).step_by(width).copied().collect() };
+    let index_cols: Vec<usize> = (0..width)
+        .filter(|&j| {
+            width > 1
+                && (super::checks::is_index_header(&feature_names[j])
+                    || super::checks::is_row_number(&column(j)))
         })
-        .collect()
+        .collect();
+    if !index_cols.is_empty() {
+        let keep: Vec<usize> = (0..width).filter(|j| !index_cols.contains(j)).collect();
+        for &j in &index_cols {
+            let name = if feature_names[j].is_empty() {
+                "(no name)".to_string()
+            } else {
+                format!("'{}'", cut(&feature_names[j], QUOTE_MAX))
+            };
+            notes.push(format!(
+                "note: column {name} dropped: it is the file's index (a row number), which carries only the order of the rows"
+            ));
+        }
+        features = features
+            .chunks(width)
+            .flat_map(|row| keep.iter().map(move |&j| row[j]))
+            .collect();
+        feature_names = keep.iter().map(|&j| feature_names[j].clone()).collect();
+    }
+    let (labels, class_names) = ids.labels(&seen);
+    drop(seen);
+    let mut data = Dataset::new(source, features, labels, feature_names, class_names)?;
+    notes.extend(super::checks::leak_notes(&data));
+    data.notes = notes;
+    Ok(data)
+}
+
+/// The distinct class ids of a file in the order they were first seen, with their counts.
+#[derive(Default)]
+struct ClassIds {
+    ids: Vec<u64>,
+    counts: Vec<usize>,
+    index: std::collections::HashMap<u64, u32>,
+}
+
+impl ClassIds {
+    /// The index of `id` among the ids seen so far (a new one is added).
+    fn index_of(&mut self, id: u64, line: u64, source: &str) -> Result<u32> {
+        if let Some(&i) = self.index.get(&id) {
+            self.counts[i as usize] += 1;
+            return Ok(i);
+        }
+        let i = u32::try_from(self.ids.len()).map_err(|_| {
+            Error::data(
+                source,
+                format!("line {line}: more than {} distinct class ids", u32::MAX),
+            )
+        })?;
+        self.index.insert(id, i);
+        self.ids.push(id);
+        self.counts.push(1);
+        Ok(i)
+    }
+
+    /// The labels of rows whose ids had the indices `seen`, and the class names: classes
+    /// numbered by ascending id, as [`super::encode_targets`] numbers them.
+    fn labels(&self, seen: &[u32]) -> (Vec<usize>, Vec<String>) {
+        let mut order: Vec<usize> = (0..self.ids.len()).collect();
+        order.sort_unstable_by_key(|&i| self.ids[i]);
+        let mut rank = vec![0usize; self.ids.len()];
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = r;
+        }
+        let labels = seen.iter().map(|&i| rank[i as usize]).collect();
+        let names = order.iter().map(|&i| self.ids[i].to_string()).collect();
+        (labels, names)
+    }
 }
 
 /// A class id written as a whole number `0`, `1`, `2`, ... (`+3` and `3.0` read as 3);
@@ -109,7 +240,7 @@ mod tests {
     #[test]
     fn loads_a_small_csv_with_the_target_anywhere() {
         let p = write("ok.csv", "a,label,b\n1,0,2\n3,1,4\n5,1,6\n");
-        let d = load_csv(&p, "label").unwrap();
+        let d = load_csv(&p, "label", CsvOptions::default()).unwrap();
         assert_eq!(d.n_samples(), 3);
         assert_eq!(d.feature_names, vec!["a", "b"]);
         assert_eq!(d.features, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
@@ -142,19 +273,26 @@ mod tests {
             ),
         ];
         for (name, text, expected) in cases {
-            let err = load_csv(&write(name, text), "label")
+            let err = load_csv(&write(name, text), "label", CsvOptions::default())
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(expected), "{name}: {err}");
         }
-        let err = load_csv(Path::new("/nonexistent/x.csv"), "label").unwrap_err();
+        let err = load_csv(
+            Path::new("/nonexistent/x.csv"),
+            "label",
+            CsvOptions::default(),
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::Io { .. }));
     }
 
     #[test]
     fn a_duplicated_column_name_is_refused_not_read_as_a_feature() {
         let p = write("dup.csv", "a,b,target,target\n1,2,0,0\n3,4,1,1\n5,6,0,0\n");
-        let err = load_csv(&p, "target").unwrap_err().to_string();
+        let err = load_csv(&p, "target", CsvOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("column 'target' appears twice in the header"),
             "{err}"
@@ -167,12 +305,15 @@ mod tests {
             "big_ids.csv",
             "a,label\n1,0\n2,10000000000000000000\n3,18446744073709551615\n4,0\n",
         );
-        let d = load_csv(&p, "label").unwrap();
+        let d = load_csv(&p, "label", CsvOptions::default()).unwrap();
         assert_eq!(d.n_classes(), 3, "ids that one f64 would merge stay apart");
         assert_eq!(d.labels, vec![0, 1, 2, 0]);
         assert_eq!(d.class_names[1], "10000000000000000000");
         let p = write("float_ids.csv", "a,label\n1,0.0\n2,+1\n3,2.00\n");
-        assert_eq!(load_csv(&p, "label").unwrap().labels, vec![0, 1, 2]);
+        assert_eq!(
+            load_csv(&p, "label", CsvOptions::default()).unwrap().labels,
+            vec![0, 1, 2]
+        );
         let cases = [
             (
                 "2e19",
@@ -189,7 +330,9 @@ mod tests {
         ];
         for (id, expected) in cases {
             let p = write("bad_id.csv", &format!("a,label\n1,0\n2,{id}\n3,1\n"));
-            let err = load_csv(&p, "label").unwrap_err().to_string();
+            let err = load_csv(&p, "label", CsvOptions::default())
+                .unwrap_err()
+                .to_string();
             assert!(err.contains(expected), "{id}: {err}");
             assert!(err.contains("class ids must be whole numbers"), "{err}");
         }
@@ -199,11 +342,15 @@ mod tests {
     fn quoted_file_content_is_cut_to_a_readable_length() {
         let line: String = (0..600).map(|i| format!("\"key{i}\": {i}, ")).collect();
         let p = write("json.csv", &format!("{{{line}}}\n{{{line}}}\n"));
-        let err = load_csv(&p, "label").unwrap_err().to_string();
+        let err = load_csv(&p, "label", CsvOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.len() < 400, "{} chars: {err}", err.len());
         assert!(err.contains('…') && !err.contains('\n'), "{err}");
         let p = write("json_rows.csv", &format!("a,label\n1,0\n{line},1\n"));
-        let err = load_csv(&p, "label").unwrap_err().to_string();
+        let err = load_csv(&p, "label", CsvOptions::default())
+            .unwrap_err()
+            .to_string();
         assert!(err.len() < 400, "{} chars: {err}", err.len());
     }
 }

@@ -34,7 +34,9 @@ pub(super) fn from_dataframe(df: &DataFrame, target: &str) -> Result<Dataset> {
         }
     }
     let (labels, class_names) = encode_targets(&ids);
-    Dataset::new(source, features, labels, feature_names, class_names)
+    let mut data = Dataset::new(source, features, labels, feature_names, class_names)?;
+    data.notes = super::checks::leak_notes(&data);
+    Ok(data)
 }
 
 /// The largest whole number that every `f64` below it represents exactly (2^53).

@@ -1,12 +1,14 @@
 //! Datasets: the embedded real sets, seeded synthetic generators, CSV and DataFrame loaders,
 //! and the seeded stratified split with standardisation fitted on the training part only.
 
+mod checks;
 mod csv_file;
 mod embedded;
 mod frame;
 mod split;
 mod synthetic;
 
+pub use csv_file::CsvOptions;
 pub use embedded::{DATASET_NAMES, breast_cancer, digits, iris, load, wine};
 pub use split::{SplitConfig, Splits, Standardizer};
 pub use synthetic::{moons, spirals};
@@ -29,6 +31,9 @@ pub struct Dataset {
     pub feature_names: Vec<String>,
     /// One name per class.
     pub class_names: Vec<String>,
+    /// What the loader noticed in the data and did about it (a dropped index column, a
+    /// column that alone predicts the class), one line each; shown in the data summary.
+    pub notes: Vec<String>,
 }
 
 impl Dataset {
@@ -96,6 +101,7 @@ impl Dataset {
             n_features,
             feature_names,
             class_names,
+            notes: Vec::new(),
         })
     }
 
@@ -206,6 +212,7 @@ impl Dataset {
             n_features: self.n_features,
             feature_names: self.feature_names.clone(),
             class_names: self.class_names.clone(),
+            notes: self.notes.clone(),
         }
     }
 
@@ -216,9 +223,31 @@ impl Dataset {
     }
 
     /// Loads a CSV file with a header row; `target` names the class column, whose values
-    /// must be integers (class ids). Every other column is a numeric feature.
+    /// must be integers (class ids). Every other column is a numeric feature, except a column
+    /// that is the file's index (headed `Unnamed: 0` or nothing, as pandas and spreadsheets
+    /// write it, or holding the row numbers 0, 1, 2, ...), which is dropped with a note. A
+    /// target that looks like a quantity (many distinct values, most in one or two rows, or
+    /// spread far wider than their number) is refused; a column that alone predicts the
+    /// class of almost every row gets a warning in [`Dataset::notes`].
     pub fn from_csv(path: impl AsRef<std::path::Path>, target: &str) -> Result<Dataset> {
-        csv_file::load_csv(path.as_ref(), target)
+        csv_file::load_csv(path.as_ref(), target, CsvOptions::default())
+    }
+
+    /// [`Dataset::from_csv`] with options (for example `force_classes`, to train a target
+    /// that looks like a quantity as one class per value).
+    pub fn from_csv_with(
+        path: impl AsRef<std::path::Path>,
+        target: &str,
+        options: CsvOptions,
+    ) -> Result<Dataset> {
+        csv_file::load_csv(path.as_ref(), target, options)
+    }
+
+    /// The rows without repeats (the first of the rows with equal features and label kept,
+    /// in order), and how many were removed. Repeated rows land in the training and the
+    /// validation part alike, where they make validation scores a test of memory.
+    pub fn dedupe(&self) -> (Dataset, usize) {
+        checks::dedupe(self)
     }
 
     /// Builds a dataset from a polars DataFrame; `target` names the integer class column and

@@ -99,6 +99,9 @@ pub struct Splits {
     pub test: Dataset,
     /// The standardisation fitted on `train` (when asked for).
     pub scaler: Option<Standardizer>,
+    /// What the split noticed (rows of the validation or test part that repeat a training
+    /// row), one line each, after the data's own [`Dataset::notes`] in the summary.
+    pub notes: Vec<String>,
 }
 
 impl Splits {
@@ -128,9 +131,17 @@ impl std::fmt::Display for Splits {
             self.test.n_samples(),
             self.train.n_features,
             self.train.n_classes()
-        )
+        )?;
+        for note in self.train.notes.iter().chain(&self.notes) {
+            write!(f, "\n  {note}")?;
+        }
+        Ok(())
     }
 }
+
+/// The share of a validation or test part repeating training rows from which the summary
+/// warns.
+const REPEATED_SHARE: f64 = 0.05;
 
 pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
     for (name, v) in [
@@ -188,7 +199,27 @@ pub(super) fn split(data: &Dataset, config: &SplitConfig) -> Result<Splits> {
         val: data.subset_of_rows(&val),
         test: data.subset_of_rows(&test),
         scaler: None,
+        notes: Vec::new(),
     };
+    // Counted before standardising (which maps equal rows to equal rows anyway). A row or
+    // two repeated by chance (iris has one) is not worth a line; a share that moves the
+    // scores is.
+    let repeated: Vec<String> = [("validation", &splits.val), ("test", &splits.test)]
+        .into_iter()
+        .filter_map(|(part, rows)| {
+            let k = super::checks::rows_also_in(&splits.train, rows);
+            let share = k as f64 / rows.n_samples().max(1) as f64;
+            (share >= REPEATED_SHARE)
+                .then(|| format!("{k} of the {} {part} rows", rows.n_samples()))
+        })
+        .collect();
+    if !repeated.is_empty() {
+        splits.notes.push(format!(
+            "warning: {} repeat a training row exactly: their scores measure memory, not \
+             generalisation; remove repeated rows before the split (--dedupe, Dataset::dedupe)",
+            repeated.join(" and ")
+        ));
+    }
     if config.standardize {
         let scaler = Standardizer::fit(&splits.train);
         scaler.apply(&mut splits.train);
