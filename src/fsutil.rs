@@ -144,9 +144,90 @@ pub(crate) fn replace_together(dir: &Path, names: &[&str]) -> Result<()> {
                 ),
             ));
         }
+        let target = dir.join(name);
+        if target.is_dir() {
+            return Err(Error::file(
+                &target,
+                "is a folder where the study writes a file: nothing was replaced; move the folder away and save again",
+            ));
+        }
+    }
+    // The earlier files are kept under `.NAME.previous` (a second link, no copy) until the
+    // new set is in place, so that a rename that fails half-way puts the old set back.
+    let mut kept = Vec::new();
+    for name in names {
+        let target = dir.join(name);
+        if target.is_file() {
+            let previous = previous_path(dir, name);
+            let _ = std::fs::remove_file(&previous);
+            std::fs::hard_link(&target, &previous)
+                .or_else(|_| std::fs::copy(&target, &previous).map(|_| ()))
+                .map_err(|e| Error::io(&previous, e))?;
+            kept.push(*name);
+        }
     }
     write_atomic(dir.join(JOURNAL), names.join("\n").as_bytes())?;
-    finish_replace(dir)
+    for (done, name) in names.iter().enumerate() {
+        let staged = staged_path(dir, name);
+        let renamed = fail_point(done).and_then(|()| std::fs::rename(&staged, dir.join(name)));
+        if let Err(e) = renamed {
+            roll_back(dir, &names[..done], &kept);
+            return Err(Error::file(
+                dir.join(name),
+                format!(
+                    "could not be replaced ({e}): the earlier files were put back, so the folder holds the earlier set; the new one was not saved"
+                ),
+            ));
+        }
+    }
+    sync_dir(dir);
+    std::fs::remove_file(dir.join(JOURNAL)).map_err(|e| Error::io(dir.join(JOURNAL), e))?;
+    sync_dir(dir);
+    remove_previous(dir, names);
+    Ok(())
+}
+
+/// Where [`replace_together`] keeps the earlier `dir/NAME` until the new set is in place.
+fn previous_path(dir: &Path, name: &str) -> PathBuf {
+    dir.join(format!(".{name}.previous"))
+}
+
+/// Undoes the renames of `renamed` after a failure: each earlier file in `kept` goes back,
+/// a file that did not exist before is removed; then the journal goes. Best effort.
+fn roll_back(dir: &Path, renamed: &[&str], kept: &[&str]) {
+    for name in renamed {
+        if kept.contains(name) {
+            let _ = std::fs::rename(previous_path(dir, name), dir.join(name));
+        } else {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+    }
+    let _ = std::fs::remove_file(dir.join(JOURNAL));
+    sync_dir(dir);
+    remove_previous(dir, kept);
+}
+
+fn remove_previous(dir: &Path, names: &[&str]) {
+    for name in names {
+        let _ = std::fs::remove_file(previous_path(dir, name));
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// In tests: the rename of [`replace_together`] that fails (its index), to check the
+    /// rollback.
+    static FAIL_AT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+/// `Ok` except at the rename a test asked to fail.
+fn fail_point(index: usize) -> std::io::Result<()> {
+    #[cfg(test)]
+    if FAIL_AT.with(std::cell::Cell::get) == Some(index) {
+        return Err(std::io::Error::other("a failure injected by the test"));
+    }
+    let _ = index;
+    Ok(())
 }
 
 /// Removes the staged files of `names` in `dir` after a failed save or study, so that a full
@@ -163,8 +244,37 @@ pub(crate) fn discard_staged(dir: &Path, names: &[&str]) {
 
 /// Completes a [`replace_together`] that was interrupted in `dir` (nothing to do when no
 /// journal is there): renames every staged file the journal lists that is still there over
-/// its final name, syncs the folder, then removes the journal.
+/// its final name, syncs the folder, then removes the journal and the earlier files kept.
+/// Never while another live tunelab process holds the folder's [`OutputLock`]: its journal is
+/// a commit in progress, which it finishes (or rolls back) itself.
 pub(crate) fn finish_replace(dir: &Path) -> Result<()> {
+    if !dir.join(JOURNAL).exists() {
+        return Ok(());
+    }
+    let _lock = match lock_for_repair(dir) {
+        Some(lock) => lock,
+        None => return Ok(()),
+    };
+    roll_forward(dir)
+}
+
+/// What lets this process repair `dir`'s commit: `Some(None)` where it holds the folder's
+/// lock itself or no tunelab writer ever locked it, `Some(Some(file))` holding the lock for
+/// the repair, `None` where another live process holds it.
+fn lock_for_repair(dir: &Path) -> Option<Option<std::fs::File>> {
+    if held_here(dir) {
+        return Some(None);
+    }
+    let Ok(file) = std::fs::File::open(dir.join(LOCK_FILE)) else {
+        return Some(None);
+    };
+    match file.try_lock() {
+        Ok(()) => Some(Some(file)),
+        Err(_) => None,
+    }
+}
+
+fn roll_forward(dir: &Path) -> Result<()> {
     let journal = dir.join(JOURNAL);
     let text = match std::fs::read_to_string(&journal) {
         Ok(text) => text,
@@ -174,7 +284,8 @@ pub(crate) fn finish_replace(dir: &Path) -> Result<()> {
     // Only plain file names inside `dir` are ever renamed, whatever the journal says.
     let plain =
         |n: &&str| !n.is_empty() && *n != "." && *n != ".." && !n.contains(['/', '\\', '\0']);
-    for name in text.lines().filter(plain) {
+    let names: Vec<&str> = text.lines().filter(plain).collect();
+    for name in &names {
         let staged = staged_path(dir, name);
         if staged.exists() {
             std::fs::rename(&staged, dir.join(name)).map_err(|e| Error::io(&staged, e))?;
@@ -183,7 +294,21 @@ pub(crate) fn finish_replace(dir: &Path) -> Result<()> {
     sync_dir(dir);
     std::fs::remove_file(&journal).map_err(|e| Error::io(&journal, e))?;
     sync_dir(dir);
+    remove_previous(dir, &names);
     Ok(())
+}
+
+/// The lock file of a folder's [`OutputLock`].
+const LOCK_FILE: &str = ".tunelab-lock";
+
+/// The folders whose [`OutputLock`] this process holds (canonical paths).
+static HELD: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn held_here(dir: &Path) -> bool {
+    let Ok(dir) = dir.canonicalize() else {
+        return false;
+    };
+    HELD.lock().is_ok_and(|held| held.contains(&dir))
 }
 
 /// An advisory lock that one tunelab process holds on what it writes (a study's folder, a
@@ -195,6 +320,18 @@ pub(crate) fn finish_replace(dir: &Path) -> Result<()> {
 #[derive(Debug)]
 pub(crate) struct OutputLock {
     _file: std::fs::File,
+    /// The folder, for [`HELD`] (`None` for a file's lock).
+    folder: Option<PathBuf>,
+}
+
+impl Drop for OutputLock {
+    fn drop(&mut self) {
+        if let (Some(folder), Ok(mut held)) = (&self.folder, HELD.lock())
+            && let Some(i) = held.iter().position(|p| p == folder)
+        {
+            held.swap_remove(i);
+        }
+    }
 }
 
 /// Takes the [`OutputLock`] of `target` (a folder: the lock file `.tunelab-lock` inside it,
@@ -203,7 +340,7 @@ pub(crate) struct OutputLock {
 pub(crate) fn lock_output(target: &Path, is_folder: bool, flag: &str) -> Result<OutputLock> {
     let lock_path = if is_folder {
         ensure_dir(target)?;
-        target.join(".tunelab-lock")
+        target.join(LOCK_FILE)
     } else {
         if let Some(dir) = target.parent() {
             ensure_dir(dir)?;
@@ -245,7 +382,14 @@ pub(crate) fn lock_output(target: &Path, is_folder: bool, flag: &str) -> Result<
     let _ = file.set_len(0);
     let _ = write!(file, "{}", std::process::id());
     let _ = file.flush();
-    Ok(OutputLock { _file: file })
+    let folder = is_folder.then(|| target.canonicalize().ok()).flatten();
+    if let (Some(folder), Ok(mut held)) = (&folder, HELD.lock()) {
+        held.push(folder.clone());
+    }
+    Ok(OutputLock {
+        _file: file,
+        folder,
+    })
 }
 
 /// Flushes a folder's entries (the renames in it) to disk, where the system allows it.
@@ -368,6 +512,80 @@ mod tests {
         // A journal never renames anything outside the folder.
         std::fs::write(dir.join(JOURNAL), "../escape\n/etc/passwd\n").unwrap();
         finish_replace(&dir).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_replace_that_fails_half_way_puts_the_earlier_set_back() {
+        let dir = std::env::temp_dir().join(format!("tunelab-fs-rollback-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let names = ["a.txt", "b.txt", "c.txt"];
+        // Two earlier files, one new name.
+        for n in &names[..2] {
+            std::fs::write(dir.join(n), "old").unwrap();
+        }
+        for n in names {
+            write_atomic(staged_path(&dir, n), b"new").unwrap();
+        }
+        FAIL_AT.with(|f| f.set(Some(2)));
+        let err = replace_together(&dir, &names).unwrap_err().to_string();
+        FAIL_AT.with(|f| f.set(None));
+        assert!(err.contains("put back"), "{err}");
+        for n in &names[..2] {
+            assert_eq!(std::fs::read_to_string(dir.join(n)).unwrap(), "old", "{n}");
+        }
+        assert!(!dir.join("c.txt").exists());
+        assert!(
+            !dir.join(JOURNAL).exists(),
+            "no journal to roll it forward later"
+        );
+        let left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".previous"))
+            .collect();
+        assert!(left.is_empty(), "{left:?}");
+        // A folder where a file goes: refused before anything changes.
+        std::fs::create_dir_all(dir.join("c.txt")).unwrap();
+        for n in names {
+            write_atomic(staged_path(&dir, n), b"new").unwrap();
+        }
+        let err = replace_together(&dir, &names).unwrap_err().to_string();
+        assert!(err.contains("is a folder"), "{err}");
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "old");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_reader_leaves_the_commit_of_a_live_writer_to_it() {
+        let dir = std::env::temp_dir().join(format!("tunelab-fs-live-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.txt"), "old").unwrap();
+        write_atomic(staged_path(&dir, "a.txt"), b"new").unwrap();
+        write_atomic(dir.join(JOURNAL), b"a.txt").unwrap();
+        // Another process's lock, as the file lock of a second open file.
+        let other = std::fs::File::create(dir.join(LOCK_FILE)).unwrap();
+        other.try_lock().unwrap();
+        finish_replace(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "old");
+        assert!(
+            dir.join(JOURNAL).exists(),
+            "the writer's commit is left to it"
+        );
+        drop(other);
+        // The writer died: the next reader completes its commit.
+        finish_replace(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "new");
+        // This process's own lock does not stop it.
+        write_atomic(staged_path(&dir, "a.txt"), b"newer").unwrap();
+        write_atomic(dir.join(JOURNAL), b"a.txt").unwrap();
+        let lock = lock_output(&dir, true, "--out").unwrap();
+        finish_replace(&dir).unwrap();
+        assert_eq!(std::fs::read_to_string(dir.join("a.txt")).unwrap(), "newer");
+        drop(lock);
+        assert!(!held_here(&dir));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
