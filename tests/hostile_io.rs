@@ -397,3 +397,95 @@ fn a_regression_target_is_refused_unless_forced() {
     assert!(text.contains("classes"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A small tmpfs, unmounted on drop (where the test may mount one: root with the right to).
+struct SmallDisk(PathBuf);
+
+impl SmallDisk {
+    fn mount(dir: &Path, size: &str) -> Option<SmallDisk> {
+        let ok = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "tmpfs",
+                path(dir),
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        ok.then(|| SmallDisk(dir.to_path_buf()))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_is_named_and_leaves_no_staged_files() {
+    let dir = scratch("disk");
+    let Some(disk) = SmallDisk::mount(&dir, "48k") else {
+        return; // no right to mount a filesystem here
+    };
+    // Nearly full: a few KB left.
+    std::fs::write(dir.join("filler"), vec![0u8; 40_000]).unwrap();
+    let out_dir = dir.join("study");
+    let out = tunelab()
+        .args(["tune", "--data", "iris", "--out", path(&out_dir)])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("No space left on device"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(&out_dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".partial"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    drop(disk);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn two_studies_started_on_one_folder_the_second_is_refused_and_the_first_completes() {
+    let dir = scratch("two");
+    let out = dir.join("study");
+    let first = tunelab()
+        .args(["tune", "--data", "digits", "--out", path(&out)])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = first.id().to_string();
+    // Wait until the first holds the folder.
+    let start = Instant::now();
+    while std::fs::read_to_string(out.join(".tunelab-lock")).unwrap_or_default() != pid {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "the first never locked"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let second = tunelab()
+        .args(["tune", "--data", "digits", "--out", path(&out)])
+        .output()
+        .unwrap();
+    let done = wait_at_most(first, Duration::from_secs(300), "the first study");
+    assert_eq!(
+        done.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    refused(&second, &[&format!("(pid {pid})")]);
+    assert!(out.join("report.html").is_file());
+    let _ = std::fs::remove_dir_all(&dir);
+}
