@@ -28,12 +28,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
-# The builds below use burn-autodiff with tunelab's patch (one graph locator per thread), as the
-# test suite does; TUNELAB_BENCH_STOCK_AUTODIFF=1 benches the stock crate instead.
-if [ "${TUNELAB_BENCH_STOCK_AUTODIFF:-0}" = 1 ]; then
-  bash scripts/patch-burn.sh --off
-else
+# The builds below use the stock burn-autodiff, as the test suite and the main job do;
+# TUNELAB_BENCH_PATCHED_AUTODIFF=1 benches tunelab's opt-in patch (one graph locator per thread).
+if [ "${TUNELAB_BENCH_PATCHED_AUTODIFF:-0}" = 1 ]; then
   bash scripts/patch-burn.sh
+else
+  bash scripts/patch-burn.sh --off
 fi
 ROUNDS="${1:-5}"
 THREADS=$(nproc)

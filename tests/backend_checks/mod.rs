@@ -1,5 +1,5 @@
-//! Checks that another backend behaves like the default (ndarray) one, shared by the
-//! backend tests (flex, libtorch).
+//! Checks that another backend behaves like ndarray (pinned: not the default device, which is
+//! flex where it is built), shared by the backend tests (flex, libtorch).
 
 use crate::common::digits;
 use tunelab::{DeviceSpec, LrFinderConfig, OptimizerKind, TrainConfig, lr_find, train};
@@ -14,7 +14,12 @@ pub const BACKEND_LOSS_TOLERANCE: f64 = 0.02;
 pub fn agrees_with_ndarray(device: DeviceSpec) {
     let splits = digits();
     let config = TrainConfig::new(OptimizerKind::Adam).with_epochs(5);
-    let cpu = train(&splits, &config).unwrap();
+    let cpu = train(&splits, &config.clone().with_device(DeviceSpec::Cpu)).unwrap();
+    assert_ne!(
+        device,
+        DeviceSpec::Cpu,
+        "compare another backend with ndarray"
+    );
     let other = train(&splits, &config.clone().with_device(device)).unwrap();
     assert_eq!(cpu.outcome, other.outcome);
     assert_eq!(cpu.steps.len(), other.steps.len());
