@@ -146,7 +146,7 @@ fn graphs_dropped_without_a_backward_pass_are_freed_on_every_thread() {
         };
         let (a, b) = (big(t as f32 + 1.0), big(i as f32));
         drop((a.clone() * b.clone()).exp());
-        if i % 10 == 0 {
+        if i.is_multiple_of(10) {
             let w = leaf([1.0, 2.0, 3.0]);
             let grads = (w.clone() * w.clone()).sum().backward();
             assert!(w.grad(&grads).is_some());
