@@ -267,13 +267,8 @@ impl Study<'_> {
             self.steps.push(result);
             return Ok(Decision::Kept);
         }
-        let mut best = 0;
-        for i in 1..entries.len() {
-            let s = score(&entries[i].1, &self.current);
-            if s.is_finite() && s < score(&entries[best].1, &self.current) {
-                best = i;
-            }
-        }
+        let screening: Vec<f64> = entries.iter().map(|e| score(&e.1, &self.current)).collect();
+        let best = screening_best(&screening);
         if let Some(mut t) = entries[best].1.take() {
             let label = entries[best].0.clone();
             self.complete(name, varied, &label, &mut t)?;
@@ -297,37 +292,31 @@ impl Study<'_> {
             }
             Some(trial) => {
                 let new_scores = trial.scores(metric);
-                // Both were trained with the same seeds (same initialisations and batch
-                // orders), so the comparison is paired: the t-interval of the per-seed
-                // differences.
-                let diffs: Vec<f64> = new_scores
-                    .iter()
-                    .zip(&cur_scores)
-                    .map(|(a, b)| a - b)
-                    .collect();
-                let (diff, half) = match MeanInterval::from_values(&diffs) {
-                    Ok(m) if m.mean.is_finite() => (m.mean, m.half_width),
-                    // The current configuration diverged on a seed and the candidate did not.
-                    _ if new_scores.iter().all(|x| x.is_finite()) => (f64::NEG_INFINITY, 0.0),
-                    _ => (f64::INFINITY, 0.0),
-                };
-                let comparison = if diff.is_finite() {
-                    format!(
-                        "{what} {} vs {} now; paired difference over {k} seeds {} ± {}",
-                        with_interval(&new_scores),
-                        with_interval(&cur_scores),
-                        crate::fmt::signed_decimals(diff, 4),
-                        crate::fmt::fixed_decimals(half, 4)
-                    )
-                } else if diff < 0.0 {
-                    format!(
+                let verdict = verdict(&new_scores, &cur_scores);
+                let comparison = match verdict {
+                    Verdict::Better { diff, half } | Verdict::WithinNoise { diff, half } => {
+                        format!(
+                            "{what} {} vs {} now; paired difference over {k} seeds {} ± {}",
+                            with_interval(&new_scores),
+                            with_interval(&cur_scores),
+                            crate::fmt::signed_decimals(diff, 4),
+                            crate::fmt::fixed_decimals(half, 4)
+                        )
+                    }
+                    Verdict::CurrentDiverged => format!(
                         "{what} {} where the current configuration diverged",
                         with_interval(&new_scores)
-                    )
-                } else {
-                    format!("{what}: the candidate diverged on a seed")
+                    ),
+                    Verdict::CandidateDiverged => {
+                        format!("{what}: the candidate diverged on a seed")
+                    }
+                    Verdict::TooFewSeeds => format!(
+                        "{what} {} vs {} now: one seed cannot tell a difference from seed noise",
+                        with_interval(&new_scores),
+                        with_interval(&cur_scores)
+                    ),
                 };
-                if diff + half < 0.0 {
+                if verdict.adopts() {
                     self.current = trial;
                     result.winner = label.clone();
                     result.decision = format!("adopted {varied} = {label}: {comparison}");
@@ -347,12 +336,7 @@ impl Study<'_> {
         result.why = format!("{context}; {}", result.decision);
         // A best value at the lower edge of 0 (no dropout, no weight decay) is at a natural
         // bound, not at the edge of the search.
-        let at_zero = best == 0 && label.trim() == "0";
-        if ordered
-            && result.values.len() >= 3
-            && (best == 0 || best == result.values.len() - 1)
-            && !at_zero
-        {
+        if ordered && at_the_edge(result.values.len(), best, &label) {
             result.warnings.push(format!(
                 "the best {varied} ({label}) is at the edge of the values tried: try values beyond it"
             ));
@@ -371,6 +355,88 @@ impl Study<'_> {
         self.steps.push(result);
         Ok(decision)
     }
+}
+
+/// What the per-seed scores of a candidate say against the current configuration's, seed by
+/// seed (the same seeds: the same initialisations and batch orders, so the comparison is
+/// paired); lower scores are better.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Verdict {
+    /// The 95% t-interval of the differences lies below zero: adopt.
+    Better {
+        /// Mean difference (candidate minus current).
+        diff: f64,
+        /// Half-width of its interval.
+        half: f64,
+    },
+    /// The interval includes zero: keep the current one.
+    WithinNoise {
+        /// Mean difference (candidate minus current).
+        diff: f64,
+        /// Half-width of its interval.
+        half: f64,
+    },
+    /// The current configuration diverged on a seed and the candidate trained on all: adopt.
+    CurrentDiverged,
+    /// The candidate diverged on a seed: keep.
+    CandidateDiverged,
+    /// Fewer than two seeds: no interval, so keep.
+    TooFewSeeds,
+}
+
+impl Verdict {
+    /// Whether the candidate is adopted.
+    pub(super) fn adopts(self) -> bool {
+        matches!(self, Verdict::Better { .. } | Verdict::CurrentDiverged)
+    }
+}
+
+/// The [`Verdict`] of a candidate's per-seed scores `new` against the current ones `current`.
+pub(super) fn verdict(new: &[f64], current: &[f64]) -> Verdict {
+    let n = new.len().min(current.len());
+    let (new, current) = (&new[..n], &current[..n]);
+    if new.iter().any(|x| !x.is_finite()) {
+        return Verdict::CandidateDiverged;
+    }
+    if current.iter().any(|x| !x.is_finite()) {
+        return Verdict::CurrentDiverged;
+    }
+    if n < 2 {
+        return Verdict::TooFewSeeds;
+    }
+    let diffs: Vec<f64> = new.iter().zip(current).map(|(a, b)| a - b).collect();
+    match MeanInterval::from_values(&diffs) {
+        Ok(m) if m.mean + m.half_width < 0.0 => Verdict::Better {
+            diff: m.mean,
+            half: m.half_width,
+        },
+        Ok(m) => Verdict::WithinNoise {
+            diff: m.mean,
+            half: m.half_width,
+        },
+        Err(_) => Verdict::TooFewSeeds,
+    }
+}
+
+/// The entry with the lowest finite screening score (the first on ties, and the first entry
+/// when none is finite).
+pub(super) fn screening_best(scores: &[f64]) -> usize {
+    let mut best = 0;
+    for (i, &s) in scores.iter().enumerate().skip(1) {
+        let at_best = scores[best];
+        if s.is_finite() && (s < at_best || !at_best.is_finite()) {
+            best = i;
+        }
+    }
+    best
+}
+
+/// Whether the best of `n` ordered values (at index `best`, labelled `label`) is at the edge of
+/// the values tried, so that values beyond it are worth a try: never with fewer than 3 values,
+/// and not at a lower edge of 0 (no dropout, no weight decay), which is a natural bound.
+pub(super) fn at_the_edge(n: usize, best: usize, label: &str) -> bool {
+    let at_zero = best == 0 && label.trim() == "0";
+    n >= 3 && (best == 0 || best + 1 == n) && !at_zero
 }
 
 /// A validation set with fewer rows than this cannot tell seeds apart: one row is more than
@@ -530,5 +596,83 @@ pub(super) fn skipped(name: &str, varied: &str, why: &str) -> StepResult {
         seeds: 0,
         warnings: Vec::new(),
         skipped: Some(why.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_candidate_better_on_every_seed_is_adopted_with_its_interval() {
+        let v = verdict(
+            &[0.10, 0.11, 0.09, 0.10, 0.12],
+            &[0.20, 0.22, 0.19, 0.21, 0.20],
+        );
+        let Verdict::Better { diff, half } = v else {
+            panic!("{v:?}");
+        };
+        assert!((diff + 0.1).abs() < 1e-9 && half > 0.0 && diff + half < 0.0);
+        assert!(v.adopts());
+    }
+
+    #[test]
+    fn a_difference_within_seed_noise_keeps_the_current_configuration() {
+        // Better on average, but one seed worse by as much: the interval includes zero.
+        let v = verdict(&[0.10, 0.30, 0.12], &[0.20, 0.15, 0.18]);
+        assert!(
+            matches!(v, Verdict::WithinNoise { diff, .. } if diff < 0.0),
+            "{v:?}"
+        );
+        assert!(!v.adopts());
+    }
+
+    #[test]
+    fn equal_scores_are_a_tie_and_a_tie_keeps() {
+        let v = verdict(&[0.2, 0.3, 0.4], &[0.2, 0.3, 0.4]);
+        assert_eq!(
+            v,
+            Verdict::WithinNoise {
+                diff: 0.0,
+                half: 0.0
+            }
+        );
+        assert!(!v.adopts());
+        assert_eq!(
+            screening_best(&[0.5, 0.3, 0.3]),
+            1,
+            "the first of equal bests"
+        );
+    }
+
+    #[test]
+    fn a_diverged_seed_decides_against_the_side_that_diverged() {
+        assert_eq!(
+            verdict(&[0.1, f64::NAN, 0.1], &[0.2, 0.2, 0.2]),
+            Verdict::CandidateDiverged
+        );
+        assert!(!verdict(&[0.1, f64::INFINITY], &[0.2, 0.2]).adopts());
+        let v = verdict(&[0.3, 0.3, 0.3], &[0.2, f64::INFINITY, 0.2]);
+        assert_eq!(v, Verdict::CurrentDiverged);
+        assert!(v.adopts());
+        // Both diverged somewhere: the candidate is not adopted.
+        assert!(!verdict(&[f64::NAN, 0.1], &[0.2, f64::NAN]).adopts());
+        assert_eq!(screening_best(&[f64::INFINITY, 0.4, f64::NAN]), 1);
+        assert_eq!(screening_best(&[f64::NAN, f64::NAN]), 0);
+    }
+
+    #[test]
+    fn one_seed_never_adopts() {
+        assert_eq!(verdict(&[0.01], &[0.5]), Verdict::TooFewSeeds);
+        assert!(!verdict(&[], &[]).adopts());
+    }
+
+    #[test]
+    fn the_edge_warning_skips_short_grids_and_a_best_of_zero() {
+        assert!(at_the_edge(5, 4, "0.5"));
+        assert!(at_the_edge(5, 0, "1e-4"));
+        assert!(!at_the_edge(5, 0, "0"), "no dropout is a natural bound");
+        assert!(!at_the_edge(5, 2, "0.2"));
+        assert!(!at_the_edge(2, 1, "0.1"), "two values have no inside");
     }
 }
