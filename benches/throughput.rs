@@ -2,10 +2,12 @@
 //! interleave them with PyTorch's): training steps per second of the digits baseline, and
 //! the time of a 100-step LR range test.
 //!
-//! cargo bench --bench throughput -- train  [--device cpu|torch-cpu] [--steps N]
+//! cargo bench --bench throughput -- train  [--device ndarray|flex|torch-cpu] [--steps N]
 //! cargo bench --bench throughput -- lrfind [--device ...]
 //! cargo bench --bench throughput -- trials [--threads N] [--trials K]
 //!     (K independent trials of the baseline, 300 steps each, on N threads: the wall time)
+//! cargo bench --bench throughput -- trials-workers --exe PATH [--threads N] [--trials K]
+//!     (the same trials in N `tunelab trial-worker` processes, as `tunelab tune` trains them)
 //! cargo bench --bench throughput -- export FILE.csv   (the standardised training split)
 //! cargo bench --bench throughput -- scale --batch B --hidden W1,W2 [--steps N] [--device ...]
 //!     (steps per second on a synthetic table of 100k rows, 64 features, 10 classes)
@@ -13,12 +15,15 @@
 //!     (the machine's f32 FMA peak: independent multiply-adds on N threads)
 
 use std::time::Instant;
+use tunelab::study::TrialTrainer;
 use tunelab::{
     Dataset, DeviceSpec, LrFinderConfig, OptimizerKind, SplitConfig, Splits, TrainConfig, data,
     lr_find, train,
 };
 
-// The same allocator as the `tunelab` binary (see src/main.rs).
+// The same allocator as the `tunelab` binary (see src/main.rs), which comes with the `cli`
+// feature (a default one).
+#[cfg(feature = "cli")]
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -82,6 +87,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             }
             println!(
                 "{{\"what\":\"trials\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4}}}"
+            );
+        }
+        "trials-workers" => {
+            // The same trials as `tunelab tune` trains them: one `tunelab trial-worker` process
+            // per trial that runs at once (started, and sent the data, within the timing).
+            let threads: usize = arg(&args, "--threads").map_or(Ok(2), |s| s.parse())?;
+            let trials: usize = arg(&args, "--trials").map_or(Ok(4), |s| s.parse())?;
+            let exe = arg(&args, "--exe").ok_or("trials-workers needs --exe PATH-OF-tunelab")?;
+            let configs: Vec<TrainConfig> = (0..trials as u64)
+                .map(|seed| for_steps(config.clone().with_seed(seed), 300))
+                .collect();
+            let t0 = Instant::now();
+            let trainer = tunelab::cli::workers::WorkerTrainer::new(exe.into(), &splits);
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let failed = std::sync::Mutex::new(Vec::new());
+            std::thread::scope(|scope| {
+                for _ in 0..threads.max(1) {
+                    scope.spawn(|| {
+                        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build();
+                        let Ok(pool) = pool else { return };
+                        while let Some(c) =
+                            configs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+                        {
+                            if let Err(e) = pool.install(|| trainer.train(&splits, c, false)) {
+                                failed.lock().map(|mut f| f.push(e.to_string())).ok();
+                            }
+                        }
+                    });
+                }
+            });
+            drop(trainer);
+            let seconds = t0.elapsed().as_secs_f64();
+            if let Some(e) = failed.lock().ok().and_then(|f| f.first().cloned()) {
+                return Err(e.into());
+            }
+            println!(
+                "{{\"what\":\"trials-workers\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4}}}"
             );
         }
         "export" => {

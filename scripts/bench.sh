@@ -10,7 +10,9 @@
 #  (c) the quick study's wall time;
 #  (d) parallel trials: 8 equal, independent trials on all cores vs one (and the whole quick
 #      study on all cores vs one, which also has sequential parts), beside the same 8 trials
-#      as separate processes (one per core, all started at once: the wall time of the last);
+#      as separate processes (one per core, all started at once: the wall time of the last)
+#      and in `tune`'s worker processes (`ratio_trials=`); the quick study also with
+#      --trials-in threads;
 #  (f) the scaling table: steps/s, GFLOP/s and % of the machine's measured f32 FMA peak of
 #      tunelab (default device, flex, libtorch CPU with TUNELAB_BENCH_TCH=1) and PyTorch eager
 #      (the better of 1 and all threads), batch {16, 64, 256, 1024} x hidden {128-64,
@@ -108,10 +110,10 @@ trials_processes() {
 }
 for round in $(seq 1 "$ROUNDS"); do
   echo "== round $round/$ROUNDS" >&2
-  add nd_train "$(measured steps_per_s "$BENCH" train --device cpu)"
+  add nd_train "$(measured steps_per_s "$BENCH" train --device ndarray)"
   add flex_train "$(measured steps_per_s "$BENCH" train --device flex)"
   for k in $KERNEL_SETS; do
-    add "k_nd_$k" "$(measured steps_per_s "${KBENCH[$k]}" train --device cpu)"
+    add "k_nd_$k" "$(measured steps_per_s "${KBENCH[$k]}" train --device ndarray)"
     add "k_flex_$k" "$(measured steps_per_s "${KBENCH[$k]}" train --device flex)"
   done
   add pt_train "$(measured steps_per_s "$PY" benches/pytorch_baseline.py train "$WORK/train.csv" --threads "$THREADS")"
@@ -122,13 +124,15 @@ for round in $(seq 1 "$ROUNDS"); do
   add pt_lr "$(measured seconds "$PY" benches/pytorch_baseline.py lrfind "$WORK/train.csv" --threads "$THREADS")"
   add study "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study" --overwrite --threads 0 >/dev/null 2>"$WORK/err"; } 2>&1; tail -n 1 "$WORK/err")"
   add study1 "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/study1" --overwrite --threads 1 >/dev/null 2>"$WORK/err1"; } 2>&1; tail -n 1 "$WORK/err1")"
+  add studyt "$( { /usr/bin/time -f %e "$TUNELAB" tune --data digits --budget quick --out "$WORK/studyt" --overwrite --threads 0 --trials-in threads >/dev/null 2>"$WORK/errt"; } 2>&1; tail -n 1 "$WORK/errt")"
   add trials "$(measured seconds "$BENCH" trials --trials 8 --threads "$THREADS")"
   add trials1 "$(measured seconds "$BENCH" trials --trials 8 --threads 1)"
   add trialsp "$(trials_processes)"
+  add trialsw "$(measured seconds "$BENCH" trials-workers --exe "$TUNELAB" --trials 8 --threads "$THREADS")"
 done
 # Every series, one line each (name, then the values), for the kernel rows below.
 for key in "${!R[@]}"; do echo "$key ${R[$key]}"; done >"$WORK/series.txt"
-GFLOPS=$(measured gflops "$BENCH" train --device cpu)
+GFLOPS=$(measured gflops "$BENCH" train --device ndarray)
 FLEX_GFLOPS=$(measured gflops "$BENCH" train --device flex)
 PEAK=$(measured gflops "$BENCH" peak)
 PEAK_ISA=$(measured isa "$BENCH" peak --threads 1)
@@ -191,7 +195,7 @@ r = {k: [float(x) for x in v.split()] for k, v in {
     "nd_train": "${R[nd_train]}", "flex_train": "${R[flex_train]}", "pt_train": "${R[pt_train]}", "pt_train1": "${R[pt_train1]}",
     "tch_train": "${R[tch_train]:-}",
     "nd_lr": "${R[nd_lr]}", "flex_lr": "${R[flex_lr]}", "pt_lr": "${R[pt_lr]}",
-    "study": "${R[study]}", "study1": "${R[study1]}", "trials": "${R[trials]}", "trials1": "${R[trials1]}", "trialsp": "${R[trialsp]:-}",
+    "study": "${R[study]}", "study1": "${R[study1]}", "trials": "${R[trials]}", "trials1": "${R[trials1]}", "trialsp": "${R[trialsp]:-}", "trialsw": "${R[trialsw]:-}", "studyt": "${R[studyt]:-}",
 }.items() if v.strip()}
 def row(name, key, unit):
     v = r.get(key)
@@ -219,11 +223,13 @@ for k in kernel_rows:
 row("lr finder 100 steps: tunelab ndarray", "nd_lr", "s")
 row("lr finder 100 steps: tunelab flex", "flex_lr", "s")
 row("lr finder 100 steps: PyTorch eager", "pt_lr", "s")
-s_all = row("quick study: all threads", "study", "s")
+s_all = row("quick study: all threads (worker processes)", "study", "s")
+s_thr = row("quick study: all threads, --trials-in threads", "studyt", "s")
 s_one = row("quick study: one thread", "study1", "s")
 t_all = row(f"8 parallel trials: {threads} threads", "trials", "s")
 t_one = row("8 parallel trials: one thread", "trials1", "s")
 t_proc = row(f"8 parallel trials: {threads} processes", "trialsp", "s")
+t_work = row(f"8 parallel trials: tune's {threads} worker processes", "trialsw", "s")
 print(f"{'machine f32 FMA peak (measured, ' + peak_isa + ')':<44} {peak:>12.1f} GFLOP/s  ({threads} threads)")
 for name, g in (("ndarray", gflops), ("flex", flex_gflops)):
     print(f"{'tunelab ' + name + ' GFLOP/s (6 x params x samples/s)':<44} {g:>12.3f}          ({100 * g / peak:.1f}% of peak)")
@@ -231,13 +237,18 @@ if t_all and t_one:
     print(f"{'parallel trials speed-up (8 equal trials)':<44} {t_one / t_all:>12.2f} x")
 if t_proc and t_one:
     print(f"{'  the same as separate processes':<44} {t_one / t_proc:>12.2f} x")
+if t_work and t_one:
+    print(f"{'  in tune\'s worker processes':<44} {t_one / t_work:>12.2f} x")
+    print(f"ratio_trials={t_one / t_work:.2f}")
 if s_all and s_one:
     print(f"{'quick study speed-up, all threads vs one':<44} {s_one / s_all:>12.2f} x")
+if s_thr and s_one:
+    print(f"{'  with --trials-in threads':<44} {s_one / s_thr:>12.2f} x")
 if nd and pt:
     print(f"{'ndarray over PyTorch eager':<44} {nd / pt:>12.2f} x")
 if scale:
     engines = [("tunelab default (flex)", lambda r: r.get("device") == "flex"),
-               ("tunelab ndarray", lambda r: r.get("device") == "cpu"),
+               ("tunelab ndarray", lambda r: r.get("device") in ("ndarray", "cpu")),
                ("tunelab libtorch CPU", lambda r: r.get("device") == "torch-cpu"),
                ("PyTorch eager", lambda r: r.get("device") == "pytorch-eager")]
     print(f"scaling: MLP 64-W1-W2-10, Adam, synthetic table 100k rows x 64 features, 10 classes; "

@@ -40,7 +40,7 @@ EXECUTION_METADATA = ("execution", "ExecuteTime")
 FILE_NAME = re.compile(r"\d{2}_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb")
 CELL_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DEP_LINE = re.compile(r':dep tunelab = \{ path = "\.\."(?:, [^{}]*)? \}')
-DEP_EXAMPLE = ':dep tunelab = { path = ".." }'
+DEP_EXAMPLE = ':dep tunelab = { path = "..", default-features = false, features = ["flex", "ndarray"] }'
 
 
 class Problem:
@@ -218,7 +218,7 @@ def check_dep_cell(nb, problems):
     if not DEP_LINE.fullmatch(first):
         problems.append(Problem(cell_label(i, cell), f"first code cell starts {first[:50]!r}, not "
                                 "the tunelab :dep line", f"make its first line {DEP_EXAMPLE} "
-                                '(or with features: { path = "..", features = ["flex"] })'))
+                                '(the library without the command line; other features may be listed)'))
 
 
 def check_schema(nb, problems):

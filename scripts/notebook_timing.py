@@ -27,13 +27,16 @@ from nbclient import NotebookClient
 
 WARM_CELLS = 5
 
+# The notebooks' own `:dep` features: the library without the command line (clap, mimalloc).
+LIBRARY_FEATURES = 'default-features = false, features = ["flex", "ndarray"]'
+
 
 def cells(repo):
     """The cells, and the kind of each warm one: `one` cells end in a tunelab value (shown
     through its evcxr_display) or in a statement; `plain` cells end in a value without
     evcxr_display (a number), which evcxr compiles twice: first trying .evcxr_display(), then
     falling back to Debug."""
-    first = f':dep tunelab = {{ path = "{repo}" }}'
+    first = f':dep tunelab = {{ path = "{repo}", {LIBRARY_FEATURES} }}'
     use = ("use tunelab::*;\n"
            "let splits = data::digits()?.split(&SplitConfig::default())?;\n"
            "splits.train.n_samples()")

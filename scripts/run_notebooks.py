@@ -36,6 +36,9 @@ MAX_NOTEBOOK_BYTES = 6_000_000
 BACKENDS_FILE = pathlib.Path(os.environ.get("TUNELAB_CACHE", pathlib.Path.home() / ".cache/tunelab")) / "evcxr/backends"
 AGREES = {"flex": "flex: agrees with ndarray", "tch": "torch-cpu: agrees with ndarray"}
 
+# The notebooks' own `:dep` features: the library without the command line (clap, mimalloc).
+LIBRARY_FEATURES = 'default-features = false, features = ["flex", "ndarray"]'
+
 
 def backend_problems(name, nb):
     """Notebook 08 must run every backend the kernel has, and see it agree."""
@@ -129,7 +132,7 @@ def export_html(nb, path):
 def warm_up(repo):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "rust", "display_name": "Rust", "language": "rust"}
-    nb.cells = [nbformat.v4.new_code_cell(f':dep tunelab = {{ path = "{repo}" }}'),
+    nb.cells = [nbformat.v4.new_code_cell(f':dep tunelab = {{ path = "{repo}", {LIBRARY_FEATURES} }}'),
                 nbformat.v4.new_code_cell("use tunelab::*;\nlet s = data::iris()?.split(&SplitConfig::default())?;\n"
                                           "let r = train(&s, &TrainConfig::default().with_epochs(1))?;\nr.epochs.len()")]
     t0 = time.time()

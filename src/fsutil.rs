@@ -233,6 +233,7 @@ fn fail_point(index: usize) -> std::io::Result<()> {
 /// Removes the staged files of `names` in `dir` after a failed save or study, so that a full
 /// disk is not left fuller. Never while a journal is there: then the staged files are the
 /// new set that [`finish_replace`] still has to put in place. Best effort.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the command line
 pub(crate) fn discard_staged(dir: &Path, names: &[&str]) {
     if dir.join(JOURNAL).exists() {
         return;
@@ -318,6 +319,7 @@ fn held_here(dir: &Path) -> bool {
 /// (removing it would let a third process lock a new file while a second still holds the
 /// old one).
 #[derive(Debug)]
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the command line
 pub(crate) struct OutputLock {
     _file: std::fs::File,
     /// The folder, for [`HELD`] (`None` for a file's lock).
@@ -337,6 +339,7 @@ impl Drop for OutputLock {
 /// Takes the [`OutputLock`] of `target` (a folder: the lock file `.tunelab-lock` inside it,
 /// the folder created if missing; a file: `.NAME.tunelab-lock` beside it), or says which
 /// process holds it. `flag` names the option the target came from.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the command line
 pub(crate) fn lock_output(target: &Path, is_folder: bool, flag: &str) -> Result<OutputLock> {
     let lock_path = if is_folder {
         ensure_dir(target)?;

@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod advise;
+#[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli;
 mod csv_table;

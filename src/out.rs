@@ -45,6 +45,7 @@ pub(crate) fn write_err(args: std::fmt::Arguments<'_>) {
 
 /// The first error of stdout other than a closed pipe (a full device, an I/O error), taken
 /// once: the command line turns it into its exit status.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the command line
 pub(crate) fn stdout_failure() -> Option<std::io::Error> {
     OUT_ERROR.lock().ok().and_then(|mut first| first.take())
 }
@@ -56,6 +57,7 @@ macro_rules! outln {
 }
 
 /// `print!` that never panics (see the module).
+#[cfg_attr(not(feature = "cli"), allow(unused_macros))] // used by the command line
 macro_rules! out {
     ($($arg:tt)*) => { $crate::out::write_out(format_args!($($arg)*)) };
 }
@@ -65,4 +67,6 @@ macro_rules! errln {
     ($($arg:tt)*) => { $crate::out::write_err(format_args!("{}\n", format_args!($($arg)*))) };
 }
 
-pub(crate) use {errln, out, outln};
+#[cfg(feature = "cli")]
+pub(crate) use out;
+pub(crate) use {errln, outln};

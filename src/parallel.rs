@@ -122,6 +122,17 @@ fn run_in<R: Send>(pool: Option<&rayon::ThreadPool>, job: impl FnOnce() -> R + S
 /// asked for.
 const MAX_THREADS_PER_CPU: usize = 8;
 
+/// The threads a study uses when `asked` for: all available for 0, and never more than that.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))] // used by the command line
+pub(crate) fn resolved_threads(asked: usize) -> usize {
+    let available = available_threads();
+    if asked == 0 {
+        available
+    } else {
+        asked.min(available)
+    }
+}
+
 /// CPU threads available to this process.
 pub(crate) fn available_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())

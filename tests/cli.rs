@@ -447,3 +447,87 @@ fn an_output_that_is_the_input_is_refused_and_the_data_kept() {
     assert!(!hist.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn tune_decides_the_same_with_trials_in_worker_processes_as_in_threads() {
+    // The same study twice: trials in `tunelab trial-worker` processes (the default) and in
+    // threads of the one process. Every run, decision and the test figures agree; only the
+    // timings differ.
+    let mut summaries = Vec::new();
+    let mut logs = Vec::new();
+    for trials_in in ["processes", "threads"] {
+        let dir = std::env::temp_dir().join(format!(
+            "tunelab-cli-tune-{trials_in}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = tunelab(&[
+            "tune",
+            "--data",
+            "iris",
+            "--seeds",
+            "2",
+            "--threads",
+            "2",
+            "--trials-in",
+            trials_in,
+            "--out",
+            dir.to_str().unwrap(),
+            "--json",
+        ]);
+        assert_ok(&out);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            stderr.contains("worker processes"),
+            trials_in == "processes",
+            "{stderr}"
+        );
+        let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        v["wall_s"] = serde_json::Value::Null;
+        summaries.push(v);
+        let log = tunelab::ExperimentLog::load(&dir).unwrap();
+        logs.push(
+            log.rows()
+                .iter()
+                .map(|r| {
+                    (
+                        r.run_id,
+                        r.parent_id,
+                        r.step.clone(),
+                        r.val_loss.to_bits(),
+                        r.val_accuracy.to_bits(),
+                        r.train_loss.to_bits(),
+                        (r.lr.to_bits(), r.seed, r.outcome.clone()),
+                    )
+                })
+                .collect::<Vec<_>>(),
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+    assert!(logs[0].len() > 10, "{}", logs[0].len());
+    assert_eq!(logs[0], logs[1]);
+    assert_eq!(summaries[0], summaries[1]);
+}
+
+#[test]
+fn a_trial_worker_refuses_input_that_is_not_from_tune() {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tunelab"))
+        .args(["trial-worker"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"{\"config\": 1}\nnot the protocol at all\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("started by tunelab tune"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

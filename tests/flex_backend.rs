@@ -46,7 +46,7 @@ fn a_study_runs_every_trial_on_flex_and_its_winner_trains_alike_on_ndarray() {
     let flex = &result.best_run;
     let cpu = train(
         &splits,
-        &result.best_config.clone().with_device(DeviceSpec::Cpu),
+        &result.best_config.clone().with_device(DeviceSpec::Ndarray),
     )
     .unwrap();
     assert_eq!(cpu.outcome, flex.outcome);

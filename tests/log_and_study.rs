@@ -278,13 +278,31 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
     // Every value of a step that ran was trained over the study's seeds.
     for s in result.steps.iter().filter(|s| s.skipped.is_none()) {
         assert_eq!(s.seeds, 2, "{}", s.name);
+        // The typed outcome and the sentence say the same.
+        use tunelab::study::StepOutcome;
+        match &s.outcome {
+            StepOutcome::Start => assert_eq!(s.name, "baseline"),
+            StepOutcome::Adopted { value, verdict } => {
+                assert!(verdict.adopts(), "{}: {verdict:?}", s.name);
+                assert_eq!(value, &s.winner);
+                assert!(s.decision.starts_with("adopted"), "{}", s.decision);
+            }
+            StepOutcome::Kept { challenger } => {
+                assert!(s.decision.starts_with("kept"), "{}", s.decision);
+                if let Some((value, verdict)) = challenger {
+                    assert!(!verdict.adopts(), "{}: {verdict:?}", s.name);
+                    assert_ne!(value, &s.winner);
+                }
+            }
+            StepOutcome::Skipped { .. } => panic!("{} ran but says skipped", s.name),
+        }
+    }
+    for s in result.steps.iter().filter(|s| s.skipped.is_some()) {
         assert!(
-            s.decision.starts_with("kept")
-                || s.decision.starts_with("adopted")
-                || s.name == "baseline",
-            "{}: {}",
+            matches!(s.outcome, tunelab::study::StepOutcome::Skipped { .. }),
+            "{}: {:?}",
             s.name,
-            s.decision
+            s.outcome
         );
     }
     // Three epochs per trial are too few to judge the curves' shapes: the diagnosis calls

@@ -75,7 +75,7 @@ fn same_seed_same_bits(device: DeviceSpec) {
 
 #[test]
 fn a_seeded_ndarray_run_is_bit_identical() {
-    same_seed_same_bits(DeviceSpec::Cpu);
+    same_seed_same_bits(DeviceSpec::Ndarray);
 }
 
 #[cfg(feature = "flex")]

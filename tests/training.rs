@@ -132,7 +132,7 @@ fn accumulating_k_micro_batches_equals_one_big_batch() {
     // And the update did change the weights, so the comparison means something.
     let init = TrainConfig::default()
         .mlp(64, 10)
-        .init(&tunelab::DeviceSpec::Cpu.to_device().unwrap(), 0)
+        .init(&tunelab::DeviceSpec::Ndarray.to_device().unwrap(), 0)
         .unwrap();
     let p0 = init.flat_params().unwrap();
     assert!(p0.iter().zip(&pa).any(|(a, b)| (a - b).abs() > 1e-4));

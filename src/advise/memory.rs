@@ -9,7 +9,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// Bytes per stored number in 32-bit floating point, the default training precision.
-pub const F32_BYTES: usize = 4;
+pub const F32_BYTES: usize = crate::model::F32_BYTES;
 
 /// Values of optimizer state kept per parameter: Adam and AdamW keep two moments, SGD with
 /// momentum and RMSprop one running average, plain SGD nothing.
@@ -25,7 +25,7 @@ pub const OPTIMIZER_STATE_SLOTS: [(OptimizerKind, usize); 5] = [
 ];
 
 /// Activations are kept twice: the forward values (needed by backward) and their gradients.
-pub const ACTIVATION_COPIES: usize = 2;
+pub const ACTIVATION_COPIES: usize = crate::model::ACTIVATION_COPIES;
 
 /// Values of state per parameter that `optimizer` keeps (see [`OPTIMIZER_STATE_SLOTS`]).
 pub fn optimizer_slots(optimizer: OptimizerKind) -> usize {
@@ -76,17 +76,10 @@ impl MemoryEstimate {
     }
 }
 
-/// Bytes that do not grow with the batch, and bytes per sample in the batch.
+/// Bytes that do not grow with the batch, and bytes per sample in the batch: the model's own
+/// count, which the memory guard refuses training with.
 fn cost(model: &MlpConfig, optimizer: OptimizerKind, layout: Layout) -> (u64, u64) {
-    let params = model.num_params() as u64;
-    let per_param =
-        (2 * layout.value + layout.master + optimizer_slots(optimizer) * layout.state) as u64;
-    let fixed = params.saturating_mul(per_param);
-    let width_sum: u64 = model.widths().iter().map(|&w| w as u64).sum();
-    let per_sample = width_sum
-        .saturating_mul(ACTIVATION_COPIES as u64)
-        .saturating_mul(layout.value as u64);
-    (fixed, per_sample)
+    model.memory_cost(optimizer_slots(optimizer), layout)
 }
 
 /// Estimates the memory of training `model` with `optimizer` at `batch` samples per forward

@@ -49,24 +49,9 @@ impl Precision {
 }
 
 /// Bytes per weight, gradient and activation (`value`), per parameter for an fp32 master
-/// copy of the weights (`master`, 0 for none) and per optimizer-state value (`state`).
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Layout {
-    pub(super) value: usize,
-    pub(super) master: usize,
-    pub(super) state: usize,
-}
-
-impl Layout {
-    /// Every value in `bytes` bytes, no master copy.
-    pub(super) fn uniform(bytes: usize) -> Self {
-        Layout {
-            value: bytes,
-            master: 0,
-            state: bytes,
-        }
-    }
-}
+/// copy of the weights (`master`, 0 for none) and per optimizer-state value (`state`): the
+/// model's memory formula takes them as they are.
+pub(super) use crate::model::ValueBytes as Layout;
 
 impl std::fmt::Display for Precision {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,5 +1,5 @@
-//! The command-line interface (`tunelab train`, ...). The binary calls [`main`]; nothing
-//! else here is public.
+//! The command-line interface (`tunelab train`, ...). The binary calls [`main`]; the
+//! benchmark measures [`workers`]; nothing else here is public.
 
 mod advise_cmd;
 mod args;
@@ -8,6 +8,7 @@ mod log_cmd;
 mod lr_find_cmd;
 mod train_cmd;
 mod tune_cmd;
+pub mod workers;
 
 use crate::error::Error;
 use clap::{Parser, Subcommand};
@@ -42,6 +43,17 @@ pub(crate) enum Command {
     /// Print the tuning guide's rules of thumb: batch, memory, regularization.
     #[command(allow_negative_numbers = true)]
     Advise(advise_cmd::AdviseArgs),
+    /// Train the trials `tune` sends on its input (started by `tune`, not by people).
+    #[command(hide = true)]
+    TrialWorker(TrialWorkerArgs),
+}
+
+/// Flags of the hidden `tunelab trial-worker`.
+#[derive(Debug, Clone, clap::Args)]
+pub(crate) struct TrialWorkerArgs {
+    /// Threads of the worker's pool (its share of `tune --threads`).
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
 }
 
 /// Exit status for bad flags, values and input data.
@@ -80,6 +92,7 @@ pub fn main() -> i32 {
         Command::Diagnose(args) => diagnose_cmd::run(args),
         Command::Log(args) => log_cmd::run(args),
         Command::Advise(args) => advise_cmd::run(args),
+        Command::TrialWorker(args) => workers::serve(args.threads),
     };
     // A closed pipe (`| head -1`) only stops the printing; any other failure of stdout (a
     // full device) fails the command, after its work is done and saved.

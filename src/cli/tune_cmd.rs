@@ -6,7 +6,7 @@ use crate::fsutil;
 use crate::log::{
     CURVES_FILE, ExperimentLog, Metric, REPORT_FILE, RUNS_CSV_FILE, RUNS_FILE, study_files_in,
 };
-use crate::study::{Budget, StudyConfig, run_study};
+use crate::study::{Budget, InProcess, StudyConfig, TrialTrainer, run_study_with};
 use crate::train::DeviceSpec;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,10 @@ pub(crate) struct TuneArgs {
     /// Trials run at once (0: one per CPU thread).
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).threads)]
     threads: usize,
+    /// Where trials that run at once train: processes (a tunelab worker process each, the
+    /// faster) or threads (of this process, as the library does). The study is the same.
+    #[arg(long, default_value = "processes", value_parser = parse_trials_in)]
+    trials_in: TrialsIn,
     /// flex (the default CPU backend), cpu (ndarray), torch-cpu, cuda or cuda:N: where every
     /// trial trains.
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).device, value_parser = super::args::device)]
@@ -59,6 +63,23 @@ fn parse_metric(s: &str) -> std::result::Result<Metric, String> {
         "val_loss" => Ok(Metric::ValLoss),
         "val_accuracy" => Ok(Metric::ValAccuracy),
         _ => Err("must be val_loss or val_accuracy".into()),
+    }
+}
+
+/// Where `tune`'s parallel trials train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrialsIn {
+    /// Worker processes (`tunelab trial-worker`).
+    Processes,
+    /// Threads of this process.
+    Threads,
+}
+
+fn parse_trials_in(s: &str) -> std::result::Result<TrialsIn, String> {
+    match s {
+        "processes" => Ok(TrialsIn::Processes),
+        "threads" => Ok(TrialsIn::Threads),
+        _ => Err("must be processes or threads".into()),
     }
 }
 
@@ -133,7 +154,23 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
     // The runs are saved as they finish under staged names, beside the earlier study; the
     // new files replace the earlier ones together at the end.
     let log = ExperimentLog::with_staged_autosave(&args.out).quiet();
-    let saved = run_study(&splits, &config, log).and_then(|result| {
+    // Trials that run at once train in worker processes (faster than threads on the stock
+    // burn-autodiff), unless asked otherwise or only one runs at a time.
+    let workers = (args.trials_in == TrialsIn::Processes
+        && crate::parallel::resolved_threads(args.threads) > 1)
+        .then(|| std::env::current_exe().ok())
+        .flatten()
+        .map(|exe| super::workers::WorkerTrainer::new(exe, &splits));
+    let trainer: &dyn TrialTrainer = match &workers {
+        Some(w) => {
+            crate::out::errln!(
+                "trials that run at once train in worker processes (--trials-in threads: in this process)"
+            );
+            w
+        }
+        None => &InProcess,
+    };
+    let saved = run_study_with(&splits, &config, log, trainer).and_then(|result| {
         let report = crate::display::study_report(&result);
         result
             .log

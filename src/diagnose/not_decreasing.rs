@@ -25,7 +25,14 @@ pub const TINY_LR: f64 = 1e-4;
 
 /// The first step's loss more than this fraction away from ln(classes) suggests a broken
 /// output layer, loss or labels: a freshly initialised classifier guesses nearly uniformly.
-pub const INITIAL_LOSS_TOLERANCE: f64 = 0.5;
+/// It is the sanity check's tolerance ([`crate::train::INITIAL_LOSS_TOLERANCE`], 0.1, for the
+/// untrained model measured directly) widened 5x: a history's first loss comes after an
+/// update (or a mean over a first epoch), from any framework's initialisation.
+pub const INITIAL_LOSS_TOLERANCE: f64 =
+    INITIAL_LOSS_WIDENING * crate::train::INITIAL_LOSS_TOLERANCE;
+
+/// How much wider the diagnosis's initial-loss tolerance is than the sanity check's.
+pub const INITIAL_LOSS_WIDENING: f64 = 5.0;
 
 /// The not-decreasing finding, if the last training loss is not below the first.
 pub(super) fn not_decreasing(h: &History) -> Option<Finding> {

@@ -371,6 +371,7 @@ mod tests {
             winner_id: 2,
             why: String::new(),
             decision: String::new(),
+            outcome: Default::default(),
             seeds: 3,
             warnings: Vec::new(),
             skipped: None,

@@ -2,17 +2,39 @@
 //! refused before anything is allocated, with what would fit, instead of the process being
 //! killed by a failed allocation.
 //!
-//! The count is that of [`crate::advise::memory_estimate`] in f32 (parameters, gradients,
-//! optimizer state, activations of one batch kept for the backward pass), plus the copy of
-//! the weights made on the host while the model is built.
+//! The count is [`MlpConfig::memory_cost`] in f32 (parameters, gradients, optimizer state,
+//! activations of one batch kept for the backward pass), plus the copy of the weights made on
+//! the host while the model is built. That formula is the only one: the memory advice
+//! ([`crate::advise::memory_estimate`]) splits the same count into its parts.
 
 use super::MlpConfig;
 use crate::error::{Error, Result};
 
 /// Bytes per value in f32 training.
-const F32_BYTES: u64 = 4;
+pub(crate) const F32_BYTES: usize = 4;
 /// Activations are kept twice: the forward values (needed by backward) and their gradients.
-const ACTIVATION_COPIES: u64 = 2;
+pub(crate) const ACTIVATION_COPIES: usize = 2;
+
+/// How training stores its numbers, in bytes per value: weights, gradients and activations
+/// (`value`), the master copy of the weights that mixed precision keeps (`master`, 0
+/// without one) and the optimizer's state (`state`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ValueBytes {
+    pub(crate) value: usize,
+    pub(crate) master: usize,
+    pub(crate) state: usize,
+}
+
+impl ValueBytes {
+    /// Every value in `bytes` bytes, no master copy.
+    pub(crate) const fn uniform(bytes: usize) -> Self {
+        ValueBytes {
+            value: bytes,
+            master: 0,
+            state: bytes,
+        }
+    }
+}
 /// The memory assumed available where the system does not say how much there is (no
 /// `/proc/meminfo`): 16 GiB.
 pub const FALLBACK_AVAILABLE_BYTES: u64 = 16 << 30;
@@ -78,22 +100,29 @@ impl MlpConfig {
     /// the total of [`crate::advise::memory_estimate`] in f32. Saturates instead of
     /// overflowing.
     pub fn training_bytes(&self, state_slots: usize, batch: usize) -> u64 {
+        let (fixed, per_sample) = self.memory_cost(state_slots, ValueBytes::uniform(F32_BYTES));
+        fixed.saturating_add(per_sample.saturating_mul(batch as u64))
+    }
+
+    /// The memory of training this model, as bytes that do not grow with the batch
+    /// (weights, their master copy, gradients, `state_slots` optimizer values per parameter)
+    /// and bytes per sample of the batch (every layer's values, input included, forward and
+    /// backward). Saturates instead of overflowing.
+    pub(crate) fn memory_cost(&self, state_slots: usize, bytes: ValueBytes) -> (u64, u64) {
         let params = self.num_params() as u64;
-        let per_param = (2 + state_slots as u64) * F32_BYTES;
+        let per_param = (2 * bytes.value + bytes.master + state_slots * bytes.state) as u64;
         let width_sum = self
             .widths()
             .iter()
             .fold(0u64, |sum, &w| sum.saturating_add(w as u64));
-        let activations = width_sum
-            .saturating_mul(ACTIVATION_COPIES * F32_BYTES)
-            .saturating_mul(batch as u64);
-        params.saturating_mul(per_param).saturating_add(activations)
+        let per_sample = width_sum.saturating_mul((ACTIVATION_COPIES * bytes.value) as u64);
+        (params.saturating_mul(per_param), per_sample)
     }
 
     /// What building and training this model needs: [`training_bytes`](Self::training_bytes)
     /// and the host copy of the weights made while it is built.
     fn bytes_needed(&self, state_slots: usize, batch: usize) -> u64 {
-        let host_copy = (self.num_params() as u64).saturating_mul(F32_BYTES);
+        let host_copy = (self.num_params() as u64).saturating_mul(F32_BYTES as u64);
         self.training_bytes(state_slots, batch)
             .saturating_add(host_copy)
     }

@@ -9,5 +9,6 @@ mod mlp;
 pub use activation::Activation;
 pub(crate) use config::hidden_label;
 pub use config::{MlpConfig, ModelConfig};
+pub(crate) use memory_guard::{ACTIVATION_COPIES, F32_BYTES, ValueBytes};
 pub use memory_guard::{FALLBACK_AVAILABLE_BYTES, available_memory};
 pub use mlp::Mlp;

@@ -5,7 +5,7 @@
 //! t-interval of the per-seed differences excludes zero), records every run with its step and
 //! parent, and warns when the best value is at the edge of what was tried. The winner is
 //! diagnosed at the end, with an account of what the study did about each finding. The test
-//! set is evaluated once, at the end.
+//! set is looked at once, at the end.
 
 mod config;
 mod grids;
@@ -13,9 +13,12 @@ mod repeats;
 mod result;
 mod runner;
 mod sweep;
+mod trainer;
 
 pub use config::{Budget, StudyConfig};
 pub use grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS};
 pub use repeats::{ConfigComparison, SeedSummary, compare_configs, repeat_seeds};
-pub use result::{StepResult, StudyResult};
-pub use runner::run_study;
+pub use result::{StepOutcome, StepResult, StudyResult};
+pub use runner::{run_study, run_study_with};
+pub use sweep::Verdict;
+pub use trainer::{InProcess, TrialRun, TrialTrainer, train_here};

@@ -1,5 +1,6 @@
 //! What a study found.
 
+use super::Verdict;
 use crate::diagnose::Diagnosis;
 use crate::log::ExperimentLog;
 use crate::train::{Run, TrainConfig};
@@ -30,6 +31,9 @@ pub struct StepResult {
     /// How the step ended: "adopted ..." or "kept ...", with the comparison over seeds.
     #[serde(default)]
     pub decision: String,
+    /// How the step ended, as data: what [`decision`](Self::decision) says in words.
+    #[serde(default)]
+    pub outcome: StepOutcome,
     /// Seeds each value was trained with.
     #[serde(default)]
     pub seeds: usize,
@@ -37,6 +41,48 @@ pub struct StepResult {
     pub warnings: Vec<String>,
     /// Set when the step did not run, with the reason.
     pub skipped: Option<String>,
+}
+
+/// How a step of the study ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum StepOutcome {
+    /// The baseline: the reference point of every later step.
+    Start,
+    /// `value` beat the current configuration beyond seed noise; `verdict` is the paired
+    /// comparison over the seeds.
+    Adopted {
+        /// The value adopted, as the step's `values` write it.
+        value: String,
+        /// The comparison that adopted it.
+        verdict: Verdict,
+    },
+    /// The current configuration stayed. `challenger` is the best other value and its
+    /// comparison with the current one, when one was trained over the seeds (`None`: the
+    /// current value was the best on the screening seed).
+    Kept {
+        /// The best other value and the comparison that kept the current one.
+        challenger: Option<(String, Verdict)>,
+    },
+    /// The step did not run, for `reason`.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Default for StepOutcome {
+    /// Kept, with no challenger (for step records written before outcomes were recorded).
+    fn default() -> Self {
+        StepOutcome::Kept { challenger: None }
+    }
+}
+
+impl StepOutcome {
+    /// Whether the step changed the configuration.
+    pub fn adopted(&self) -> bool {
+        matches!(self, StepOutcome::Adopted { .. })
+    }
 }
 
 /// The whole study.
@@ -95,6 +141,7 @@ impl StudyResult {
                 "val_accuracy": s.val_accuracy,
                 "winner": s.winner,
                 "decision": s.decision,
+                "outcome": s.outcome,
                 "seeds": s.seeds,
                 "why": s.why,
                 "warnings": s.warnings,

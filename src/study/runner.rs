@@ -7,8 +7,9 @@ use super::grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS
 use super::sweep::{
     Candidate, Decision, Study, Trial, Where, say, skipped, study_seeds, train_trials,
 };
-use super::{StepResult, StudyConfig};
-use crate::advise::{ARCHITECTURES, memory_estimate, scale_lr};
+use super::trainer::{InProcess, TrialTrainer, train_here};
+use super::{StepOutcome, StepResult, StudyConfig};
+use crate::advise::{ARCHITECTURES, Precision, memory_estimate_in, scale_lr};
 use crate::data::Splits;
 use crate::diagnose::{Diagnosis, History, Pattern, diagnose};
 use crate::error::Result;
@@ -20,8 +21,21 @@ use crate::train::{EarlyStopping, OptimizerKind, Schedule, TrainConfig};
 use std::time::Instant;
 
 /// Runs the whole study on `splits` and records every trial in `log` (give
-/// [`ExperimentLog::with_autosave`] to save after every trial).
+/// [`ExperimentLog::with_autosave`] to save after every trial). The trials train in this
+/// process, those that run at once in threads of their own.
 pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> Result<StudyResult> {
+    run_study_with(splits, config, log, &InProcess)
+}
+
+/// [`run_study`] with the trials trained by `trainer` (the command line's worker processes,
+/// for one). A seeded trial gives the same run wherever it trains, so the study decides the
+/// same way with any trainer that trains what it is given.
+pub fn run_study_with(
+    splits: &Splits,
+    config: &StudyConfig,
+    log: ExperimentLog,
+    trainer: &dyn TrialTrainer,
+) -> Result<StudyResult> {
     config.validate()?;
     let started = Instant::now();
     let available = available_threads();
@@ -38,7 +52,7 @@ pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> R
         }
         asked => asked,
     };
-    let mut study = baseline(splits, config, threads, log)?;
+    let mut study = baseline(splits, config, threads, log, trainer)?;
     study.learning_rate()?;
     study.architecture()?;
     study.batch_size()?;
@@ -51,7 +65,8 @@ pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> R
 fn over_budget(config: &StudyConfig, splits: &Splits, train: &TrainConfig) -> Option<(u64, u64)> {
     let budget = config.memory_budget?;
     let mlp = train.mlp(splits.train.n_features, splits.train.n_classes());
-    let need = memory_estimate(&mlp, train.optimizer, train.batch_size, 4).total_bytes;
+    let need =
+        memory_estimate_in(&mlp, train.optimizer, train.batch_size, Precision::F32).total_bytes;
     (need > budget).then_some((need, budget))
 }
 
@@ -79,6 +94,7 @@ fn baseline<'a>(
     config: &'a StudyConfig,
     threads: usize,
     log: ExperimentLog,
+    trainer: &'a dyn TrialTrainer,
 ) -> Result<Study<'a>> {
     // The LR and weight decay are written out, so that a candidate with the same values is
     // recognised as the same configuration.
@@ -141,6 +157,7 @@ fn baseline<'a>(
         splits,
         config,
         threads,
+        trainer,
     };
     let seeds = study_seeds(config);
     let Some(current) =
@@ -155,6 +172,7 @@ fn baseline<'a>(
         splits,
         config,
         threads,
+        trainer,
         log,
         steps: Vec::new(),
         current,
@@ -183,6 +201,7 @@ fn baseline<'a>(
             "the starting point: mean val accuracy {acc:.4}, val loss {loss:.4} over {} seeds",
             config.seeds
         ),
+        outcome: StepOutcome::Start,
         seeds: config.seeds,
         warnings: super::sweep::small_validation(splits.val.n_samples())
             .into_iter()
@@ -194,13 +213,13 @@ fn baseline<'a>(
 
 impl Study<'_> {
     fn diagnosis(&self) -> Result<Diagnosis> {
-        diagnose(&History::from_run(&self.current().fitted.run))
+        diagnose(&History::from_run(&self.current().run))
     }
 
     /// Step 2: the finder's recommendation (checked at this budget) and the guide's grid
     /// values (0.1, 0.01, 0.001, 0.0001) within 10x of it, against the current LR.
     fn learning_rate(&mut self) -> Result<()> {
-        let base = self.current().fitted.run.config.clone();
+        let base = self.current().run.config.clone();
         let finder = lr_find(self.splits, &base, &LrFinderConfig::default())?;
         self.finder_runs += finder.cost().runs.ceil() as usize;
         let (center, note) = match finder.recommended() {
@@ -245,7 +264,7 @@ impl Study<'_> {
     /// Step 3: start simple (the guide's first shape) and grow along the guide's list while
     /// the diagnosis says underfitting; the smallest shape that overfits cannot shrink.
     fn architecture(&mut self) -> Result<()> {
-        let base = self.current().fitted.run.config.clone();
+        let base = self.current().run.config.clone();
         let metric = self.config.metric;
         // Each shape tried, with its screening score; `None` is the current configuration.
         let mut tried: Vec<(String, Option<Trial>, f64)> = Vec::new();
@@ -274,10 +293,7 @@ impl Study<'_> {
                     .pop()
             };
             let (score, diagnosis) = match &trial {
-                Some(t) => (
-                    t.first_score(metric),
-                    diagnose(&History::from_run(&t.fitted.run))?,
-                ),
+                Some(t) => (t.first_score(metric), diagnose(&History::from_run(&t.run))?),
                 None => (self.current().first_score(metric), self.diagnosis()?),
             };
             let previous = tried.last().map_or(f64::INFINITY, |e| e.2);
@@ -340,7 +356,7 @@ impl Study<'_> {
     /// Step 4: the guide's batch sizes with the LR scaled by the square-root rule, skipping
     /// sizes larger than the training set or over the memory budget.
     fn batch_size(&mut self) -> Result<()> {
-        let base = self.current().fitted.run.config.clone();
+        let base = self.current().run.config.clone();
         let n = self.splits.train.n_samples();
         let mut candidates = Vec::new();
         let mut notes = Vec::new();
@@ -394,7 +410,7 @@ impl Study<'_> {
     /// underfits, leave it alone otherwise.
     fn regularization(&mut self) -> Result<()> {
         let diagnosis = self.diagnosis()?;
-        let base = self.current().fitted.run.config.clone();
+        let base = self.current().run.config.clone();
         let (dropout, wd) = (
             base.model.dropout.max(base.model.input_dropout),
             base.weight_decay(),
@@ -427,7 +443,7 @@ impl Study<'_> {
                     &format!("overfitting ({evidence}): one hidden layer, so no dropout between hidden layers; add input dropout"),
                 )?
             };
-            let base = self.current().fitted.run.config.clone();
+            let base = self.current().run.config.clone();
             let candidates = around(base.weight_decay(), WEIGHT_DECAYS, |w| {
                 (plain(w), base.clone().with_weight_decay(w))
             });
@@ -508,7 +524,7 @@ impl Study<'_> {
     /// diagnosis asks for when it is a change of the LR.
     fn fine_tune(&mut self) -> Result<()> {
         let diagnosis = self.diagnosis()?;
-        let base = self.current().fitted.run.config.clone();
+        let base = self.current().run.config.clone();
         let es = EarlyStopping::new(self.config.patience);
         let longer = |s: Schedule, lr: f64| {
             base.clone()
@@ -585,16 +601,26 @@ impl Study<'_> {
     fn finish(self, wall_s: f64) -> Result<StudyResult> {
         let current = self.current;
         let finder_runs = self.finder_runs;
-        let test = current.fitted.evaluate(&self.splits.test)?;
-        let diagnosis = diagnose(&History::from_run(&current.fitted.run))?;
+        // The test part, looked at once: the winner's model was evaluated on it when it was
+        // trained (a trainer elsewhere does not send the model back); one that was not is
+        // retrained here, seeded, to the same run.
+        let test = match current.test {
+            Some(test) => test,
+            None => train_here(self.splits, &current.run.config, true)?
+                .test
+                .ok_or_else(|| {
+                    crate::error::Error::Backend("the winner's test evaluation is missing".into())
+                })?,
+        };
+        let diagnosis = diagnose(&History::from_run(&current.run))?;
         let follow_up = follow_up(&diagnosis, &self.acted, &self.steps, self.config);
         Ok(StudyResult {
             dataset: self.splits.train.name.clone(),
             steps: self.steps,
             log: self.log,
             best_run_id: current.id,
-            best_config: current.fitted.run.config.clone(),
-            best_run: current.fitted.run,
+            best_config: current.run.config.clone(),
+            best_run: current.run,
             diagnosis,
             follow_up,
             finder_runs,

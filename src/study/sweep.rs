@@ -2,21 +2,25 @@
 //! parallel, repeat the best over the study's other seeds, log every run in order, and adopt
 //! the best candidate only when it beats the current configuration beyond seed noise.
 
-use super::{StepResult, StudyConfig};
+use super::trainer::TrialTrainer;
+use super::{StepOutcome, StepResult, StudyConfig};
 use crate::data::Splits;
 use crate::error::Result;
 use crate::fmt::Num;
 use crate::log::{Entry, ExperimentLog, MeanInterval, Metric};
 use crate::parallel::parallel_map_ordered;
-use crate::train::{Fitted, TrainConfig, fit};
+use crate::train::{FinalMetrics, Run, TrainConfig};
+use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
 /// A configuration trained over the study's seeds.
 pub(super) struct Trial {
     /// Log id of the run with the first seed (the one carried forward and shown).
     pub(super) id: i64,
-    /// The run and model of the first seed.
-    pub(super) fitted: Fitted,
+    /// The run of the first seed.
+    pub(super) run: Run,
+    /// The first seed's model on the test part (looked at once, for the study's winner).
+    pub(super) test: Option<FinalMetrics>,
     /// Final validation accuracy per seed.
     pub(super) acc: Vec<f64>,
     /// Final validation loss per seed (infinite when the run diverged).
@@ -87,6 +91,7 @@ pub(super) struct Study<'a> {
     pub(super) splits: &'a Splits,
     pub(super) config: &'a StudyConfig,
     pub(super) threads: usize,
+    pub(super) trainer: &'a dyn TrialTrainer,
     pub(super) log: ExperimentLog,
     pub(super) steps: Vec<StepResult>,
     pub(super) current: Trial,
@@ -148,7 +153,7 @@ impl Study<'_> {
         // parent in the log.
         let candidate = Candidate {
             label: label.to_string(),
-            config: trial.fitted.run.config.clone(),
+            config: trial.run.config.clone(),
             coupled: &["seed"],
         };
         let first = Some(trial.id);
@@ -171,6 +176,7 @@ impl Study<'_> {
             splits: self.splits,
             config: self.config,
             threads: self.threads,
+            trainer: self.trainer,
         };
         train_trials(
             &where_,
@@ -196,7 +202,7 @@ impl Study<'_> {
         context: &str,
     ) -> Result<Decision> {
         let parent = self.current().id;
-        let current_config = self.current().fitted.run.config.clone();
+        let current_config = self.current().run.config.clone();
         let todo: Vec<&Candidate> = candidates
             .iter()
             .filter(|c| c.config != current_config)
@@ -258,12 +264,16 @@ impl Study<'_> {
             winner_id: self.current.id,
             why: String::new(),
             decision: String::new(),
+            outcome: StepOutcome::Kept { challenger: None },
             seeds: k,
             warnings: Vec::new(),
             skipped: None,
         };
         if entries.is_empty() {
             result.skipped = Some("no candidate to try".into());
+            result.outcome = StepOutcome::Skipped {
+                reason: "no candidate to try".into(),
+            };
             self.steps.push(result);
             return Ok(Decision::Kept);
         }
@@ -320,6 +330,10 @@ impl Study<'_> {
                     self.current = trial;
                     result.winner = label.clone();
                     result.decision = format!("adopted {varied} = {label}: {comparison}");
+                    result.outcome = StepOutcome::Adopted {
+                        value: label.clone(),
+                        verdict,
+                    };
                     Decision::Adopted
                 } else {
                     result.winner = current_label
@@ -328,6 +342,9 @@ impl Study<'_> {
                     result.decision = format!(
                         "kept: the best new {varied} ({label}) is within seed noise of the current one ({comparison})"
                     );
+                    result.outcome = StepOutcome::Kept {
+                        challenger: Some((label.clone(), verdict)),
+                    };
                     Decision::Kept
                 }
             }
@@ -360,8 +377,9 @@ impl Study<'_> {
 /// What the per-seed scores of a candidate say against the current configuration's, seed by
 /// seed (the same seeds: the same initialisations and batch orders, so the comparison is
 /// paired); lower scores are better.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(super) enum Verdict {
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
     /// The 95% t-interval of the differences lies below zero: adopt.
     Better {
         /// Mean difference (candidate minus current).
@@ -386,7 +404,7 @@ pub(super) enum Verdict {
 
 impl Verdict {
     /// Whether the candidate is adopted.
-    pub(super) fn adopts(self) -> bool {
+    pub fn adopts(self) -> bool {
         matches!(self, Verdict::Better { .. } | Verdict::CurrentDiverged)
     }
 }
@@ -467,6 +485,7 @@ pub(super) struct Where<'a> {
     pub(super) splits: &'a Splits,
     pub(super) config: &'a StudyConfig,
     pub(super) threads: usize,
+    pub(super) trainer: &'a dyn TrialTrainer,
 }
 
 /// Trains every candidate with every seed of `seeds` (in parallel), logs every run in order
@@ -494,6 +513,7 @@ pub(super) fn train_trials(
     let total = candidates.len();
     let study_config = at.config;
     let splits = at.splits;
+    let trainer = at.trainer;
     let mut ids: Vec<Result<i64>> = Vec::new();
     // Each finished run is logged (and saved, with an autosaving log) as soon as the runs
     // before it are done, in order: a crash loses only the runs in progress.
@@ -502,7 +522,9 @@ pub(super) fn train_trials(
         at.threads,
         |(i, j, config)| {
             let t0 = Instant::now();
-            let r = fit(splits, &config, &mut |_, _| {});
+            // The first seed's run is the one a step may carry forward: its model is
+            // evaluated on the test part now (and looked at only for the study's winner).
+            let r = trainer.train(splits, &config, j == 0);
             if let (Ok(f), 0) = (&r, j) {
                 let m = f.run.final_metrics();
                 say(
@@ -543,10 +565,10 @@ pub(super) fn train_trials(
     let mut ids = ids.into_iter();
     let mut trials: Vec<Option<Trial>> = (0..total).map(|_| None).collect();
     for (i, r) in results {
-        let fitted = r?;
+        let trained = r?;
         let id = ids.next().unwrap_or(Ok(0))?;
-        let (acc, loss) = match fitted.run.final_metrics() {
-            Some(m) if !fitted.run.outcome.is_diverged() && m.val_loss.is_finite() => {
+        let (acc, loss) = match trained.run.final_metrics() {
+            Some(m) if !trained.run.outcome.is_diverged() && m.val_loss.is_finite() => {
                 (m.val_accuracy, m.val_loss)
             }
             _ => (0.0, f64::INFINITY),
@@ -559,7 +581,8 @@ pub(super) fn train_trials(
             None => {
                 trials[i] = Some(Trial {
                     id,
-                    fitted,
+                    run: trained.run,
+                    test: trained.test,
                     acc: vec![acc],
                     loss: vec![loss],
                 })
@@ -593,6 +616,7 @@ pub(super) fn skipped(name: &str, varied: &str, why: &str) -> StepResult {
         winner_id: 0,
         why: why.into(),
         decision: String::new(),
+        outcome: StepOutcome::Skipped { reason: why.into() },
         seeds: 0,
         warnings: Vec::new(),
         skipped: Some(why.into()),

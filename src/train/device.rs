@@ -5,7 +5,7 @@ use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 /// The compute device of a run, chosen at run time. The CPU backends (`Flex`, the default,
-/// and `Cpu`, burn's ndarray) need no native library; the libtorch devices need the crate's
+/// and `Ndarray`) need no native library; the libtorch devices need the crate's
 /// `tch` feature.
 ///
 /// The default is flex, burn's pure-Rust CPU backend: on the digits baseline it trains about
@@ -15,8 +15,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(into = "String", try_from = "String")]
 pub enum DeviceSpec {
-    /// burn's ndarray backend on the CPU (feature `ndarray`; the name `cpu`, or `ndarray`).
-    Cpu,
+    /// burn's ndarray backend on the CPU (feature `ndarray`; the name `ndarray`, or `cpu` as
+    /// it was called before).
+    Ndarray,
     /// burn's flex backend on the CPU (feature `flex`, on by default; the default device).
     Flex,
     /// libtorch on the CPU (feature `tch`).
@@ -31,16 +32,21 @@ impl Default for DeviceSpec {
         if cfg!(feature = "flex") {
             DeviceSpec::Flex
         } else {
-            DeviceSpec::Cpu
+            DeviceSpec::Ndarray
         }
     }
 }
 
 impl DeviceSpec {
-    /// The name used in configs and the CLI: `cpu` (ndarray), `flex`, `torch-cpu`, `cuda:N`.
+    /// The ndarray backend's former name (both CPU backends run on the CPU).
+    #[deprecated(note = "use DeviceSpec::Ndarray: flex is a CPU backend too")]
+    #[allow(non_upper_case_globals)]
+    pub const Cpu: DeviceSpec = DeviceSpec::Ndarray;
+
+    /// The name used in configs and the CLI: `ndarray`, `flex`, `torch-cpu`, `cuda:N`.
     pub fn name(&self) -> String {
         match self {
-            DeviceSpec::Cpu => "cpu".into(),
+            DeviceSpec::Ndarray => "ndarray".into(),
             DeviceSpec::Flex => "flex".into(),
             DeviceSpec::TorchCpu => "torch-cpu".into(),
             DeviceSpec::Cuda(n) => format!("cuda:{n}"),
@@ -50,7 +56,7 @@ impl DeviceSpec {
     /// The burn device, or an error that says how to make it available.
     pub fn to_device(&self) -> Result<Device> {
         match self {
-            DeviceSpec::Cpu => cpu_device(),
+            DeviceSpec::Ndarray => cpu_device(),
             DeviceSpec::Flex => flex_device(),
             DeviceSpec::TorchCpu | DeviceSpec::Cuda(_) => torch_device(*self),
         }
@@ -71,7 +77,7 @@ fn flex_device() -> Result<Device> {
 fn flex_device() -> Result<Device> {
     Err(Error::DeviceUnavailable {
         device: "flex".into(),
-        reason: "this build has no flex backend: build with the default features (or `--features flex`), or use --device cpu"
+        reason: "this build has no flex backend: build with the default features (or `--features flex`), or use --device ndarray"
             .into(),
     })
 }
@@ -83,7 +89,7 @@ fn libtorch_not_built(spec: DeviceSpec) -> Error {
     Error::DeviceUnavailable {
         device: spec.name(),
         reason: "this build of tunelab has no libtorch backend: build with `--features tch` \
-                 after `eval \"$(scripts/setup-libtorch.sh)\"` (see README, 'Backends'), or use --device cpu"
+                 after `eval \"$(scripts/setup-libtorch.sh)\"` (see README, 'Backends'), or use --device ndarray"
             .into(),
     }
 }
@@ -150,7 +156,7 @@ fn cpu_device() -> Result<Device> {
 #[cfg(not(feature = "ndarray"))]
 fn cpu_device() -> Result<Device> {
     Err(Error::DeviceUnavailable {
-        device: "cpu".into(),
+        device: "ndarray".into(),
         reason: "this build has no ndarray backend: enable the crate's default `ndarray` feature, or use --device flex"
             .into(),
     })
@@ -180,7 +186,7 @@ impl std::str::FromStr for DeviceSpec {
     fn from_str(s: &str) -> Result<Self> {
         let lower = s.trim().to_ascii_lowercase();
         match lower.as_str() {
-            "cpu" | "ndarray" => Ok(DeviceSpec::Cpu),
+            "cpu" | "ndarray" => Ok(DeviceSpec::Ndarray),
             "flex" => Ok(DeviceSpec::Flex),
             "torch-cpu" | "tch" | "libtorch" => Ok(DeviceSpec::TorchCpu),
             "cuda" | "gpu" => Ok(DeviceSpec::Cuda(0)),
@@ -193,7 +199,7 @@ impl std::str::FromStr for DeviceSpec {
                 Err(Error::unknown(
                     "device",
                     s,
-                    "cpu, flex, torch-cpu, cuda or cuda:N",
+                    "ndarray (or cpu), flex, torch-cpu, cuda or cuda:N",
                 ))
             }
         }
@@ -207,7 +213,7 @@ mod tests {
     #[test]
     fn parses_and_names_devices() {
         for (text, spec) in [
-            ("cpu", DeviceSpec::Cpu),
+            ("cpu", DeviceSpec::Ndarray),
             ("torch-cpu", DeviceSpec::TorchCpu),
             ("cuda", DeviceSpec::Cuda(0)),
             ("cuda:1", DeviceSpec::Cuda(1)),
@@ -215,6 +221,18 @@ mod tests {
             assert_eq!(text.parse::<DeviceSpec>().unwrap(), spec);
         }
         assert_eq!(DeviceSpec::Cuda(2).name(), "cuda:2");
+        // Every name reads back as its device; the ndarray backend's former name still works.
+        for d in [
+            DeviceSpec::Ndarray,
+            DeviceSpec::Flex,
+            DeviceSpec::TorchCpu,
+            DeviceSpec::Cuda(3),
+        ] {
+            assert_eq!(d.name().parse::<DeviceSpec>().unwrap(), d);
+        }
+        #[allow(deprecated)]
+        let old = DeviceSpec::Cpu;
+        assert_eq!(old, DeviceSpec::Ndarray);
         assert!("tpu".parse::<DeviceSpec>().is_err());
         assert!("cuda:x".parse::<DeviceSpec>().is_err());
     }
@@ -224,11 +242,14 @@ mod tests {
         let expected = if cfg!(feature = "flex") {
             "flex"
         } else {
-            "cpu"
+            "ndarray"
         };
         assert_eq!(DeviceSpec::default().name(), expected);
         assert!(DeviceSpec::default().is_available());
-        assert_eq!("ndarray".parse::<DeviceSpec>().unwrap(), DeviceSpec::Cpu);
+        assert_eq!(
+            "ndarray".parse::<DeviceSpec>().unwrap(),
+            DeviceSpec::Ndarray
+        );
         assert_eq!("flex".parse::<DeviceSpec>().unwrap(), DeviceSpec::Flex);
     }
 

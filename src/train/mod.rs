@@ -5,6 +5,7 @@ mod config;
 mod device;
 mod early_stopping;
 mod fitted;
+mod float_serde;
 pub(crate) mod history_csv;
 mod many;
 mod noise_scale;
@@ -26,6 +27,7 @@ pub use history_csv::{EPOCHS_HEADER, STEPS_HEADER};
 pub use many::train_all;
 pub use noise_scale::{NOISE_SCALE_BAND, NoiseScale, gradient_noise_scale};
 pub use optimizer::OptimizerKind;
+#[cfg(feature = "cli")]
 pub(crate) use progress::progress_line;
 pub use progress::{EpochObserver, print_progress};
 pub use run::{EpochRecord, FinalMetrics, Outcome, Run, StepRecord};

@@ -12,10 +12,13 @@ pub struct StepRecord {
     /// Epoch, from 1.
     pub epoch: usize,
     /// Learning rate used at this step.
+    #[serde(with = "super::float_serde::any")]
     pub lr: f64,
     /// Training loss of the step's (effective) batch.
+    #[serde(with = "super::float_serde::any")]
     pub loss: f64,
     /// L2 norm of the gradient of all parameters.
+    #[serde(with = "super::float_serde::any")]
     pub grad_norm: f64,
 }
 
@@ -25,16 +28,22 @@ pub struct EpochRecord {
     /// Epoch, from 1.
     pub epoch: usize,
     /// Mean cross-entropy on the training set.
+    #[serde(with = "super::float_serde::any")]
     pub train_loss: f64,
     /// Mean cross-entropy on the validation set.
+    #[serde(with = "super::float_serde::any")]
     pub val_loss: f64,
     /// Accuracy on the training set.
+    #[serde(with = "super::float_serde::any")]
     pub train_acc: f64,
     /// Accuracy on the validation set.
+    #[serde(with = "super::float_serde::any")]
     pub val_acc: f64,
     /// Learning rate of the epoch's last step.
+    #[serde(with = "super::float_serde::any")]
     pub lr: f64,
     /// Seconds the epoch took, evaluation included.
+    #[serde(with = "super::float_serde::any")]
     pub seconds: f64,
 }
 
@@ -54,6 +63,7 @@ pub enum Outcome {
         /// The optimizer step whose loss was bad.
         step: usize,
         /// The bad loss value.
+        #[serde(with = "super::float_serde::any")]
         value: f64,
     },
 }
@@ -95,10 +105,13 @@ impl std::fmt::Display for Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct FinalMetrics {
     /// Training loss.
+    #[serde(with = "super::float_serde::any")]
     pub train_loss: f64,
     /// Validation loss.
+    #[serde(with = "super::float_serde::any")]
     pub val_loss: f64,
     /// Validation accuracy.
+    #[serde(with = "super::float_serde::any")]
     pub val_accuracy: f64,
 }
 
@@ -119,11 +132,13 @@ pub struct Run {
     /// of predicting these shares, and the accuracy of always answering the largest, are
     /// what a model that learned nothing scores.
     #[serde(default)]
+    #[serde(with = "super::float_serde::vec")]
     pub class_shares: Vec<f64>,
     /// The largest standard deviation of a training feature over the smallest (of those that
     /// vary); `None` when not recorded. Features on very different scales make any LR too
     /// high for some weights and too low for others: standardised data has 1.
     #[serde(default)]
+    #[serde(with = "super::float_serde::option")]
     pub feature_scale_ratio: Option<f64>,
     /// Trainable parameters of the model.
     pub n_params: usize,
@@ -138,8 +153,10 @@ pub struct Run {
     /// Whether the best epoch's weights were put back at the end.
     pub restored_best: bool,
     /// Wall-clock seconds of the whole run.
+    #[serde(with = "super::float_serde::any")]
     pub wall_s: f64,
     /// Training samples processed per second of optimizer steps.
+    #[serde(with = "super::float_serde::any")]
     pub samples_per_s: f64,
 }
 

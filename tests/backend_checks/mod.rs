@@ -14,10 +14,10 @@ pub const BACKEND_LOSS_TOLERANCE: f64 = 0.02;
 pub fn agrees_with_ndarray(device: DeviceSpec) {
     let splits = digits();
     let config = TrainConfig::new(OptimizerKind::Adam).with_epochs(5);
-    let cpu = train(&splits, &config.clone().with_device(DeviceSpec::Cpu)).unwrap();
+    let cpu = train(&splits, &config.clone().with_device(DeviceSpec::Ndarray)).unwrap();
     assert_ne!(
         device,
-        DeviceSpec::Cpu,
+        DeviceSpec::Ndarray,
         "compare another backend with ndarray"
     );
     let other = train(&splits, &config.clone().with_device(device)).unwrap();
