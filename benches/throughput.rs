@@ -82,11 +82,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let t0 = Instant::now();
             let runs = tunelab::train_all(&splits, &configs, threads);
             let seconds = t0.elapsed().as_secs_f64();
+            let mut trained = 0.0;
             for r in runs {
-                r?;
+                trained += r?.wall_s;
             }
             println!(
-                "{{\"what\":\"trials\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4}}}"
+                "{{\"what\":\"trials\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4},\"trained_s\":{trained:.4}}}"
             );
         }
         "trials-workers" => {
@@ -102,6 +103,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let trainer = tunelab::cli::workers::WorkerTrainer::new(exe.into(), &splits);
             let next = std::sync::atomic::AtomicUsize::new(0);
             let failed = std::sync::Mutex::new(Vec::new());
+            // The seconds each trial trained, as the worker timed it: the rest of the wall
+            // time is starting workers, sending the data and the trials, and waiting.
+            let trained = std::sync::Mutex::new(Vec::new());
             std::thread::scope(|scope| {
                 for _ in 0..threads.max(1) {
                     scope.spawn(|| {
@@ -110,8 +114,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         while let Some(c) =
                             configs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
                         {
-                            if let Err(e) = pool.install(|| trainer.train(&splits, c, false)) {
-                                failed.lock().map(|mut f| f.push(e.to_string())).ok();
+                            match pool.install(|| trainer.train(&splits, c, false)) {
+                                Ok(t) => {
+                                    trained.lock().map(|mut v| v.push(t.run.wall_s)).ok();
+                                }
+                                Err(e) => {
+                                    failed.lock().map(|mut f| f.push(e.to_string())).ok();
+                                }
                             }
                         }
                     });
@@ -122,8 +131,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             if let Some(e) = failed.lock().ok().and_then(|f| f.first().cloned()) {
                 return Err(e.into());
             }
+            let trained: Vec<f64> = trained.into_inner().unwrap_or_default();
+            let longest = trained.iter().copied().fold(0.0, f64::max);
             println!(
-                "{{\"what\":\"trials-workers\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4}}}"
+                "{{\"what\":\"trials-workers\",\"device\":\"{device}\",\"trials\":{trials},\"threads\":{threads},\"seconds\":{seconds:.4},\"trained_s\":{:.4},\"longest_trial_s\":{longest:.4}}}",
+                trained.iter().sum::<f64>()
             );
         }
         "export" => {

@@ -34,7 +34,11 @@ fn quick(config: TrainConfig) -> TrainConfig {
 #[test]
 fn log_schema_has_every_column_with_its_type() {
     let splits = iris();
-    let mut log = ExperimentLog::new().quiet();
+    // Warnings go to an observer (with the run's id) instead of stderr.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(i64, String)>::new()));
+    let sink = seen.clone();
+    let mut log = ExperimentLog::new()
+        .on_warning(move |id, w| sink.lock().unwrap().push((id, w.to_string())));
     let base = quick(TrainConfig::default());
     let run = train(&splits, &base).unwrap();
     log.add_entry(Entry::new(&run).step("baseline").notes("first <b>run</b>"))
@@ -70,7 +74,11 @@ fn log_schema_has_every_column_with_its_type() {
 #[test]
 fn more_than_one_change_is_warned_unless_declared_coupled() {
     let splits = iris();
-    let mut log = ExperimentLog::new().quiet();
+    // Warnings go to an observer (with the run's id) instead of stderr.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(i64, String)>::new()));
+    let sink = seen.clone();
+    let mut log = ExperimentLog::new()
+        .on_warning(move |id, w| sink.lock().unwrap().push((id, w.to_string())));
     let base = quick(TrainConfig::default());
     let parent = log.add(&train(&splits, &base).unwrap()).unwrap();
     let one = train(&splits, &base.clone().with_lr(3e-3)).unwrap();
@@ -96,6 +104,11 @@ fn more_than_one_change_is_warned_unless_declared_coupled() {
     );
     assert_eq!(log.get(id3).unwrap().changed, "lr,batch_size");
     assert!(log.get(id3).unwrap().warnings.is_empty());
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![(id2, log.get(id2).unwrap().warnings.clone())],
+        "one warning, the one recorded"
+    );
     assert!(log.add_entry(Entry::new(&one).parent(99)).is_err());
     let cmp = log.compare(&[parent, id2]).unwrap();
     assert_eq!(cmp.differing, vec!["lr", "dropout"]);
@@ -254,7 +267,29 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
         final_epochs: 6,
         ..small_study(3)
     };
-    let result = run_study(&splits, &config, ExperimentLog::with_autosave(&dir).quiet()).unwrap();
+    // Progress goes to an observer (as `fit`'s epochs do): every line, from the study's
+    // threads, whatever `verbose` says about printing.
+    let lines = std::sync::Mutex::new(Vec::<String>::new());
+    let result = tunelab::study::run_study_with(
+        &splits,
+        &config,
+        ExperimentLog::with_autosave(&dir).quiet(),
+        &tunelab::study::InProcess,
+        &|line| lines.lock().unwrap().push(line.to_string()),
+    )
+    .unwrap();
+    let lines = lines.into_inner().unwrap();
+    assert!(
+        lines.iter().any(|l| l.starts_with("[baseline] run 1:")),
+        "{lines:#?}"
+    );
+    // One line per candidate screened or repeated on its first seed, per step that ran.
+    for step in ["baseline", "learning_rate", "architecture", "fine_tune"] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(&format!("[{step}] "))),
+            "{step}: {lines:#?}"
+        );
+    }
     let names: Vec<&str> = result.steps.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
         names,

@@ -6,7 +6,9 @@ use crate::fsutil;
 use crate::log::{
     CURVES_FILE, ExperimentLog, Metric, REPORT_FILE, RUNS_CSV_FILE, RUNS_FILE, study_files_in,
 };
-use crate::study::{Budget, InProcess, StudyConfig, TrialTrainer, run_study_with};
+use crate::study::{
+    Budget, InProcess, StudyConfig, TrialTrainer, print_study_progress, run_study_with,
+};
 use crate::train::DeviceSpec;
 use clap::Args;
 use std::path::{Path, PathBuf};
@@ -170,7 +172,8 @@ pub(super) fn run(args: TuneArgs) -> Result<()> {
         }
         None => &InProcess,
     };
-    let saved = run_study_with(&splits, &config, log, trainer).and_then(|result| {
+    let progress = |line: &str| print_study_progress(&config, line);
+    let saved = run_study_with(&splits, &config, log, trainer, &progress).and_then(|result| {
         let report = crate::display::study_report(&result);
         result
             .log

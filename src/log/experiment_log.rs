@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::train::{EpochRecord, Run};
 use polars::prelude::DataFrame;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// What "best" means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -21,6 +22,31 @@ pub enum Metric {
     TrainLoss,
 }
 
+/// Where a log's warnings go (they are recorded in the `warnings` column in every case).
+#[derive(Clone, Default)]
+enum Warnings {
+    /// Printed on stderr.
+    #[default]
+    Printed,
+    /// Not reported.
+    Quiet,
+    /// Handed to an observer with the run's id.
+    Observed(WarningObserver),
+}
+
+/// What [`ExperimentLog::on_warning`] hands each warning to.
+type WarningObserver = Arc<dyn Fn(i64, &str) + Send + Sync>;
+
+impl std::fmt::Debug for Warnings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Warnings::Printed => "Printed",
+            Warnings::Quiet => "Quiet",
+            Warnings::Observed(_) => "Observed",
+        })
+    }
+}
+
 /// A record of every experiment.
 #[derive(Debug, Clone, Default)]
 pub struct ExperimentLog {
@@ -28,7 +54,7 @@ pub struct ExperimentLog {
     curves: Vec<(i64, Vec<EpochRecord>)>,
     /// The folder saved to after every run, and whether under the staged names.
     autosave: Option<(PathBuf, bool)>,
-    quiet: bool,
+    warnings: Warnings,
 }
 
 impl ExperimentLog {
@@ -65,13 +91,20 @@ impl ExperimentLog {
             rows,
             curves,
             autosave: None,
-            quiet: false,
+            warnings: Warnings::Printed,
         }
     }
 
     /// Do not print warnings (they are still recorded in the `warnings` column).
     pub fn quiet(mut self) -> Self {
-        self.quiet = true;
+        self.warnings = Warnings::Quiet;
+        self
+    }
+
+    /// Hand each warning to `observer` (with the id of the run it is about) instead of
+    /// printing it; it is still recorded in the `warnings` column.
+    pub fn on_warning(mut self, observer: impl Fn(i64, &str) + Send + Sync + 'static) -> Self {
+        self.warnings = Warnings::Observed(Arc::new(observer));
         self
     }
 
@@ -105,8 +138,14 @@ impl ExperimentLog {
                 );
             }
         }
-        if !row.warnings.is_empty() && !self.quiet {
-            crate::out::errln!("warning: run {}: {}", row.run_id, row.warnings);
+        if !row.warnings.is_empty() {
+            match &self.warnings {
+                Warnings::Printed => {
+                    crate::out::errln!("warning: run {}: {}", row.run_id, row.warnings)
+                }
+                Warnings::Quiet => {}
+                Warnings::Observed(observer) => observer(row.run_id, &row.warnings),
+            }
         }
         let id = row.run_id;
         self.curves.push((id, entry.run.epochs.clone()));

@@ -43,6 +43,28 @@ pub struct StepResult {
     pub skipped: Option<String>,
 }
 
+impl StepResult {
+    /// A step that varied `varied`, with nothing tried or decided yet.
+    pub(super) fn empty(name: &str, varied: &str) -> Self {
+        StepResult {
+            name: name.into(),
+            varied: varied.into(),
+            values: Vec::new(),
+            trial_ids: Vec::new(),
+            val_accuracy: Vec::new(),
+            val_loss: Vec::new(),
+            winner: String::new(),
+            winner_id: 0,
+            why: String::new(),
+            decision: String::new(),
+            outcome: StepOutcome::default(),
+            seeds: 0,
+            warnings: Vec::new(),
+            skipped: None,
+        }
+    }
+}
+
 /// How a step of the study ended.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -5,7 +5,8 @@
 use super::StudyResult;
 use super::grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS};
 use super::sweep::{
-    Candidate, Decision, Study, Trial, Where, say, skipped, study_seeds, train_trials,
+    Candidate, Decision, Study, Trial, Where, print_study_progress, skipped, study_seeds,
+    train_trials,
 };
 use super::trainer::{InProcess, TrialTrainer, train_here};
 use super::{StepOutcome, StepResult, StudyConfig};
@@ -22,19 +23,25 @@ use std::time::Instant;
 
 /// Runs the whole study on `splits` and records every trial in `log` (give
 /// [`ExperimentLog::with_autosave`] to save after every trial). The trials train in this
-/// process, those that run at once in threads of their own.
+/// process, those that run at once in threads of their own; progress lines are printed as
+/// the config says ([`print_study_progress`]).
 pub fn run_study(splits: &Splits, config: &StudyConfig, log: ExperimentLog) -> Result<StudyResult> {
-    run_study_with(splits, config, log, &InProcess)
+    run_study_with(splits, config, log, &InProcess, &|line| {
+        print_study_progress(config, line)
+    })
 }
 
 /// [`run_study`] with the trials trained by `trainer` (the command line's worker processes,
-/// for one). A seeded trial gives the same run wherever it trains, so the study decides the
-/// same way with any trainer that trains what it is given.
+/// for one) and every progress line handed to `progress` (from the study's threads, so it
+/// is `Sync`), as [`fit`](crate::train::fit) hands each epoch to its observer. A seeded trial
+/// gives the same run wherever it trains, so the study decides the same way with any trainer
+/// that trains what it is given.
 pub fn run_study_with(
     splits: &Splits,
     config: &StudyConfig,
     log: ExperimentLog,
     trainer: &dyn TrialTrainer,
+    progress: &(dyn Fn(&str) + Sync),
 ) -> Result<StudyResult> {
     config.validate()?;
     let started = Instant::now();
@@ -42,23 +49,53 @@ pub fn run_study_with(
     let threads = match config.threads {
         0 => available,
         asked if asked > available => {
-            super::sweep::say(
-                config,
-                &format!(
-                    "threads: {asked} asked for, this machine runs {available} at once; using {available}"
-                ),
-            );
+            progress(&format!(
+                "threads: {asked} asked for, this machine runs {available} at once; using {available}"
+            ));
             available
         }
         asked => asked,
     };
-    let mut study = baseline(splits, config, threads, log, trainer)?;
+    let mut study = baseline(splits, config, threads, log, trainer, progress)?;
     study.learning_rate()?;
     study.architecture()?;
     study.batch_size()?;
     study.regularization()?;
     study.fine_tune()?;
     study.finish(started.elapsed().as_secs_f64())
+}
+
+/// Whether step 3 grows past shape number `k` (of `n`, smallest first) and why: on while
+/// the shape underfits and scores better (`score`, lower is better) than the smaller one
+/// (`previous`), stopped otherwise.
+fn growth(
+    label: &str,
+    k: usize,
+    n: usize,
+    score: f64,
+    previous: f64,
+    diagnosis: &Diagnosis,
+) -> (String, bool) {
+    if score >= previous {
+        return (
+            format!("{label} did no better than the smaller shape: stop growing"),
+            false,
+        );
+    }
+    if diagnosis.has(Pattern::Underfitting) && k + 1 < n {
+        return (format!("{label} underfits: grow"), true);
+    }
+    let reason = if diagnosis.has(Pattern::Overfitting) && k == 0 {
+        format!(
+            "{label} already overfits and is the smallest shape in the guide's list: regularise instead (step 5)"
+        )
+    } else {
+        format!(
+            "{label} does not underfit ({}): no need to grow",
+            pattern_names(diagnosis)
+        )
+    };
+    (reason, false)
 }
 
 /// The memory a trial of `train` needs and the study's budget, when it needs more.
@@ -88,14 +125,10 @@ fn pattern_names(d: &Diagnosis) -> String {
         .join(", ")
 }
 
-/// The first step: the guide's defaults, trained over the study's seeds.
-fn baseline<'a>(
-    splits: &'a Splits,
-    config: &'a StudyConfig,
-    threads: usize,
-    log: ExperimentLog,
-    trainer: &'a dyn TrialTrainer,
-) -> Result<Study<'a>> {
+/// The baseline's configuration (the guide's defaults at the study's budget, the batch
+/// capped at the training set) and the note that says so; refused when it needs more than
+/// the study's memory budget.
+fn baseline_config(splits: &Splits, config: &StudyConfig) -> Result<(TrainConfig, String, String)> {
     // The LR and weight decay are written out, so that a candidate with the same values is
     // recognised as the same configuration.
     let defaults = TrainConfig::new(OptimizerKind::Adam);
@@ -119,19 +152,15 @@ fn baseline<'a>(
     } else {
         String::new()
     };
+    let hidden = crate::model::hidden_label(&train_config.model.hidden);
     let note = format!(
-        "the guide's defaults: {} {}, batch {}{capped}, hidden {}",
+        "the guide's defaults: {} {}, batch {batch}{capped}, hidden {hidden}",
         train_config.optimizer,
         plain(train_config.lr()),
-        train_config.batch_size,
-        crate::model::hidden_label(&train_config.model.hidden)
     );
     if let Some((need, budget)) = over_budget(config, splits, &train_config) {
         return Err(crate::error::Error::OutOfMemory {
-            what: format!(
-                "the baseline (hidden {}, batch {batch})",
-                crate::model::hidden_label(&train_config.model.hidden)
-            ),
+            what: format!("the baseline (hidden {hidden}, batch {batch})"),
             needed: need,
             available: budget,
             advice: format!(
@@ -141,11 +170,25 @@ fn baseline<'a>(
             ),
         });
     }
+    Ok((train_config, note, capped))
+}
+
+/// The first step: the guide's defaults, trained over the study's seeds.
+fn baseline<'a>(
+    splits: &'a Splits,
+    config: &'a StudyConfig,
+    threads: usize,
+    log: ExperimentLog,
+    trainer: &'a dyn TrialTrainer,
+    progress: &'a (dyn Fn(&str) + Sync),
+) -> Result<Study<'a>> {
+    let (train_config, note, capped) = baseline_config(splits, config)?;
+    let batch = train_config.batch_size;
     if !capped.is_empty() {
-        say(config, &format!("[baseline] note: batch {batch}{capped}"));
+        progress(&format!("[baseline] note: batch {batch}{capped}"));
     }
     if let Some(small) = super::sweep::small_validation(splits.val.n_samples()) {
-        say(config, &format!("[baseline] warning: {small}"));
+        progress(&format!("[baseline] warning: {small}"));
     }
     let candidate = Candidate {
         label: "defaults".into(),
@@ -155,9 +198,9 @@ fn baseline<'a>(
     let mut log = log;
     let at = Where {
         splits,
-        config,
         threads,
         trainer,
+        progress,
     };
     let seeds = study_seeds(config);
     let Some(current) =
@@ -173,6 +216,7 @@ fn baseline<'a>(
         config,
         threads,
         trainer,
+        progress,
         log,
         steps: Vec::new(),
         current,
@@ -180,16 +224,11 @@ fn baseline<'a>(
         finder_runs: 0,
     };
     let (acc, loss) = (study.current.mean_acc(), study.current.mean_loss());
-    say(
-        config,
-        &format!(
-            "[baseline] run {}: {train_config} -> mean over {} seeds: val_acc {:.4} val_loss {:.4}",
-            study.current.id, config.seeds, acc, loss
-        ),
-    );
+    progress(&format!(
+        "[baseline] run {}: {train_config} -> mean over {} seeds: val_acc {:.4} val_loss {:.4}",
+        study.current.id, config.seeds, acc, loss
+    ));
     study.steps.push(StepResult {
-        name: "baseline".into(),
-        varied: "-".into(),
         values: vec!["defaults".into()],
         trial_ids: vec![study.current.id],
         val_accuracy: vec![acc],
@@ -206,7 +245,7 @@ fn baseline<'a>(
         warnings: super::sweep::small_validation(splits.val.n_samples())
             .into_iter()
             .collect(),
-        skipped: None,
+        ..StepResult::empty("baseline", "-")
     });
     Ok(study)
 }
@@ -298,28 +337,13 @@ impl Study<'_> {
             };
             let previous = tried.last().map_or(f64::INFINITY, |e| e.2);
             let label = arch.label();
-            tried.push((label.clone(), trial, score));
-            if score >= previous {
-                reasons.push(format!(
-                    "{label} did no better than the smaller shape: stop growing"
-                ));
+            let (reason, grow) =
+                growth(&label, k, ARCHITECTURES.len(), score, previous, &diagnosis);
+            tried.push((label, trial, score));
+            reasons.push(reason);
+            if !grow {
                 break;
             }
-            if diagnosis.has(Pattern::Underfitting) && k + 1 < ARCHITECTURES.len() {
-                reasons.push(format!("{label} underfits: grow"));
-                continue;
-            }
-            if diagnosis.has(Pattern::Overfitting) && k == 0 {
-                reasons.push(format!(
-                    "{label} already overfits and is the smallest shape in the guide's list: regularise instead (step 5)"
-                ));
-            } else {
-                reasons.push(format!(
-                    "{label} does not underfit ({}): no need to grow",
-                    pattern_names(&diagnosis)
-                ));
-            }
-            break;
         }
         let mut entries: Vec<(String, Option<Trial>)> =
             tried.into_iter().map(|(label, t, _)| (label, t)).collect();
@@ -410,114 +434,120 @@ impl Study<'_> {
     /// underfits, leave it alone otherwise.
     fn regularization(&mut self) -> Result<()> {
         let diagnosis = self.diagnosis()?;
-        let base = self.current().run.config.clone();
-        let (dropout, wd) = (
-            base.model.dropout.max(base.model.input_dropout),
-            base.weight_decay(),
-        );
         if diagnosis.has(Pattern::Overfitting) {
-            let evidence = evidence(&diagnosis, Pattern::Overfitting);
-            // Hidden dropout goes between hidden layers only; a one-layer model gets the
-            // guide's input dropout instead.
-            let d = if base.model.hidden.len() >= 2 {
-                let candidates = around(dropout, DROPOUTS, |p| {
-                    (plain(p), base.clone().with_dropout(p))
-                });
-                self.sweep(
-                    "dropout",
-                    "dropout",
-                    candidates,
-                    true,
-                    &format!("overfitting ({evidence}): add dropout between the hidden layers"),
-                )?
-            } else {
-                let input = base.model.input_dropout;
-                let candidates = around(input, INPUT_DROPOUTS, |p| {
-                    (plain(p), base.clone().with_input_dropout(p))
-                });
-                self.sweep(
-                    "dropout",
-                    "input_dropout",
-                    candidates,
-                    true,
-                    &format!("overfitting ({evidence}): one hidden layer, so no dropout between hidden layers; add input dropout"),
-                )?
-            };
-            let base = self.current().run.config.clone();
-            let candidates = around(base.weight_decay(), WEIGHT_DECAYS, |w| {
-                (plain(w), base.clone().with_weight_decay(w))
-            });
-            let w = self.sweep(
-                "weight_decay",
-                "weight_decay",
-                candidates,
-                true,
-                "overfitting: add weight decay",
-            )?;
-            let (d, w) = (self.summary(-2, &d), self.summary(-1, &w));
-            self.acted
-                .push((Pattern::Overfitting, format!("step 5 tried {d}, then {w}")));
-            return Ok(());
+            return self.add_regularization(&evidence(&diagnosis, Pattern::Overfitting));
         }
         if diagnosis.has(Pattern::Underfitting) {
-            if dropout == 0.0 && wd == 0.0 {
-                let why = "the current winner underfits, but it has no dropout or weight decay to remove: more capacity (step 3) or longer training (step 6) is the cure";
-                self.say(format!("[regularization] skipped: {why}"));
-                for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
-                    self.steps.push(skipped(name, varied, why));
-                }
-                return Ok(());
-            }
-            let mut entries = Vec::new();
-            if base.model.dropout > 0.0 {
-                let p = base.model.dropout;
-                entries.push((
-                    "dropout",
-                    around(p, &[0.0, p / 2.0], |p| {
-                        (plain(p), base.clone().with_dropout(p))
-                    }),
-                ));
-            }
-            if base.model.input_dropout > 0.0 {
-                let p = base.model.input_dropout;
-                entries.push((
-                    "input_dropout",
-                    around(p, &[0.0, p / 2.0], |p| {
-                        (plain(p), base.clone().with_input_dropout(p))
-                    }),
-                ));
-            }
-            if wd > 0.0 {
-                entries.push((
-                    "weight_decay",
-                    around(wd, &[0.0, wd / 10.0], |w| {
-                        (plain(w), base.clone().with_weight_decay(w))
-                    }),
-                ));
-            }
-            for (name, candidates) in entries {
-                let d = self.sweep(
-                    name,
-                    name,
-                    candidates,
-                    true,
-                    "underfitting: remove regularisation",
-                )?;
-                let tried = self.summary(-1, &d);
-                self.acted
-                    .push((Pattern::Underfitting, format!("step 5 tried {tried}")));
-            }
-            return Ok(());
+            return self.remove_regularization();
         }
         let why = format!(
             "the current winner neither overfits nor underfits (diagnosis: {}), so regularisation is left as it is",
             pattern_names(&diagnosis)
         );
-        self.say(format!("[regularization] skipped: {why}"));
-        for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
-            self.steps.push(skipped(name, varied, &why));
+        self.skip_regularization(&why);
+        Ok(())
+    }
+
+    /// Step 5 for an overfitting winner: dropout (between the hidden layers, or on the input
+    /// of a one-layer model), then weight decay.
+    fn add_regularization(&mut self, evidence: &str) -> Result<()> {
+        let base = self.current().run.config.clone();
+        // Hidden dropout goes between hidden layers only; a one-layer model gets the
+        // guide's input dropout instead.
+        let d = if base.model.hidden.len() >= 2 {
+            let dropout = base.model.dropout.max(base.model.input_dropout);
+            let candidates = around(dropout, DROPOUTS, |p| {
+                (plain(p), base.clone().with_dropout(p))
+            });
+            self.sweep(
+                "dropout",
+                "dropout",
+                candidates,
+                true,
+                &format!("overfitting ({evidence}): add dropout between the hidden layers"),
+            )?
+        } else {
+            let input = base.model.input_dropout;
+            let candidates = around(input, INPUT_DROPOUTS, |p| {
+                (plain(p), base.clone().with_input_dropout(p))
+            });
+            self.sweep(
+                "dropout",
+                "input_dropout",
+                candidates,
+                true,
+                &format!("overfitting ({evidence}): one hidden layer, so no dropout between hidden layers; add input dropout"),
+            )?
+        };
+        let base = self.current().run.config.clone();
+        let candidates = around(base.weight_decay(), WEIGHT_DECAYS, |w| {
+            (plain(w), base.clone().with_weight_decay(w))
+        });
+        let w = self.sweep(
+            "weight_decay",
+            "weight_decay",
+            candidates,
+            true,
+            "overfitting: add weight decay",
+        )?;
+        let (d, w) = (self.summary(-2, &d), self.summary(-1, &w));
+        self.acted
+            .push((Pattern::Overfitting, format!("step 5 tried {d}, then {w}")));
+        Ok(())
+    }
+
+    /// Step 5 for an underfitting winner: each regularisation it has, halved and removed.
+    fn remove_regularization(&mut self) -> Result<()> {
+        let base = self.current().run.config.clone();
+        let (dropout, input, wd) = (
+            base.model.dropout,
+            base.model.input_dropout,
+            base.weight_decay(),
+        );
+        if dropout.max(input) == 0.0 && wd == 0.0 {
+            self.skip_regularization("the current winner underfits, but it has no dropout or weight decay to remove: more capacity (step 3) or longer training (step 6) is the cure");
+            return Ok(());
+        }
+        let mut entries = Vec::new();
+        if dropout > 0.0 {
+            let c = around(dropout, &[0.0, dropout / 2.0], |p| {
+                (plain(p), base.clone().with_dropout(p))
+            });
+            entries.push(("dropout", c));
+        }
+        if input > 0.0 {
+            let c = around(input, &[0.0, input / 2.0], |p| {
+                (plain(p), base.clone().with_input_dropout(p))
+            });
+            entries.push(("input_dropout", c));
+        }
+        if wd > 0.0 {
+            let c = around(wd, &[0.0, wd / 10.0], |w| {
+                (plain(w), base.clone().with_weight_decay(w))
+            });
+            entries.push(("weight_decay", c));
+        }
+        for (name, candidates) in entries {
+            let d = self.sweep(
+                name,
+                name,
+                candidates,
+                true,
+                "underfitting: remove regularisation",
+            )?;
+            let tried = self.summary(-1, &d);
+            self.acted
+                .push((Pattern::Underfitting, format!("step 5 tried {tried}")));
         }
         Ok(())
+    }
+
+    /// Step 5 skipped, for `why`: both of its sweeps are recorded as skipped.
+    fn skip_regularization(&mut self, why: &str) {
+        self.say(format!("[regularization] skipped: {why}"));
+        for (name, varied) in [("dropout", "dropout"), ("weight_decay", "weight_decay")] {
+            self.steps.push(skipped(name, varied, why));
+        }
     }
 
     /// Step 6: a schedule, early stopping and longer training, plus the change the current
@@ -525,60 +555,12 @@ impl Study<'_> {
     fn fine_tune(&mut self) -> Result<()> {
         let diagnosis = self.diagnosis()?;
         let base = self.current().run.config.clone();
-        let es = EarlyStopping::new(self.config.patience);
-        let longer = |s: Schedule, lr: f64| {
-            base.clone()
-                .with_lr(lr)
-                .with_epochs(self.config.final_epochs)
-                .with_early_stopping(es.clone())
-                .with_schedule(s)
-        };
-        let mut candidates: Vec<Candidate> = Vec::new();
-        candidates.push(Candidate {
-            label: "as is".into(),
-            config: base.clone(),
-            coupled: &[],
-        });
-        for s in [
-            Schedule::Constant,
-            Schedule::cosine(),
-            Schedule::one_cycle(),
-        ] {
-            candidates.push(Candidate {
-                label: format!(
-                    "{} + early stopping, {} epochs",
-                    s.name(),
-                    self.config.final_epochs
-                ),
-                config: longer(s, base.lr()),
-                coupled: &["epochs", "schedule", "early_stopping"],
-            });
-        }
-        let mut context =
-            String::from("a schedule, early stopping and longer training, one at a time");
         // The LR change the diagnosis names (its own guard decides the direction: far above
         // the optimizer's default, a flat loss means the LR is too high), applied as it says.
         let lr_change: Option<(Pattern, f64)> = diagnosis
             .lr_change(&[Pattern::Oscillating, Pattern::Slow, Pattern::Plateau])
-            .map(|(p, factor)| (p, base.lr() * factor));
-        if let Some((p, lr)) = lr_change {
-            let lr = crate::fmt::round_significant(lr, 2);
-            candidates.push(Candidate {
-                label: format!(
-                    "lr {} + early stopping, {} epochs",
-                    plain(lr),
-                    self.config.final_epochs
-                ),
-                config: longer(Schedule::Constant, lr),
-                coupled: &["lr", "epochs", "schedule", "early_stopping"],
-            });
-            context.push_str(&format!(
-                "; the winner is diagnosed {}, so its LR change ({} to {}) is tried too",
-                p.name(),
-                plain(base.lr()),
-                plain(lr)
-            ));
-        }
+            .map(|(p, factor)| (p, crate::fmt::round_significant(base.lr() * factor, 2)));
+        let (candidates, context) = self.fine_tune_candidates(&base, lr_change);
         let d = self.sweep("fine_tune", "schedule", candidates, false, &context)?;
         let result = self.summary(-1, &d);
         self.acted.push((
@@ -596,6 +578,57 @@ impl Study<'_> {
                 .push((p, format!("step 6 tried lr {}: {result}", plain(lr))));
         }
         Ok(())
+    }
+
+    /// Step 6's candidates: the configuration as it is, then each schedule with early
+    /// stopping and the longer budget, and the diagnosis's LR change when it names one; with
+    /// the step's context.
+    fn fine_tune_candidates(
+        &self,
+        base: &TrainConfig,
+        lr_change: Option<(Pattern, f64)>,
+    ) -> (Vec<Candidate>, String) {
+        let epochs = self.config.final_epochs;
+        let es = EarlyStopping::new(self.config.patience);
+        let longer = |s: Schedule, lr: f64| {
+            base.clone()
+                .with_lr(lr)
+                .with_epochs(epochs)
+                .with_early_stopping(es.clone())
+                .with_schedule(s)
+        };
+        let mut candidates = vec![Candidate {
+            label: "as is".into(),
+            config: base.clone(),
+            coupled: &[],
+        }];
+        for s in [
+            Schedule::Constant,
+            Schedule::cosine(),
+            Schedule::one_cycle(),
+        ] {
+            candidates.push(Candidate {
+                label: format!("{} + early stopping, {epochs} epochs", s.name()),
+                config: longer(s, base.lr()),
+                coupled: &["epochs", "schedule", "early_stopping"],
+            });
+        }
+        let mut context =
+            String::from("a schedule, early stopping and longer training, one at a time");
+        if let Some((p, lr)) = lr_change {
+            candidates.push(Candidate {
+                label: format!("lr {} + early stopping, {epochs} epochs", plain(lr)),
+                config: longer(Schedule::Constant, lr),
+                coupled: &["lr", "epochs", "schedule", "early_stopping"],
+            });
+            context.push_str(&format!(
+                "; the winner is diagnosed {}, so its LR change ({} to {}) is tried too",
+                p.name(),
+                plain(base.lr()),
+                plain(lr)
+            ));
+        }
+        (candidates, context)
     }
 
     fn finish(self, wall_s: f64) -> Result<StudyResult> {
@@ -753,6 +786,42 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("memory_budget"), "{err}");
+    }
+
+    fn diagnosed(patterns: &[Pattern]) -> Diagnosis {
+        use crate::diagnose::{Finding, Severity};
+        Diagnosis::new(
+            patterns
+                .iter()
+                .map(|&p| Finding::new(p, Severity::Medium, "made up", "made up"))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn the_model_grows_only_while_it_underfits_and_improves() {
+        let under = diagnosed(&[Pattern::Underfitting]);
+        let over = diagnosed(&[Pattern::Overfitting]);
+        let healthy = diagnosed(&[Pattern::Healthy]);
+        // Underfitting and better than the smaller shape: grow, unless it is the largest.
+        assert!(growth("64", 0, 4, 0.5, f64::INFINITY, &under).1);
+        assert!(growth("128-64", 1, 4, 0.4, 0.5, &under).1);
+        let (why, grow) = growth("512-256", 3, 4, 0.3, 0.4, &under);
+        assert!(!grow && why.contains("does not underfit"), "{why}");
+        // No better than the smaller shape (a tie included): stop, whatever the diagnosis.
+        let (why, grow) = growth("128-64", 1, 4, 0.5, 0.5, &under);
+        assert!(!grow && why.contains("did no better"), "{why}");
+        // Not underfitting: stop; the smallest shape already overfitting says regularise.
+        let (why, grow) = growth("64", 0, 4, 0.5, f64::INFINITY, &over);
+        assert!(!grow && why.contains("regularise instead"), "{why}");
+        let (why, grow) = growth("128-64", 1, 4, 0.4, 0.5, &over);
+        assert!(
+            !grow && why.contains("does not underfit (overfitting)"),
+            "{why}"
+        );
+        assert!(!growth("64", 0, 4, 0.5, f64::INFINITY, &healthy).1);
+        // A non-finite score never beats the smaller shape.
+        assert!(!growth("128-64", 1, 4, f64::INFINITY, 0.5, &under).1);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! parallel, repeat the best over the study's other seeds, log every run in order, and adopt
 //! the best candidate only when it beats the current configuration beyond seed noise.
 
-use super::trainer::TrialTrainer;
+use super::trainer::{TrialRun, TrialTrainer};
 use super::{StepOutcome, StepResult, StudyConfig};
 use crate::data::Splits;
 use crate::error::Result;
@@ -92,6 +92,7 @@ pub(super) struct Study<'a> {
     pub(super) config: &'a StudyConfig,
     pub(super) threads: usize,
     pub(super) trainer: &'a dyn TrialTrainer,
+    pub(super) progress: &'a (dyn Fn(&str) + Sync),
     pub(super) log: ExperimentLog,
     pub(super) steps: Vec<StepResult>,
     pub(super) current: Trial,
@@ -116,7 +117,7 @@ impl Study<'_> {
     }
 
     pub(super) fn say(&self, line: String) {
-        say(self.config, &line);
+        (self.progress)(&line);
     }
 
     /// The seeds every candidate trains with.
@@ -174,9 +175,9 @@ impl Study<'_> {
     ) -> Result<Vec<Trial>> {
         let where_ = Where {
             splits: self.splits,
-            config: self.config,
             threads: self.threads,
             trainer: self.trainer,
+            progress: self.progress,
         };
         train_trials(
             &where_,
@@ -232,43 +233,7 @@ impl Study<'_> {
         ordered: bool,
         context: &str,
     ) -> Result<Decision> {
-        let metric = self.config.metric;
-        let k = self.config.seeds;
-        // Screening: every value on the first seed (the same seed for all, so the comparison
-        // is like for like); only the best is repeated over the other seeds.
-        let score = |t: &Option<Trial>, cur: &Trial| {
-            t.as_ref()
-                .unwrap_or(cur)
-                .scores(metric)
-                .first()
-                .copied()
-                .unwrap_or(f64::INFINITY)
-        };
-        let mut result = StepResult {
-            name: name.into(),
-            varied: varied.into(),
-            values: entries.iter().map(|e| e.0.clone()).collect(),
-            trial_ids: entries
-                .iter()
-                .map(|e| e.1.as_ref().map_or(self.current.id, |t| t.id))
-                .collect(),
-            val_accuracy: entries
-                .iter()
-                .map(|e| e.1.as_ref().unwrap_or(&self.current).mean_acc())
-                .collect(),
-            val_loss: entries
-                .iter()
-                .map(|e| e.1.as_ref().unwrap_or(&self.current).mean_loss())
-                .collect(),
-            winner: String::new(),
-            winner_id: self.current.id,
-            why: String::new(),
-            decision: String::new(),
-            outcome: StepOutcome::Kept { challenger: None },
-            seeds: k,
-            warnings: Vec::new(),
-            skipped: None,
-        };
+        let mut result = self.step_record(name, varied, &entries);
         if entries.is_empty() {
             result.skipped = Some("no candidate to try".into());
             result.outcome = StepOutcome::Skipped {
@@ -277,77 +242,35 @@ impl Study<'_> {
             self.steps.push(result);
             return Ok(Decision::Kept);
         }
-        let screening: Vec<f64> = entries.iter().map(|e| score(&e.1, &self.current)).collect();
+        // Screening: every value on the first seed (the same seed for all, so the comparison
+        // is like for like); only the best is repeated over the other seeds.
+        let metric = self.config.metric;
+        let screening: Vec<f64> = entries
+            .iter()
+            .map(|e| e.1.as_ref().unwrap_or(&self.current).first_score(metric))
+            .collect();
         let best = screening_best(&screening);
+        let label = entries[best].0.clone();
         if let Some(mut t) = entries[best].1.take() {
-            let label = entries[best].0.clone();
             self.complete(name, varied, &label, &mut t)?;
             result.val_accuracy[best] = t.mean_acc();
             result.val_loss[best] = t.mean_loss();
             entries[best].1 = Some(t);
         }
-        let label = entries[best].0.clone();
         let current_label = entries.iter().find(|e| e.1.is_none()).map(|e| e.0.clone());
-        let what = metric_name(metric);
-        let cur_scores = self.current.scores(metric);
         let decision = match entries[best].1.take() {
             None => {
                 result.winner = label.clone();
                 result.decision = format!(
-                    "kept: the current {varied} ({label}) is the best of {} values on the screening seed; {what} {} over {k} seeds",
+                    "kept: the current {varied} ({label}) is the best of {} values on the screening seed; {} {} over {} seeds",
                     entries.len(),
-                    with_interval(&cur_scores)
+                    metric_name(metric),
+                    with_interval(&self.current.scores(metric)),
+                    self.config.seeds
                 );
                 Decision::Kept
             }
-            Some(trial) => {
-                let new_scores = trial.scores(metric);
-                let verdict = verdict(&new_scores, &cur_scores);
-                let comparison = match verdict {
-                    Verdict::Better { diff, half } | Verdict::WithinNoise { diff, half } => {
-                        format!(
-                            "{what} {} vs {} now; paired difference over {k} seeds {} ± {}",
-                            with_interval(&new_scores),
-                            with_interval(&cur_scores),
-                            crate::fmt::signed_decimals(diff, 4),
-                            crate::fmt::fixed_decimals(half, 4)
-                        )
-                    }
-                    Verdict::CurrentDiverged => format!(
-                        "{what} {} where the current configuration diverged",
-                        with_interval(&new_scores)
-                    ),
-                    Verdict::CandidateDiverged => {
-                        format!("{what}: the candidate diverged on a seed")
-                    }
-                    Verdict::TooFewSeeds => format!(
-                        "{what} {} vs {} now: one seed cannot tell a difference from seed noise",
-                        with_interval(&new_scores),
-                        with_interval(&cur_scores)
-                    ),
-                };
-                if verdict.adopts() {
-                    self.current = trial;
-                    result.winner = label.clone();
-                    result.decision = format!("adopted {varied} = {label}: {comparison}");
-                    result.outcome = StepOutcome::Adopted {
-                        value: label.clone(),
-                        verdict,
-                    };
-                    Decision::Adopted
-                } else {
-                    result.winner = current_label
-                        .clone()
-                        .unwrap_or_else(|| "unchanged".to_string());
-                    result.decision = format!(
-                        "kept: the best new {varied} ({label}) is within seed noise of the current one ({comparison})"
-                    );
-                    result.outcome = StepOutcome::Kept {
-                        challenger: Some((label.clone(), verdict)),
-                    };
-                    Decision::Kept
-                }
-            }
+            Some(trial) => self.judge(&mut result, varied, &label, current_label, trial),
         };
         result.winner_id = self.current.id;
         result.why = format!("{context}; {}", result.decision);
@@ -358,6 +281,69 @@ impl Study<'_> {
                 "the best {varied} ({label}) is at the edge of the values tried: try values beyond it"
             ));
         }
+        self.report(name, result);
+        Ok(decision)
+    }
+
+    /// The record of a step over `entries` before its decision: the values, their trials
+    /// (the current one reused) and their means over the seeds.
+    fn step_record(
+        &self,
+        name: &str,
+        varied: &str,
+        entries: &[(String, Option<Trial>)],
+    ) -> StepResult {
+        let trial = |e| trial_of(e, &self.current);
+        StepResult {
+            values: entries.iter().map(|e| e.0.clone()).collect(),
+            trial_ids: entries.iter().map(|e| trial(e).id).collect(),
+            val_accuracy: entries.iter().map(|e| trial(e).mean_acc()).collect(),
+            val_loss: entries.iter().map(|e| trial(e).mean_loss()).collect(),
+            winner_id: self.current.id,
+            outcome: StepOutcome::Kept { challenger: None },
+            seeds: self.config.seeds,
+            ..StepResult::empty(name, varied)
+        }
+    }
+
+    /// Compares the best new value's `trial` with the current configuration over the seeds,
+    /// adopts it when the [`Verdict`] says so, and writes the decision into `result`.
+    fn judge(
+        &mut self,
+        result: &mut StepResult,
+        varied: &str,
+        label: &str,
+        current_label: Option<String>,
+        trial: Trial,
+    ) -> Decision {
+        let metric = self.config.metric;
+        let (new_scores, cur_scores) = (trial.scores(metric), self.current.scores(metric));
+        let verdict = verdict(&new_scores, &cur_scores);
+        let comparison = comparison_text(metric_name(metric), verdict, &new_scores, &cur_scores);
+        if verdict.adopts() {
+            self.current = trial;
+            result.winner = label.to_string();
+            result.decision = format!("adopted {varied} = {label}: {comparison}");
+            result.outcome = StepOutcome::Adopted {
+                value: label.to_string(),
+                verdict,
+            };
+            Decision::Adopted
+        } else {
+            result.winner = current_label.unwrap_or_else(|| "unchanged".to_string());
+            result.decision = format!(
+                "kept: the best new {varied} ({label}) is within seed noise of the current one ({comparison})"
+            );
+            result.outcome = StepOutcome::Kept {
+                challenger: Some((label.to_string(), verdict)),
+            };
+            Decision::Kept
+        }
+    }
+
+    /// Prints the step's decision (with a warning when the validation set is too small to
+    /// decide on) and records the step.
+    fn report(&mut self, name: &str, mut result: StepResult) {
         let mut line = format!("[{name}] {}", result.decision);
         if small_validation(self.splits.val.n_samples()).is_some() {
             let n = self.splits.val.n_samples();
@@ -370,7 +356,42 @@ impl Study<'_> {
         }
         self.say(line);
         self.steps.push(result);
-        Ok(decision)
+    }
+}
+
+/// An entry's trial, or the current one for the entry that stands for it.
+fn trial_of<'t>(entry: &'t (String, Option<Trial>), current: &'t Trial) -> &'t Trial {
+    entry.1.as_ref().unwrap_or(current)
+}
+
+/// The comparison behind a verdict, in words: `what` (the metric) of the candidate's
+/// per-seed scores `new` against the current ones, with the paired difference when there is
+/// one.
+pub(super) fn comparison_text(
+    what: &str,
+    verdict: Verdict,
+    new: &[f64],
+    current: &[f64],
+) -> String {
+    let k = new.len().min(current.len());
+    match verdict {
+        Verdict::Better { diff, half } | Verdict::WithinNoise { diff, half } => format!(
+            "{what} {} vs {} now; paired difference over {k} seeds {} ± {}",
+            with_interval(new),
+            with_interval(current),
+            crate::fmt::signed_decimals(diff, 4),
+            crate::fmt::fixed_decimals(half, 4)
+        ),
+        Verdict::CurrentDiverged => format!(
+            "{what} {} where the current configuration diverged",
+            with_interval(new)
+        ),
+        Verdict::CandidateDiverged => format!("{what}: the candidate diverged on a seed"),
+        Verdict::TooFewSeeds => format!(
+            "{what} {} vs {} now: one seed cannot tell a difference from seed noise",
+            with_interval(new),
+            with_interval(current)
+        ),
     }
 }
 
@@ -483,9 +504,9 @@ pub(super) fn study_seeds(config: &StudyConfig) -> Vec<u64> {
 /// Where a study's runs train: the data, the study's settings and the threads.
 pub(super) struct Where<'a> {
     pub(super) splits: &'a Splits,
-    pub(super) config: &'a StudyConfig,
     pub(super) threads: usize,
     pub(super) trainer: &'a dyn TrialTrainer,
+    pub(super) progress: &'a (dyn Fn(&str) + Sync),
 }
 
 /// Trains every candidate with every seed of `seeds` (in parallel), logs every run in order
@@ -511,9 +532,9 @@ pub(super) fn train_trials(
         })
         .collect();
     let total = candidates.len();
-    let study_config = at.config;
     let splits = at.splits;
     let trainer = at.trainer;
+    let progress = at.progress;
     let mut ids: Vec<Result<i64>> = Vec::new();
     // Each finished run is logged (and saved, with an autosaving log) as soon as the runs
     // before it are done, in order: a crash loses only the runs in progress.
@@ -526,25 +547,19 @@ pub(super) fn train_trials(
             // evaluated on the test part now (and looked at only for the study's winner).
             let r = trainer.train(splits, &config, j == 0);
             if let (Ok(f), 0) = (&r, j) {
-                let m = f.run.final_metrics();
-                say(
-                    study_config,
-                    &format!(
-                        "[{step}] {}/{total} {varied}={}: val_acc {:.4} val_loss {:.4} {} ({:.1} s, seed {}{})",
-                        i + 1,
-                        candidates[i].label,
-                        Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
-                        Num(m.map_or(f64::NAN, |m| m.val_loss)),
-                        f.run.outcome,
-                        t0.elapsed().as_secs_f64(),
-                        config.seed,
-                        if k > 1 {
-                            format!(" of {k}")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                );
+                let of = if k > 1 {
+                    format!(" of {k}")
+                } else {
+                    String::new()
+                };
+                progress(&format!(
+                    "[{step}] {}/{total} {varied}={}: {} ({:.1} s, seed {}{of})",
+                    i + 1,
+                    candidates[i].label,
+                    trial_figures(&f.run),
+                    t0.elapsed().as_secs_f64(),
+                    config.seed,
+                ));
             }
             (i, r)
         },
@@ -562,6 +577,18 @@ pub(super) fn train_trials(
             }
         },
     );
+    gather_trials(results, ids, total, k)
+}
+
+/// One trial per candidate from the runs of every (candidate, seed) in job order and their
+/// log ids: the first seed's run and id, and every seed's final validation accuracy and
+/// loss (0 and infinity for a run that diverged).
+fn gather_trials(
+    results: Vec<(usize, Result<TrialRun>)>,
+    ids: Vec<Result<i64>>,
+    total: usize,
+    k: usize,
+) -> Result<Vec<Trial>> {
     let mut ids = ids.into_iter();
     let mut trials: Vec<Option<Trial>> = (0..total).map(|_| None).collect();
     for (i, r) in results {
@@ -593,8 +620,21 @@ pub(super) fn train_trials(
     Ok(trials.into_iter().flatten().collect())
 }
 
-/// Prints a progress line where the study's settings say.
-pub(super) fn say(config: &StudyConfig, line: &str) {
+/// A run's final validation figures and outcome, as the progress lines show them.
+fn trial_figures(run: &Run) -> String {
+    let m = run.final_metrics();
+    format!(
+        "val_acc {:.4} val_loss {:.4} {}",
+        Num(m.map_or(f64::NAN, |m| m.val_accuracy)),
+        Num(m.map_or(f64::NAN, |m| m.val_loss)),
+        run.outcome
+    )
+}
+
+/// Prints a study's progress line where its settings say: nothing unless `verbose`, on
+/// stdout, or on stderr with `progress_to_stderr`. What [`run_study`](super::run_study)
+/// reports through.
+pub fn print_study_progress(config: &StudyConfig, line: &str) {
     if config.verbose {
         if config.progress_to_stderr {
             crate::out::errln!("{line}");
@@ -606,20 +646,10 @@ pub(super) fn say(config: &StudyConfig, line: &str) {
 
 pub(super) fn skipped(name: &str, varied: &str, why: &str) -> StepResult {
     StepResult {
-        name: name.into(),
-        varied: varied.into(),
-        values: Vec::new(),
-        trial_ids: Vec::new(),
-        val_accuracy: Vec::new(),
-        val_loss: Vec::new(),
-        winner: String::new(),
-        winner_id: 0,
         why: why.into(),
-        decision: String::new(),
         outcome: StepOutcome::Skipped { reason: why.into() },
-        seeds: 0,
-        warnings: Vec::new(),
         skipped: Some(why.into()),
+        ..StepResult::empty(name, varied)
     }
 }
 
