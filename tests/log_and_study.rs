@@ -332,6 +332,23 @@ fn a_quick_study_on_a_small_set_records_every_step_and_touches_test_once() {
             StepOutcome::Skipped { .. } => panic!("{} ran but says skipped", s.name),
         }
     }
+    // The same step as one list of records: one per value, the winner marked once (none
+    // when the current configuration was not among the values and stayed: "unchanged").
+    for s in result.steps.iter().filter(|s| s.skipped.is_none()) {
+        let trials = s.trials();
+        assert_eq!(trials.len(), s.values.len(), "{}", s.name);
+        let marked = trials.iter().filter(|t| t.winner).count();
+        assert_eq!(marked, usize::from(s.winner != "unchanged"), "{}", s.name);
+        for (t, (&id, &loss)) in trials.iter().zip(s.trial_ids.iter().zip(&s.val_loss)) {
+            assert_eq!((t.run_id, t.val_loss.to_bits()), (id, loss.to_bits()));
+            assert!(
+                result.log.get(t.run_id).is_some(),
+                "{}: run {}",
+                s.name,
+                t.run_id
+            );
+        }
+    }
     for s in result.steps.iter().filter(|s| s.skipped.is_some()) {
         assert!(
             matches!(s.outcome, tunelab::study::StepOutcome::Skipped { .. }),

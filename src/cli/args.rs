@@ -84,7 +84,7 @@ pub(crate) fn optimizer(s: &str) -> std::result::Result<OptimizerKind, String> {
 /// Parses a device name.
 pub(crate) fn device(s: &str) -> std::result::Result<DeviceSpec, String> {
     s.parse()
-        .map_err(|_| "must be one of cpu, flex, torch-cpu, cuda, cuda:N".into())
+        .map_err(|_| "must be one of ndarray (or cpu), flex, torch-cpu, cuda, cuda:N".into())
 }
 
 /// The defaults every flag shows and uses: those of [`TrainConfig::default`].
@@ -129,7 +129,7 @@ pub(crate) struct ConfigArgs {
     /// Seed of initialisation, shuffling and dropout.
     #[arg(long, default_value_t = defaults().seed)]
     pub(crate) seed: u64,
-    /// flex (the default CPU backend), cpu (ndarray), torch-cpu, cuda or cuda:N.
+    /// flex (the default CPU backend), ndarray (or cpu), torch-cpu, cuda or cuda:N.
     #[arg(long, default_value_t = defaults().device, value_parser = device)]
     pub(crate) device: DeviceSpec,
 }

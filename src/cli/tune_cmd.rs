@@ -40,7 +40,7 @@ pub(crate) struct TuneArgs {
     /// faster) or threads (of this process, as the library does). The study is the same.
     #[arg(long, default_value = "processes", value_parser = parse_trials_in)]
     trials_in: TrialsIn,
-    /// flex (the default CPU backend), cpu (ndarray), torch-cpu, cuda or cuda:N: where every
+    /// flex (the default CPU backend), ndarray (or cpu), torch-cpu, cuda or cuda:N: where every
     /// trial trains.
     #[arg(long, default_value_t = StudyConfig::budget(Budget::Quick).device, value_parser = super::args::device)]
     device: DeviceSpec,

@@ -43,7 +43,38 @@ pub struct StepResult {
     pub skipped: Option<String>,
 }
 
+/// One value a step tried, as a record: what [`StepResult::trials`] lists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepTrial {
+    /// The value, as the step writes it.
+    pub value: String,
+    /// Log id of its run with the first seed (the current configuration's own run for the
+    /// value that stands for it).
+    pub run_id: i64,
+    /// Mean validation accuracy over the seeds it was trained with.
+    pub val_accuracy: f64,
+    /// Mean validation loss over those seeds.
+    pub val_loss: f64,
+    /// Whether it is the step's winner.
+    pub winner: bool,
+}
+
 impl StepResult {
+    /// The values tried, one record each, in the order tried.
+    pub fn trials(&self) -> Vec<StepTrial> {
+        self.values
+            .iter()
+            .enumerate()
+            .map(|(i, value)| StepTrial {
+                value: value.clone(),
+                run_id: self.trial_ids.get(i).copied().unwrap_or(0),
+                val_accuracy: self.val_accuracy.get(i).copied().unwrap_or(f64::NAN),
+                val_loss: self.val_loss.get(i).copied().unwrap_or(f64::NAN),
+                winner: *value == self.winner,
+            })
+            .collect()
+    }
+
     /// A step that varied `varied`, with nothing tried or decided yet.
     pub(super) fn empty(name: &str, varied: &str) -> Self {
         StepResult {
