@@ -65,6 +65,36 @@ pub fn run_study_with(
     study.finish(started.elapsed().as_secs_f64())
 }
 
+/// What step 5 does about the current winner's diagnosis.
+#[derive(Debug, Clone, PartialEq)]
+enum RegularizationPlan {
+    /// It overfits: add dropout, then weight decay.
+    Add,
+    /// It underfits and has regularisation: halve and remove each kind it has.
+    Remove,
+    /// Nothing to do, for this reason.
+    Skip(String),
+}
+
+/// Step 5's plan for a winner with `diagnosis` trained with `config`. Overfitting comes first
+/// (a run can show both: the gap says overfitting, the level says underfitting).
+fn regularization_plan(diagnosis: &Diagnosis, config: &TrainConfig) -> RegularizationPlan {
+    if diagnosis.has(Pattern::Overfitting) {
+        return RegularizationPlan::Add;
+    }
+    if diagnosis.has(Pattern::Underfitting) {
+        let dropout = config.model.dropout.max(config.model.input_dropout);
+        if dropout == 0.0 && config.weight_decay() == 0.0 {
+            return RegularizationPlan::Skip("the current winner underfits, but it has no dropout or weight decay to remove: more capacity (step 3) or longer training (step 6) is the cure".into());
+        }
+        return RegularizationPlan::Remove;
+    }
+    RegularizationPlan::Skip(format!(
+        "the current winner neither overfits nor underfits (diagnosis: {}), so regularisation is left as it is",
+        pattern_names(diagnosis)
+    ))
+}
+
 /// Whether step 3 grows past shape number `k` (of `n`, smallest first) and why: on while
 /// the shape underfits and scores better (`score`, lower is better) than the smaller one
 /// (`previous`), stopped otherwise.
@@ -434,18 +464,16 @@ impl Study<'_> {
     /// underfits, leave it alone otherwise.
     fn regularization(&mut self) -> Result<()> {
         let diagnosis = self.diagnosis()?;
-        if diagnosis.has(Pattern::Overfitting) {
-            return self.add_regularization(&evidence(&diagnosis, Pattern::Overfitting));
+        match regularization_plan(&diagnosis, &self.current().run.config) {
+            RegularizationPlan::Add => {
+                self.add_regularization(&evidence(&diagnosis, Pattern::Overfitting))
+            }
+            RegularizationPlan::Remove => self.remove_regularization(),
+            RegularizationPlan::Skip(why) => {
+                self.skip_regularization(&why);
+                Ok(())
+            }
         }
-        if diagnosis.has(Pattern::Underfitting) {
-            return self.remove_regularization();
-        }
-        let why = format!(
-            "the current winner neither overfits nor underfits (diagnosis: {}), so regularisation is left as it is",
-            pattern_names(&diagnosis)
-        );
-        self.skip_regularization(&why);
-        Ok(())
     }
 
     /// Step 5 for an overfitting winner: dropout (between the hidden layers, or on the input
@@ -504,10 +532,6 @@ impl Study<'_> {
             base.model.input_dropout,
             base.weight_decay(),
         );
-        if dropout.max(input) == 0.0 && wd == 0.0 {
-            self.skip_regularization("the current winner underfits, but it has no dropout or weight decay to remove: more capacity (step 3) or longer training (step 6) is the cure");
-            return Ok(());
-        }
         let mut entries = Vec::new();
         if dropout > 0.0 {
             let c = around(dropout, &[0.0, dropout / 2.0], |p| {
@@ -822,6 +846,44 @@ mod tests {
         assert!(!growth("64", 0, 4, 0.5, f64::INFINITY, &healthy).1);
         // A non-finite score never beats the smaller shape.
         assert!(!growth("128-64", 1, 4, f64::INFINITY, 0.5, &under).1);
+    }
+
+    #[test]
+    fn regularisation_is_added_for_overfitting_and_removed_only_where_there_is_some() {
+        let plain = TrainConfig::new(OptimizerKind::Adam)
+            .with_weight_decay(0.0)
+            .with_dropout(0.0);
+        let over = diagnosed(&[Pattern::Overfitting]);
+        let under = diagnosed(&[Pattern::Underfitting]);
+        let both = diagnosed(&[Pattern::Underfitting, Pattern::Overfitting]);
+        assert_eq!(regularization_plan(&over, &plain), RegularizationPlan::Add);
+        assert_eq!(regularization_plan(&both, &plain), RegularizationPlan::Add);
+        let RegularizationPlan::Skip(why) = regularization_plan(&under, &plain) else {
+            panic!("nothing to remove");
+        };
+        assert!(
+            why.contains("no dropout or weight decay to remove"),
+            "{why}"
+        );
+        for config in [
+            plain.clone().with_dropout(0.2),
+            plain.clone().with_input_dropout(0.1),
+            plain.clone().with_weight_decay(1e-4),
+        ] {
+            assert_eq!(
+                regularization_plan(&under, &config),
+                RegularizationPlan::Remove
+            );
+        }
+        let RegularizationPlan::Skip(why) =
+            regularization_plan(&diagnosed(&[Pattern::Healthy]), &plain.with_dropout(0.2))
+        else {
+            panic!("a healthy run is left alone");
+        };
+        assert!(
+            why.contains("neither overfits nor underfits (diagnosis: healthy)"),
+            "{why}"
+        );
     }
 
     #[test]
