@@ -194,36 +194,8 @@ impl Drop for Worker {
 /// `tunelab trial-worker`: reads the splits, then trains one trial per line of its input,
 /// until the input ends. Not for people: `tune` starts it.
 pub(crate) fn serve(threads: usize) -> Result<()> {
-    let io = |e: std::io::Error| Error::Io {
-        path: "the trial worker's input".into(),
-        source: e,
-    };
     let mut input = BufReader::new(std::io::stdin().lock());
-    let mut magic = vec![0u8; MAGIC.len()];
-    input.read_exact(&mut magic).map_err(io)?;
-    if magic != MAGIC {
-        return Err(Error::data(
-            "trial-worker",
-            "this is not a tunelab trial worker's input: the command is started by tunelab tune",
-        ));
-    }
-    let mut len = [0u8; 8];
-    input.read_exact(&mut len).map_err(io)?;
-    let len = usize::try_from(u64::from_le_bytes(len))
-        .map_err(|_| Error::data("trial-worker", "the splits are too large"))?;
-    let mut blob = vec![0u8; len];
-    input.read_exact(&mut blob).map_err(io)?;
-    let mut at = &blob[..];
-    let train = decode_dataset(&mut at)?;
-    let val = decode_dataset(&mut at)?;
-    let test = decode_dataset(&mut at)?;
-    let splits = Splits {
-        train,
-        val,
-        test,
-        scaler: None,
-        notes: Vec::new(),
-    };
+    let splits = read_splits(&mut input)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
@@ -232,7 +204,7 @@ pub(crate) fn serve(threads: usize) -> Result<()> {
     let mut line = String::new();
     loop {
         line.clear();
-        if input.read_line(&mut line).map_err(io)? == 0 {
+        if input.read_line(&mut line).map_err(input_error)? == 0 {
             return Ok(());
         }
         let reply = match serde_json::from_str::<Request>(&line) {
@@ -260,6 +232,45 @@ pub(crate) fn serve(threads: usize) -> Result<()> {
             return Ok(());
         }
     }
+}
+
+fn input_error(e: std::io::Error) -> Error {
+    Error::Io {
+        path: "the trial worker's input".into(),
+        source: e,
+    }
+}
+
+/// The protocol's header and the splits that follow it.
+fn read_splits(input: &mut impl Read) -> Result<Splits> {
+    let mut magic = Vec::with_capacity(MAGIC.len());
+    input
+        .take(MAGIC.len() as u64)
+        .read_to_end(&mut magic)
+        .map_err(input_error)?;
+    if magic != MAGIC {
+        return Err(Error::data(
+            "trial-worker",
+            "this is not a tunelab trial worker's input: the command is started by tunelab tune",
+        ));
+    }
+    let mut len = [0u8; 8];
+    input.read_exact(&mut len).map_err(input_error)?;
+    let len = usize::try_from(u64::from_le_bytes(len))
+        .map_err(|_| Error::data("trial-worker", "the splits are too large"))?;
+    let mut blob = vec![0u8; len];
+    input.read_exact(&mut blob).map_err(input_error)?;
+    let mut at = &blob[..];
+    let train = decode_dataset(&mut at)?;
+    let val = decode_dataset(&mut at)?;
+    let test = decode_dataset(&mut at)?;
+    Ok(Splits {
+        train,
+        val,
+        test,
+        scaler: None,
+        notes: Vec::new(),
+    })
 }
 
 fn put_u64(out: &mut Vec<u8>, v: u64) {
@@ -354,6 +365,30 @@ fn decode_dataset(at: &mut &[u8]) -> Result<Dataset> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_splits_a_worker_is_sent_are_the_splits_it_reads() {
+        let splits = crate::data::iris()
+            .unwrap()
+            .split(&crate::data::SplitConfig::default())
+            .unwrap();
+        let trainer = WorkerTrainer::new("unused".into(), &splits);
+        let mut sent = MAGIC.to_vec();
+        sent.extend_from_slice(&(trainer.splits.len() as u64).to_le_bytes());
+        sent.extend_from_slice(&trainer.splits);
+        let back = read_splits(&mut &sent[..]).unwrap();
+        for (a, b) in [
+            (&back.train, &splits.train),
+            (&back.val, &splits.val),
+            (&back.test, &splits.test),
+        ] {
+            assert_eq!((&a.features, &a.labels), (&b.features, &b.labels));
+        }
+        // Another program's bytes, or a cut message: an error, not a panic.
+        let err = read_splits(&mut &b"GET / HTTP/1.1\r\n\r\n"[..]).unwrap_err();
+        assert!(err.to_string().contains("started by tunelab tune"), "{err}");
+        assert!(read_splits(&mut &sent[..sent.len() - 1]).is_err());
+    }
 
     #[test]
     fn a_dataset_comes_back_from_its_bytes_as_it_was() {
