@@ -137,8 +137,18 @@ FLEX_GFLOPS=$(measured gflops "$BENCH" train --device flex)
 PEAK=$(measured gflops "$BENCH" peak)
 PEAK_ISA=$(measured isa "$BENCH" peak --threads 1)
 
-# (f) The scaling table: one line of JSON per measurement, interleaved by round.
+# (f) The scaling table: one line of JSON per measurement, interleaved by round, each with the
+# peak resident memory of its process (rss_kb, from /usr/bin/time, added after it exited).
 SCALE="$WORK/scale.jsonl"
+with_rss() {
+  /usr/bin/time -f %M -o "$WORK/rss" "$@" >"$WORK/scale-one.json" || return 0
+  python3 - "$WORK/scale-one.json" "$WORK/rss" >>"$SCALE" <<'RSS'
+import json, sys
+r = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
+r["rss_kb"] = int(open(sys.argv[2]).read().split()[-1])
+print(json.dumps(r))
+RSS
+}
 : >"$SCALE"
 if [ "${TUNELAB_BENCH_SCALE:-1}" != 0 ]; then
   for round in $(seq 1 "${SCALE_ROUNDS:-3}"); do
@@ -147,14 +157,14 @@ if [ "${TUNELAB_BENCH_SCALE:-1}" != 0 ]; then
       for batch in 16 64 256 1024; do
         # The same number of steps everywhere: about 60 GFLOP of work, 10 to 600 steps.
         steps=$(python3 -c "w=[64,*map(int,'$hidden'.split(',')),10]; p=sum(a*b+b for a,b in zip(w,w[1:])); print(int(min(600,max(10,60e9/(6*p*$batch)))))")
-        for dev in cpu flex; do
-          "$BENCH" scale --device "$dev" --batch "$batch" --hidden "$hidden" --steps "$steps" | tail -n 1 >>"$SCALE"
+        for dev in ndarray flex; do
+          with_rss "$BENCH" scale --device "$dev" --batch "$batch" --hidden "$hidden" --steps "$steps"
         done
         if [ -n "$TCH_BENCH" ]; then
-          TUNELAB_TORCH_THREADS="$THREADS" "$TCH_BENCH" scale --device torch-cpu --batch "$batch" --hidden "$hidden" --steps "$steps" | tail -n 1 >>"$SCALE"
+          TUNELAB_TORCH_THREADS="$THREADS" with_rss "$TCH_BENCH" scale --device torch-cpu --batch "$batch" --hidden "$hidden" --steps "$steps"
         fi
         for t in 1 "$THREADS"; do
-          "$PY" benches/pytorch_baseline.py scale - --batch "$batch" --hidden "$hidden" --steps "$steps" --threads "$t" | tail -n 1 >>"$SCALE"
+          with_rss "$PY" benches/pytorch_baseline.py scale - --batch "$batch" --hidden "$hidden" --steps "$steps" --threads "$t"
         done
       done
     done
@@ -255,10 +265,11 @@ if scale:
           f"steps/s median (GFLOP/s, % of the {peak:.0f} GFLOP/s peak); PyTorch: better of 1 and {threads} threads")
     cells = [(h, b) for h in ("128,64", "512,512", "2048,2048") for b in (16, 64, 256, 1024)]
     names = [n for n, pick in engines if any(pick(r) for r in scale)]
-    print(f"{'hidden':<10} {'batch':>5}  " + "  ".join(f"{n:>30}" for n in names) + f"  {'default/PyTorch':>15}")
+    print(f"{'hidden':<10} {'batch':>5}  " + "  ".join(f"{n:>30}" for n in names) + f"  {'default/PyTorch':>15}  {'peak RSS MB default/PyTorch':>28}")
     crossover = {}
+    ratio_large = None
     for h, b in cells:
-        out, best = [], {}
+        out, best, rss = [], {}, {}
         for n, pick in engines:
             if n not in names:
                 continue
@@ -274,12 +285,18 @@ if scale:
             sps = statistics.median(r["steps_per_s"] for r in rs)
             g = statistics.median(r["gflops"] for r in rs)
             best[n] = sps
+            kb = [r["rss_kb"] for r in rs if "rss_kb" in r]
+            if kb:
+                rss[n] = statistics.median(kb) / 1024
             out.append(f"{sps:>10.1f} ({g:>6.1f}, {100 * g / peak:>4.1f}%)".rjust(30))
         d, p = best.get("tunelab default (flex)"), best.get("PyTorch eager")
         ratio = d / p if d and p else float("nan")
         if ratio < 1 and h not in crossover:
             crossover[h] = b
-        print(f"{h:<10} {b:>5}  " + "  ".join(out) + f"  {ratio:>15.2f}")
+        if (h, b) == ("2048,2048", 1024):
+            ratio_large = ratio
+        mem = f"{rss.get('tunelab default (flex)', float('nan')):.0f} / {rss.get('PyTorch eager', float('nan')):.0f}"
+        print(f"{h:<10} {b:>5}  " + "  ".join(out) + f"  {ratio:>15.2f}  {mem:>28}")
     for h in ("128,64", "512,512", "2048,2048"):
         at = f"batch {crossover[h]}" if h in crossover else "(not in the table)"
         print(f"{'PyTorch overtakes the default, hidden ' + h:<44} {at:>12}")
@@ -294,4 +311,6 @@ for nb in notebooks:
     print(f"{'notebook, ' + c + ' cache: warm cell':<52} {nb['warm_cell_median_s']:>12.2f} s        (max {nb['warm_cell_max_s']:.2f}, n={len(nb['warm_cells'])})")
     print(f"{'notebook, ' + c + ' cache: warm cell ending in a number':<52} {nb['plain_value_cell_median_s']:>12.2f} s        (stock evcxr compiles it twice)")
 print(f"ratio_vs_pytorch={fx / pt:.2f}")  # default device (flex) over the faster PyTorch setting
+if scale and ratio_large is not None:
+    print(f"ratio_large={ratio_large:.2f}")  # the same at hidden 2048-2048, batch 1024
 PY
