@@ -195,6 +195,9 @@ else
   echo "== notebook: not set up (run scripts/jupyter.sh --setup), skipped" >&2
 fi
 
+# The raw measurements stay after the run (the work folder does not): the report below can be
+# rerun from them, and nothing measured is lost if it fails.
+mkdir -p "$TUNELAB_CACHE/bench-last" && cp "$WORK/series.txt" "$SCALE" "$TUNELAB_CACHE/bench-last/" 2>/dev/null || true
 python3 - "$THREADS" "$GFLOPS" "$FLEX_GFLOPS" "$NB_WARM" "$NB_COLD" "$PEAK" "$PEAK_ISA" "$SCALE" "$WORK/series.txt" "$NB_STOCK" <<PY
 import json, statistics, sys
 threads, gflops, flex_gflops = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
@@ -248,7 +251,8 @@ if t_all and t_one:
 if t_proc and t_one:
     print(f"{'  the same as separate processes':<44} {t_one / t_proc:>12.2f} x")
 if t_work and t_one:
-    print(f"{'  in tune\'s worker processes':<44} {t_one / t_work:>12.2f} x")
+    label = "  in tune's worker processes"
+    print(f"{label:<44} {t_one / t_work:>12.2f} x")
     print(f"ratio_trials={t_one / t_work:.2f}")
 if s_all and s_one:
     print(f"{'quick study speed-up, all threads vs one':<44} {s_one / s_all:>12.2f} x")
