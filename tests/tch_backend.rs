@@ -56,7 +56,7 @@ fn cuda_without_a_gpu_is_a_clear_error_and_with_one_trains_like_the_cpu() {
             Error::DeviceUnavailable { device, reason } => {
                 assert_eq!(device, "cuda:0");
                 assert!(reason.contains("no CUDA GPU"), "{reason}");
-                assert!(reason.contains("--device torch-cpu or cpu"), "{reason}");
+                assert!(reason.contains("--device torch-cpu or flex"), "{reason}");
             }
             other => panic!("expected DeviceUnavailable, got {other:?}"),
         }

@@ -126,7 +126,7 @@ fn torch_device(spec: DeviceSpec) -> Result<Device> {
             if count == 0 {
                 return Err(Error::DeviceUnavailable {
                     device: spec.name(),
-                    reason: "libtorch sees no CUDA GPU here: use --device torch-cpu or cpu; on a \
+                    reason: "libtorch sees no CUDA GPU here: use --device torch-cpu or flex; on a \
                              machine with an NVIDIA GPU, build against the CUDA libtorch from \
                              `scripts/setup-libtorch.sh --cuda`"
                         .into(),
