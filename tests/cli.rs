@@ -228,16 +228,10 @@ fn stdout_lines(args: &[&str]) -> Vec<String> {
         .collect()
 }
 
-#[test]
-fn tune_writes_its_four_files_and_json_summary_and_log_reads_them_back() {
-    use tunelab::log::HYPERPARAMETERS;
-    use tunelab::{ExperimentLog, Metric};
-
-    let dir = std::env::temp_dir().join(format!("tunelab-cli-tune-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let d = dir.to_str().unwrap();
-    // Iris is small (90 training samples) and 2 seeds per candidate keep the study short.
-    let out = tunelab(&[
+/// `tune --json` on iris into `out`, with `extra` flags: iris is small (90 training samples)
+/// and 2 seeds per candidate on 2 threads keep the study short.
+fn tune_iris(out: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
         "tune",
         "--data",
         "iris",
@@ -246,9 +240,22 @@ fn tune_writes_its_four_files_and_json_summary_and_log_reads_them_back() {
         "--threads",
         "2",
         "--out",
-        d,
+        out,
         "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    tunelab(&args)
+}
+
+#[test]
+fn tune_writes_its_four_files_and_json_summary_and_log_reads_them_back() {
+    use tunelab::log::HYPERPARAMETERS;
+    use tunelab::{ExperimentLog, Metric};
+
+    let dir = std::env::temp_dir().join(format!("tunelab-cli-tune-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let d = dir.to_str().unwrap();
+    let out = tune_iris(d, &[]);
     assert_ok(&out);
     // stdout is one JSON document; the progress went to stderr.
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -461,20 +468,7 @@ fn tune_decides_the_same_with_trials_in_worker_processes_as_in_threads() {
             std::process::id()
         ));
         let _ = std::fs::remove_dir_all(&dir);
-        let out = tunelab(&[
-            "tune",
-            "--data",
-            "iris",
-            "--seeds",
-            "2",
-            "--threads",
-            "2",
-            "--trials-in",
-            trials_in,
-            "--out",
-            dir.to_str().unwrap(),
-            "--json",
-        ]);
+        let out = tune_iris(dir.to_str().unwrap(), &["--trials-in", trials_in]);
         assert_ok(&out);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(
