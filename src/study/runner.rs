@@ -258,26 +258,38 @@ fn baseline<'a>(
         "[baseline] run {}: {train_config} -> mean over {} seeds: val_acc {:.4} val_loss {:.4}",
         study.current.id, config.seeds, acc, loss
     ));
-    study.steps.push(StepResult {
+    let step = baseline_step(study.current.id, acc, loss, &note, config.seeds, splits);
+    study.steps.push(step);
+    Ok(study)
+}
+
+/// The baseline's step record: the starting point every later step is compared with.
+fn baseline_step(
+    id: i64,
+    acc: f64,
+    loss: f64,
+    note: &str,
+    seeds: usize,
+    splits: &Splits,
+) -> StepResult {
+    StepResult {
         values: vec!["defaults".into()],
-        trial_ids: vec![study.current.id],
+        trial_ids: vec![id],
         val_accuracy: vec![acc],
         val_loss: vec![loss],
         winner: "defaults".into(),
-        winner_id: study.current.id,
+        winner_id: id,
         why: format!("{note}: the reference point for every later step"),
         decision: format!(
-            "the starting point: mean val accuracy {acc:.4}, val loss {loss:.4} over {} seeds",
-            config.seeds
+            "the starting point: mean val accuracy {acc:.4}, val loss {loss:.4} over {seeds} seeds"
         ),
         outcome: StepOutcome::Start,
-        seeds: config.seeds,
+        seeds,
         warnings: super::sweep::small_validation(splits.val.n_samples())
             .into_iter()
             .collect(),
         ..StepResult::empty("baseline", "-")
-    });
-    Ok(study)
+    }
 }
 
 impl Study<'_> {
@@ -721,43 +733,54 @@ fn follow_up(
             .map(|(_, s)| s.as_str())
             .collect();
         let line = if !done.is_empty() {
-            let next = match p {
-                Pattern::Overfitting => {
-                    "what the guide has left: more training data, or a smaller model"
-                }
-                Pattern::Underfitting => "next: a larger shape or longer training",
-                Pattern::Oscillating => "next: a lower LR or a larger batch",
-                _ => "next: more epochs",
-            };
             format!(
-                "{}: acted on: {}. It remains on the winner after what was tried; {next}",
+                "{}: acted on: {}. It remains on the winner after what was tried; {}",
                 p.name(),
-                done.join("; ")
+                done.join("; "),
+                next_after(p)
             )
         } else {
-            let why = match p {
-                Pattern::Uncertain => {
-                    "too few epochs or too much noise to judge; the study's choices rest on the comparisons over seeds instead".to_string()
-                }
-                Pattern::Exploding | Pattern::NotDecreasing => {
-                    "the study never adopts a diverged or untrained configuration over a working one; rerun with a lower LR".to_string()
-                }
-                Pattern::Underfitting => format!(
-                    "the winner has no regularisation to remove, and step 3 (shapes tried: {shapes_tried}) did not find it underfitting at the time; a larger shape from the guide's list is the next experiment"
-                ),
-                Pattern::Oscillating => {
-                    "it appeared only after fine-tuning changed the schedule or length; try the action as the next experiment".to_string()
-                }
-                _ => format!(
-                    "not acted on by this study ({} seeds, {} epochs per trial); try the action as the next experiment",
-                    config.seeds, config.epochs_per_trial
-                ),
-            };
-            format!("{}: not acted on: {why}", p.name())
+            format!(
+                "{}: not acted on: {}",
+                p.name(),
+                why_not_acted(p, &shapes_tried, config)
+            )
         };
         out.push(line);
     }
     out
+}
+
+/// What to try next about a pattern the study acted on and that remains.
+fn next_after(p: Pattern) -> &'static str {
+    match p {
+        Pattern::Overfitting => "what the guide has left: more training data, or a smaller model",
+        Pattern::Underfitting => "next: a larger shape or longer training",
+        Pattern::Oscillating => "next: a lower LR or a larger batch",
+        _ => "next: more epochs",
+    }
+}
+
+/// Why the study did not act on a pattern of the final diagnosis.
+fn why_not_acted(p: Pattern, shapes_tried: &str, config: &StudyConfig) -> String {
+    match p {
+        Pattern::Uncertain => {
+            "too few epochs or too much noise to judge; the study's choices rest on the comparisons over seeds instead".to_string()
+        }
+        Pattern::Exploding | Pattern::NotDecreasing => {
+            "the study never adopts a diverged or untrained configuration over a working one; rerun with a lower LR".to_string()
+        }
+        Pattern::Underfitting => format!(
+            "the winner has no regularisation to remove, and step 3 (shapes tried: {shapes_tried}) did not find it underfitting at the time; a larger shape from the guide's list is the next experiment"
+        ),
+        Pattern::Oscillating => {
+            "it appeared only after fine-tuning changed the schedule or length; try the action as the next experiment".to_string()
+        }
+        _ => format!(
+            "not acted on by this study ({} seeds, {} epochs per trial); try the action as the next experiment",
+            config.seeds, config.epochs_per_trial
+        ),
+    }
 }
 
 /// The current value and the grid, sorted without repeats, as candidates.

@@ -521,16 +521,7 @@ pub(super) fn train_trials(
     seeds: &[u64],
 ) -> Result<Vec<Trial>> {
     let k = seeds.len();
-    let jobs: Vec<(usize, usize, TrainConfig)> = candidates
-        .iter()
-        .enumerate()
-        .flat_map(|(i, c)| {
-            seeds
-                .iter()
-                .enumerate()
-                .map(move |(j, &s)| (i, j, c.config.clone().with_seed(s)))
-        })
-        .collect();
+    let jobs = trial_jobs(candidates, seeds);
     let total = candidates.len();
     let splits = at.splits;
     let trainer = at.trainer;
@@ -566,18 +557,44 @@ pub(super) fn train_trials(
         |_, (i, r)| {
             if let Ok(fitted) = r {
                 let c = candidates[*i];
-                let mut entry = Entry::new(&fitted.run)
-                    .step(step)
-                    .notes(format!("{varied} = {}", c.label))
-                    .coupled(c.coupled);
-                if let Some(p) = parent {
-                    entry = entry.parent(p);
-                }
-                ids.push(log.add_entry(entry));
+                ids.push(log_trial(log, &fitted.run, step, varied, c, parent));
             }
         },
     );
     gather_trials(results, ids, total, k)
+}
+
+/// Every (candidate, seed) pair in job order: candidate index, seed index, configuration.
+fn trial_jobs(candidates: &[&Candidate], seeds: &[u64]) -> Vec<(usize, usize, TrainConfig)> {
+    candidates
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| {
+            seeds
+                .iter()
+                .enumerate()
+                .map(move |(j, &s)| (i, j, c.config.clone().with_seed(s)))
+        })
+        .collect()
+}
+
+/// Logs one finished trial run under its step, with the candidate's value as its note.
+fn log_trial(
+    log: &mut ExperimentLog,
+    run: &Run,
+    step: &str,
+    varied: &str,
+    c: &Candidate,
+    parent: Option<i64>,
+) -> Result<i64> {
+    let mut entry = Entry::new(run)
+        .step(step)
+        .notes(format!("{varied} = {}", c.label))
+        .coupled(c.coupled);
+    if let Some(p) = parent {
+        entry = entry.parent(p);
+    }
+    log.add_entry(entry)
 }
 
 /// One trial per candidate from the runs of every (candidate, seed) in job order and their
