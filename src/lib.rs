@@ -30,6 +30,7 @@ pub mod display;
 mod error;
 mod fmt;
 mod fsutil;
+pub mod lesson;
 pub mod log;
 pub mod lr_finder;
 pub mod model;

@@ -63,7 +63,7 @@ pub(crate) fn chart_html(plot: &Plot) -> String {
     let id = next_id();
     let json = plot.to_json().replace("</", "<\\/");
     format!(
-        "<div id=\"{id}\" class=\"plotly-graph-div tunelab-chart\" style=\"height:380px;width:100%;max-width:900px\"></div>\
+        "<div id=\"{id}\" class=\"plotly-graph-div tunelab-chart\" style=\"min-height:440px;width:100%;max-width:900px\"></div>\
 <script type=\"text/javascript\">(function(){{var fig={json};var el=document.getElementById(\"{id}\");\
 function draw(){{window.Plotly.newPlot(el,fig.data,fig.layout,{{responsive:true}});}}\
 if(window.Plotly){{draw();}}else{{var n=0;var t=setInterval(function(){{if(window.Plotly){{clearInterval(t);draw();}}\

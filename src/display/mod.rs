@@ -6,10 +6,12 @@
 
 mod advice_html;
 mod chart;
+mod curves;
 mod diagnosis_html;
 mod evcxr;
 mod history_html;
 mod html;
+mod lesson_html;
 mod log_html;
 mod lr_finder_html;
 mod plots;
@@ -19,8 +21,9 @@ mod schema_table;
 mod study_html;
 
 pub use chart::reset_plotly_script;
+pub use curves::{Curves, StepLosses};
 pub use evcxr::ShowInNotebook;
-pub use plots::{loss_chart, lr_finder_chart, overlay_chart, sweep_chart};
+pub use plots::{loss_chart, lr_finder_chart, overlay_chart, progress_chart, sweep_chart};
 pub use study_html::study_report;
 
 /// A two-epoch run on iris, for the tests of the HTML of runs and logs.

@@ -3,7 +3,7 @@
 use crate::lr_finder::LrFinderResult;
 use crate::study::StepResult;
 use crate::train::{EpochRecord, Outcome, Run};
-use plotly::common::{Marker, MarkerSymbol, Mode, Orientation, Title};
+use plotly::common::{ErrorData, ErrorType, Marker, MarkerSymbol, Mode, Orientation, Title};
 use plotly::layout::{Axis, AxisType, Layout, Legend, Margin};
 use plotly::{Plot, Scatter};
 
@@ -15,7 +15,7 @@ const MAX_TICKS: usize = 10;
 const LEGEND_ROW_MAX: usize = 4;
 
 /// A chart layout with its legend placed for `traces` entries.
-fn layout(title: &str, x_axis: Axis, y_axis: Axis, traces: usize) -> Layout {
+pub(super) fn layout(title: &str, x_axis: Axis, y_axis: Axis, traces: usize) -> Layout {
     let l = Layout::new()
         .title(Title::with_text(title))
         .x_axis(x_axis)
@@ -48,13 +48,13 @@ fn count_axis(title: &str, largest: usize) -> Axis {
 }
 
 /// A linear value axis.
-fn value_axis(title: &str) -> Axis {
+pub(super) fn value_axis(title: &str) -> Axis {
     Axis::new().title(Title::with_text(title))
 }
 
 /// A log axis over `values` with ticks a class can read: powers of ten (`1e-4`, `0.01`, `1`)
 /// when the values span two decades or more, else the 1-2-5 steps between them.
-fn log_axis(title: &str, values: impl IntoIterator<Item = f64>) -> Axis {
+pub(super) fn log_axis(title: &str, values: impl IntoIterator<Item = f64>) -> Axis {
     let axis = Axis::new()
         .title(Title::with_text(title))
         .type_(AxisType::Log);
@@ -300,6 +300,39 @@ pub fn overlay_chart(runs: &[(String, Vec<EpochRecord>)], metric: &str, log_y: b
     plot
 }
 
+/// The study's progress: after each step that ran, the mean validation loss of the
+/// configuration it kept, with the seeds' 95% interval, in the order of the steps.
+pub fn progress_chart(steps: &[StepResult]) -> Plot {
+    let mut names = Vec::new();
+    let mut loss = Vec::new();
+    let mut widths = Vec::new();
+    for st in steps.iter().filter(|st| st.skipped.is_none()) {
+        let Some(i) = st.values.iter().position(|v| *v == st.winner) else {
+            continue;
+        };
+        names.push(st.name.clone());
+        loss.push(st.val_loss.get(i).copied().unwrap_or(f64::NAN));
+        widths.push(seed_half_widths(st)[i]);
+    }
+    let mut plot = Plot::new();
+    plot.add_trace(
+        Scatter::new(names, loss)
+            .name("kept configuration: mean val loss (bars: 95% interval over seeds)")
+            .mode(Mode::LinesMarkers)
+            .error_y(ErrorData::new(ErrorType::Data).array(widths).visible(true)),
+    );
+    let x = Axis::new()
+        .title(Title::with_text("study step"))
+        .type_(AxisType::Category);
+    plot.set_layout(layout(
+        "the study's progress: validation loss after each step",
+        x,
+        value_axis("val loss"),
+        1,
+    ));
+    plot
+}
+
 /// Validation accuracy and loss of each value tried in a study step. Learning rates go on a
 /// log axis; other values ("64-32", "16 (lr 5e-3)") on a category axis, in the order tried.
 pub fn sweep_chart(step: &StepResult) -> Plot {
@@ -307,9 +340,10 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
         .then(|| step.values.iter().map(|v| v.parse::<f64>().ok()).collect())
         .flatten();
     let mut plot = Plot::new();
+    // Learning rates are points on a line; shapes or batch sizes are categories: points only.
     match &numbers {
-        Some(x) => add_sweep_traces(&mut plot, x, step),
-        None => add_sweep_traces(&mut plot, &step.values, step),
+        Some(x) => add_sweep_traces(&mut plot, x, step, Mode::LinesMarkers),
+        None => add_sweep_traces(&mut plot, &step.values, step, Mode::Markers),
     }
     let x = match &numbers {
         Some(x) => log_axis("learning rate", x.iter().copied()),
@@ -333,23 +367,46 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
     plot
 }
 
-/// The step's validation accuracy (left axis) and loss (right axis) against `x`.
+/// The 95% t-interval's half width of each value's per-seed losses (0 where one seed, or
+/// none, was trained).
+pub(crate) fn seed_half_widths(step: &StepResult) -> Vec<f64> {
+    (0..step.values.len())
+        .map(|i| {
+            step.val_loss_seeds
+                .get(i)
+                .and_then(|v| crate::log::MeanInterval::from_values(v).ok())
+                .map(|m| m.half_width)
+                .filter(|h| h.is_finite())
+                .unwrap_or(0.0)
+        })
+        .collect()
+}
+
+/// The step's validation accuracy (left axis) and loss (right axis, with the seeds' 95%
+/// interval as error bars) against `x`.
 fn add_sweep_traces<X: serde::Serialize + Clone + 'static>(
     plot: &mut Plot,
     x: &[X],
     step: &StepResult,
+    mode: Mode,
 ) {
     plot.add_trace(
         Scatter::new(x.to_vec(), step.val_accuracy.clone())
             .name("val accuracy (left axis)")
-            .mode(Mode::LinesMarkers),
+            .mode(mode.clone()),
     );
-    plot.add_trace(
-        Scatter::new(x.to_vec(), step.val_loss.clone())
-            .name("val loss (right axis)")
-            .mode(Mode::LinesMarkers)
-            .y_axis("y2"),
-    );
+    let mut loss = Scatter::new(x.to_vec(), step.val_loss.clone())
+        .name(format!(
+            "val loss (right axis; bars: 95% interval over {} seeds)",
+            step.seeds
+        ))
+        .mode(mode)
+        .y_axis("y2");
+    let widths = seed_half_widths(step);
+    if widths.iter().any(|w| *w > 0.0) {
+        loss = loss.error_y(ErrorData::new(ErrorType::Data).array(widths).visible(true));
+    }
+    plot.add_trace(loss);
 }
 
 #[cfg(test)]
@@ -367,6 +424,8 @@ mod tests {
             trial_ids: (1..=n as i64).collect(),
             val_accuracy: [0.9, 0.95, 0.93][..n].to_vec(),
             val_loss: [0.3, 0.2, 0.25][..n].to_vec(),
+            val_loss_seeds: [vec![0.3, 0.31, 0.29], vec![0.2], vec![0.25, 0.26, 0.24]][..n]
+                .to_vec(),
             winner: values[1].into(),
             winner_id: 2,
             why: String::new(),
@@ -384,6 +443,18 @@ mod tests {
         let json = sweep_chart(&step).to_json();
         assert!(json.contains("\"category\""), "{json}");
         assert!(json.contains("\"64-32\""));
+        // Categories are points, not a line across them; the seeds' interval is drawn.
+        assert!(json.contains("\"mode\":\"markers\""), "{json}");
+        assert!(!json.contains("lines+markers"), "{json}");
+        assert!(json.contains("\"error_y\""), "{json}");
+        assert_eq!(seed_half_widths(&step)[1], 0.0, "one seed: no interval");
+        // The progress chart has one point per step that ran, at its winner's loss.
+        let mut skipped = step.clone();
+        skipped.skipped = Some("nothing to do".into());
+        let p = progress_chart(&[step.clone(), skipped]).to_json();
+        assert!(p.contains("\"architecture\"") && p.contains("0.2"), "{p}");
+        assert_eq!(p.matches("\"architecture\"").count(), 1, "{p}");
+        assert!(seed_half_widths(&step)[0] > 0.0);
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::diagnosis_html::diagnosis_html;
 use super::evcxr::rich_display;
 use super::html::{Cell, escape, page, table};
 use super::log_html::log_html;
-use super::plots::{loss_chart, overlay_chart, sweep_chart};
+use super::plots::{loss_chart, overlay_chart, progress_chart, sweep_chart};
 use crate::study::StudyResult;
 use crate::train::EpochRecord;
 
@@ -32,6 +32,7 @@ fn study_html(s: &StudyResult) -> String {
         s.threads
     );
     out.push_str(&steps_table(s));
+    out.push_str(&chart_html(&progress_chart(&s.steps)));
     out.push_str(&format!(
         "<p><b>Best config</b> (run {}): {}</p>",
         s.best_run_id,

@@ -22,6 +22,10 @@ pub struct StepResult {
     pub val_accuracy: Vec<f64>,
     /// Mean validation loss of each value over the seeds.
     pub val_loss: Vec<f64>,
+    /// Validation loss of each value on every seed it was trained with (the screening seed
+    /// only, for values that did not reach the comparison over seeds).
+    #[serde(default)]
+    pub val_loss_seeds: Vec<Vec<f64>>,
     /// The winning value.
     pub winner: String,
     /// Log id of the winning run.
@@ -84,6 +88,7 @@ impl StepResult {
             trial_ids: Vec::new(),
             val_accuracy: Vec::new(),
             val_loss: Vec::new(),
+            val_loss_seeds: Vec::new(),
             winner: String::new(),
             winner_id: 0,
             why: String::new(),

@@ -258,7 +258,8 @@ fn baseline<'a>(
         "[baseline] run {}: {train_config} -> mean over {} seeds: val_acc {:.4} val_loss {:.4}",
         study.current.id, config.seeds, acc, loss
     ));
-    let step = baseline_step(study.current.id, acc, loss, &note, config.seeds, splits);
+    let mut step = baseline_step(study.current.id, acc, loss, &note, config.seeds, splits);
+    step.val_loss_seeds = vec![study.current.loss.clone()];
     study.steps.push(step);
     Ok(study)
 }

@@ -255,6 +255,7 @@ impl Study<'_> {
             self.complete(name, varied, &label, &mut t)?;
             result.val_accuracy[best] = t.mean_acc();
             result.val_loss[best] = t.mean_loss();
+            result.val_loss_seeds[best] = t.loss.clone();
             entries[best].1 = Some(t);
         }
         let current_label = entries.iter().find(|e| e.1.is_none()).map(|e| e.0.clone());
@@ -299,6 +300,7 @@ impl Study<'_> {
             trial_ids: entries.iter().map(|e| trial(e).id).collect(),
             val_accuracy: entries.iter().map(|e| trial(e).mean_acc()).collect(),
             val_loss: entries.iter().map(|e| trial(e).mean_loss()).collect(),
+            val_loss_seeds: entries.iter().map(|e| trial(e).loss.clone()).collect(),
             winner_id: self.current.id,
             outcome: StepOutcome::Kept { challenger: None },
             seeds: self.config.seeds,
