@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs the notebooks through the real evcxr kernel and checks what they show.
 
-  run_notebooks.py OUTDIR        execute every notebooks/*.ipynb, check and export them
+  run_notebooks.py OUTDIR [NN ...]  execute every notebooks/*.ipynb (or those whose names start
+                                   with one of the NN given), check and export them
   run_notebooks.py --warm-up REPO  compile tunelab once in the kernel's build cache
 
 Fails (exit 1) on: a cell error, a panic (evcxr reports those as success, so stderr is
@@ -152,6 +153,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     root = pathlib.Path(__file__).resolve().parent.parent
     books = sorted((root / "notebooks").glob("*.ipynb"))
+    if len(sys.argv) > 2:
+        books = [b for b in books if any(b.name.startswith(p) for p in sys.argv[2:])]
     failures, summary, failed = [], [], set()
     for path in books:
         name = path.stem

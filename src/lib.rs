@@ -42,7 +42,7 @@ pub mod train;
 
 pub use data::{Dataset, SplitConfig, Splits};
 pub use diagnose::{Diagnose, Diagnosis, Pattern, diagnose};
-pub use display::ShowInNotebook;
+pub use display::{Curves, ShowInNotebook, StepLosses};
 pub use error::{Error, Result, Valid};
 pub use log::{Entry, ExperimentLog, Metric, RunRecord};
 pub use lr_finder::{LrFinderConfig, LrFinderResult, lr_find, lr_find_with};

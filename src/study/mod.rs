@@ -17,7 +17,9 @@ mod trainer;
 
 pub use config::{Budget, StudyConfig};
 pub use grids::{BATCH_SIZES, DROPOUTS, INPUT_DROPOUTS, LR_GRID, WEIGHT_DECAYS};
-pub use repeats::{ConfigComparison, SeedSummary, compare_configs, repeat_seeds};
+pub use repeats::{
+    ChangeTrial, ConfigComparison, SeedSummary, compare_configs, repeat_seeds, try_change,
+};
 pub use result::{StepOutcome, StepResult, StepTrial, StudyResult};
 pub use runner::{run_study, run_study_with};
 pub use sweep::{Verdict, print_study_progress};
