@@ -155,6 +155,13 @@ def main():
     books = sorted((root / "notebooks").glob("*.ipynb"))
     if len(sys.argv) > 2:
         books = [b for b in books if any(b.name.startswith(p) for p in sys.argv[2:])]
+    if len(sys.argv) <= 2:
+        # Outputs of notebooks that no longer exist (renamed or removed lessons) would be
+        # checked again by the JupyterLab check: remove them.
+        current = {b.stem for b in books}
+        for stale in out.iterdir():
+            if stale.suffix in (".ipynb", ".html", ".png") and stale.stem.split(".")[0] not in current:
+                stale.unlink()
     failures, summary, failed = [], [], set()
     for path in books:
         name = path.stem

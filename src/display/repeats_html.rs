@@ -36,7 +36,7 @@ fn change_chart(c: &ChangeTrial) -> Plot {
             runs.push((format!("{who}, seed {seed}"), r.epochs.clone()));
         }
     }
-    overlay_chart(&runs, "val_loss", false)
+    overlay_chart(&runs, "val_loss", true)
 }
 
 fn change_html(c: &ChangeTrial) -> String {
@@ -75,7 +75,7 @@ fn seeds_chart(s: &SeedSummary) -> Plot {
         .zip(&s.seeds)
         .map(|(r, seed)| (format!("seed {seed}"), r.epochs.clone()))
         .collect();
-    overlay_chart(&runs, "val_loss", false)
+    overlay_chart(&runs, "val_loss", true)
 }
 
 fn seeds_html(s: &SeedSummary) -> String {
