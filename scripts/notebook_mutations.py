@@ -23,6 +23,11 @@ MUTATIONS = [
      '("weight decay 1e-3", wide.clone().with_weight_decay(1e-7)),'),
     ("07_gallery", "shrink", "&big.clone().with_hidden(vec![64]), 5)", "&big.clone().with_hidden(vec![256, 256]), 5)"),
     ("09_takeaways", "linear", "adam.clone().with_hidden(Vec::<usize>::new())", "adam.clone().with_hidden(vec![64])"),
+    ("05_regularization", "input", '("input dropout 0.1", wide.clone().with_input_dropout(0.1)),',
+     '("input dropout 0.1", wide.clone().with_input_dropout(0.0)),'),
+    ("07_gallery", "stuck", "let stuck_high = train(&splits, &sgd.clone().with_lr(3.0)", "let stuck_high = train(&splits, &sgd.clone().with_lr(0.1)"),
+    ("01_quickstart_baseline", "baseline", "let config = TrainConfig::new(OptimizerKind::Adam).with_epochs(15);",
+     "let config = TrainConfig::new(OptimizerKind::Adam).with_lr(1e-5).with_epochs(15);"),
 ]
 
 

@@ -402,7 +402,9 @@ mod kernel_thread_tests {
             .build()
             .unwrap();
         pool.install(|| {
-            let small = TrainConfig::new(OptimizerKind::Adam).with_batch_size(64);
+            let small = TrainConfig::new(OptimizerKind::Adam)
+                .with_batch_size(64)
+                .with_device(DeviceSpec::Flex);
             // 64 x 512 x 512 = 16.8M multiply-adds: below the crossover.
             assert_eq!(kernel_threads(&small, &[64, 512, 512, 10]), Some(1));
             // 1024 x 2048 x 2048: threaded.
