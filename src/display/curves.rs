@@ -73,6 +73,8 @@ pub struct StepLosses {
     pub raw: Vec<f64>,
     /// The smoothed loss at each step.
     pub smoothed: Vec<f64>,
+    /// Steps in a full epoch.
+    pub steps_per_epoch: usize,
     /// The smoothing window in steps.
     pub window: usize,
     /// The first step of every epoch after the first.
@@ -92,7 +94,8 @@ impl Run {
                 "the run has no step records: train it with at least one step",
             ));
         }
-        let window = smoothing_window(steps_per_epoch(self));
+        let per_epoch = steps_per_epoch(self);
+        let window = smoothing_window(per_epoch);
         let raw: Vec<f64> = self.steps.iter().map(|s| s.loss).collect();
         let epoch_starts = self
             .steps
@@ -110,6 +113,7 @@ impl Run {
             steps: self.steps.iter().map(|s| s.step).collect(),
             smoothed: smooth(&raw, window),
             raw,
+            steps_per_epoch: per_epoch,
             window,
             epoch_starts,
         })
@@ -248,7 +252,7 @@ impl Curves {
         let mut summary = Vec::new();
         for (label, run) in runs {
             let s = run.step_chart()?;
-            let per = steps_per_epoch(run) as f64;
+            let per = s.steps_per_epoch as f64;
             let x: Vec<f64> = s.steps.iter().map(|&k| (k as f64 + 1.0) / per).collect();
             let finite: Vec<f64> = s
                 .smoothed

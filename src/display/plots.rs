@@ -312,7 +312,7 @@ pub fn progress_chart(steps: &[StepResult]) -> Plot {
         };
         names.push(st.name.clone());
         loss.push(st.val_loss.get(i).copied().unwrap_or(f64::NAN));
-        widths.push(seed_half_widths(st)[i]);
+        widths.push(seed_half_width(st, i));
     }
     let mut plot = Plot::new();
     plot.add_trace(
@@ -367,18 +367,21 @@ pub fn sweep_chart(step: &StepResult) -> Plot {
     plot
 }
 
-/// The 95% t-interval's half width of each value's per-seed losses (0 where one seed, or
-/// none, was trained).
+/// The 95% t-interval's half width of the per-seed losses of value `i` (0 where one seed,
+/// or none, was trained).
+fn seed_half_width(step: &StepResult, i: usize) -> f64 {
+    step.val_loss_seeds
+        .get(i)
+        .and_then(|v| crate::log::MeanInterval::from_values(v).ok())
+        .map(|m| m.half_width)
+        .filter(|h| h.is_finite())
+        .unwrap_or(0.0)
+}
+
+/// [`seed_half_width`] of every value of the step.
 pub(crate) fn seed_half_widths(step: &StepResult) -> Vec<f64> {
     (0..step.values.len())
-        .map(|i| {
-            step.val_loss_seeds
-                .get(i)
-                .and_then(|v| crate::log::MeanInterval::from_values(v).ok())
-                .map(|m| m.half_width)
-                .filter(|h| h.is_finite())
-                .unwrap_or(0.0)
-        })
+        .map(|i| seed_half_width(step, i))
         .collect()
 }
 

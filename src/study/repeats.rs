@@ -1,7 +1,7 @@
 //! Running one configuration over several seeds, and telling real differences from noise.
 
 use super::Verdict;
-use super::sweep::verdict;
+use super::sweep::{run_scores, verdict};
 use crate::data::Splits;
 use crate::error::{Error, Result, Valid};
 use crate::log::{MeanInterval, welch_difference};
@@ -148,16 +148,9 @@ impl ChangeTrial {
     }
 }
 
+/// Each run's loss as the study scores it.
 fn final_losses(s: &SeedSummary) -> Vec<f64> {
-    s.runs
-        .iter()
-        .map(|r| {
-            r.final_metrics()
-                .map(|m| m.val_loss)
-                .filter(|v| v.is_finite() && !r.outcome.is_diverged())
-                .unwrap_or(f64::INFINITY)
-        })
-        .collect()
+    s.runs.iter().map(|r| run_scores(r).1).collect()
 }
 
 /// Trains `current` and `candidate` over `seeds` seeds each (the current configuration's

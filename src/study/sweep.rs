@@ -613,12 +613,7 @@ fn gather_trials(
     for (i, r) in results {
         let trained = r?;
         let id = ids.next().unwrap_or(Ok(0))?;
-        let (acc, loss) = match trained.run.final_metrics() {
-            Some(m) if !trained.run.outcome.is_diverged() && m.val_loss.is_finite() => {
-                (m.val_accuracy, m.val_loss)
-            }
-            _ => (0.0, f64::INFINITY),
-        };
+        let (acc, loss) = run_scores(&trained.run);
         match &mut trials[i] {
             Some(t) => {
                 t.acc.push(acc);
@@ -637,6 +632,17 @@ fn gather_trials(
     }
     debug_assert!(trials.iter().flatten().all(|t| t.acc.len() == k));
     Ok(trials.into_iter().flatten().collect())
+}
+
+/// What a run scores in a comparison over seeds: its final validation accuracy and loss, or
+/// 0 and infinity when it diverged.
+pub(super) fn run_scores(run: &Run) -> (f64, f64) {
+    match run.final_metrics() {
+        Some(m) if !run.outcome.is_diverged() && m.val_loss.is_finite() => {
+            (m.val_accuracy, m.val_loss)
+        }
+        _ => (0.0, f64::INFINITY),
+    }
 }
 
 /// A run's final validation figures and outcome, as the progress lines show them.

@@ -7,7 +7,7 @@ use super::trainer::EXPLODED_LOSS_FACTOR;
 use super::{EpochRecord, Fitted, Outcome, Run, StepRecord, TrainConfig};
 use crate::data::Splits;
 use crate::error::Result;
-use crate::model::Mlp;
+use crate::model::{Mlp, MlpConfig};
 use crate::rng::Rng;
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -75,7 +75,7 @@ impl<'a> TrainState<'a> {
     pub(crate) fn new(
         splits: &Splits,
         config: &'a TrainConfig,
-        n_params: usize,
+        mlp: &MlpConfig,
         device: Device,
         model: Mlp,
         optim: ModuleOptimizer,
@@ -102,7 +102,7 @@ impl<'a> TrainState<'a> {
             n_classes: splits.train.n_classes(),
             class_shares: splits.train.class_shares(),
             feature_scale_ratio: splits.train.feature_scale_ratio(),
-            n_params,
+            n_params: mlp.num_params(),
             steps: Vec::new(),
             epochs: Vec::new(),
             outcome: Outcome::Completed,
@@ -111,10 +111,7 @@ impl<'a> TrainState<'a> {
             wall_s: 0.0,
             samples_per_s: 0.0,
         };
-        let widths = config
-            .mlp(splits.train.n_features, splits.train.n_classes())
-            .widths();
-        let kernel_pool = kernel_threads(config, &widths)
+        let kernel_pool = kernel_threads(config, &mlp.widths())
             .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok());
         TrainState {
             kernel_pool,

@@ -43,14 +43,7 @@ pub(crate) fn start<'a>(splits: &Splits, config: &'a TrainConfig) -> Result<Trai
     let mlp = config.mlp(splits.train.n_features, splits.train.n_classes());
     let model = mlp.build(&device, config.seed);
     let optim = config.optimizer.build(config.weight_decay());
-    Ok(TrainState::new(
-        splits,
-        config,
-        mlp.num_params(),
-        device,
-        model,
-        optim,
-    ))
+    Ok(TrainState::new(splits, config, &mlp, device, model, optim))
 }
 
 /// Checks that a (micro-)batch fits in the training split, and that the model, its
