@@ -38,4 +38,4 @@ pub use sanity::{
 pub use schedule::Schedule;
 pub(crate) use state::TrainState;
 pub use trainer::{EXPLODED_LOSS_FACTOR, fit, train, train_verbose};
-pub(crate) use trainer::{check_batch, start, step_counts};
+pub(crate) use trainer::{check_batch, fit_trial, start, step_counts};

@@ -17,7 +17,8 @@ pub struct StepRecord {
     /// Training loss of the step's (effective) batch.
     #[serde(with = "super::float_serde::any")]
     pub loss: f64,
-    /// L2 norm of the gradient of all parameters.
+    /// L2 norm of the gradient of all parameters; NaN where it was not recorded (the
+    /// study's trials and the LR finder's check, whose decisions never read it).
     #[serde(with = "super::float_serde::any")]
     pub grad_norm: f64,
 }

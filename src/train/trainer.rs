@@ -32,6 +32,15 @@ pub fn fit(splits: &Splits, config: &TrainConfig, observer: EpochObserver<'_>) -
     Ok(state.finish())
 }
 
+/// Like [`fit`] with no observer, for a run that only a comparison reads: its steps' gradient
+/// norms are not recorded (NaN), which makes a small model's steps about a tenth faster; every
+/// other figure is the same as [`fit`]'s, bit for bit.
+pub(crate) fn fit_trial(splits: &Splits, config: &TrainConfig) -> Result<Fitted> {
+    let mut state = start(splits, config)?.without_grad_norms();
+    state.run_all(&mut |_, _| {})?;
+    Ok(state.finish())
+}
+
 /// A run of `config` set up and ready to train, paused before its first epoch
 /// ([`TrainState::run_until`] trains it on): the checks that train several runs a few epochs
 /// at a time and go on only with the best use it.
