@@ -611,11 +611,25 @@ fn random_search(splits: &Splits, study: &StudyConfig, trials: usize, seed: u64)
         .min_by(|a, b| score(a).total_cmp(&score(b)))
         .ok_or_else(|| tunelab::Error::data("random search", "no trials"))?;
     eprintln!(
-        "  random search, {trials} trials: best {} (val loss {:.4})",
+        "  random search, {trials} trials: best {} (val loss {})",
         best.run.config,
-        score(best)
+        four_decimals(score(best))
     );
     Ok(best.evaluate(&splits.test)?.val_accuracy)
+}
+
+/// `x` with four decimals, and never as `-0.0000` (a loss that rounds to zero).
+fn four_decimals(x: f64) -> String {
+    let text = format!("{x:.4}");
+    if text
+        .trim_start_matches('-')
+        .chars()
+        .all(|c| c == '0' || c == '.')
+    {
+        text.trim_start_matches('-').to_string()
+    } else {
+        text
+    }
 }
 
 /// The quick study against random search over the same space, with the same number of
@@ -640,12 +654,14 @@ fn study_vs_random(datasets: &[String], split_seeds: u64) -> Result<()> {
                 .with_verbose(false);
             let study = run_study(&splits, &config, ExperimentLog::new().quiet())?;
             eprintln!(
-                "  study: {} (val loss {:.4})",
+                "  study: {} (val loss {})",
                 study.best_config,
-                study
-                    .best_run
-                    .final_metrics()
-                    .map_or(f64::NAN, |m| m.val_loss)
+                four_decimals(
+                    study
+                        .best_run
+                        .final_metrics()
+                        .map_or(f64::NAN, |m| m.val_loss)
+                )
             );
             // Every training run counts, the LR finder's check included.
             let runs = study.log.len() + study.finder_runs;
