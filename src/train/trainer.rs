@@ -27,17 +27,19 @@ pub fn train_verbose(splits: &Splits, config: &TrainConfig) -> Result<Run> {
 
 /// Trains and returns the model with its run; `observer` is called after every epoch.
 pub fn fit(splits: &Splits, config: &TrainConfig, observer: EpochObserver<'_>) -> Result<Fitted> {
-    let mut state = start(splits, config)?;
-    state.run_all(observer)?;
-    Ok(state.finish())
+    to_the_end(start(splits, config)?, observer)
 }
 
 /// Like [`fit`] with no observer, for a run that only a comparison reads: its steps' gradient
 /// norms are not recorded (NaN), which makes a small model's steps about a tenth faster; every
 /// other figure is the same as [`fit`]'s, bit for bit.
 pub(crate) fn fit_trial(splits: &Splits, config: &TrainConfig) -> Result<Fitted> {
-    let mut state = start(splits, config)?.without_grad_norms();
-    state.run_all(&mut |_, _| {})?;
+    to_the_end(start(splits, config)?.without_grad_norms(), &mut |_, _| {})
+}
+
+/// Trains a started run through its last epoch and hands back its model and record.
+fn to_the_end(mut state: TrainState<'_>, observer: EpochObserver<'_>) -> Result<Fitted> {
+    state.run_all(observer)?;
     Ok(state.finish())
 }
 
