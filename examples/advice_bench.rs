@@ -613,23 +613,9 @@ fn random_search(splits: &Splits, study: &StudyConfig, trials: usize, seed: u64)
     eprintln!(
         "  random search, {trials} trials: best {} (val loss {})",
         best.run.config,
-        four_decimals(score(best))
+        tunelab::fixed_decimals(score(best), 4)
     );
     Ok(best.evaluate(&splits.test)?.val_accuracy)
-}
-
-/// `x` with four decimals, and never as `-0.0000` (a loss that rounds to zero).
-fn four_decimals(x: f64) -> String {
-    let text = format!("{x:.4}");
-    if text
-        .trim_start_matches('-')
-        .chars()
-        .all(|c| c == '0' || c == '.')
-    {
-        text.trim_start_matches('-').to_string()
-    } else {
-        text
-    }
 }
 
 /// The quick study against random search over the same space, with the same number of
@@ -656,11 +642,12 @@ fn study_vs_random(datasets: &[String], split_seeds: u64) -> Result<()> {
             eprintln!(
                 "  study: {} (val loss {})",
                 study.best_config,
-                four_decimals(
+                tunelab::fixed_decimals(
                     study
                         .best_run
                         .final_metrics()
-                        .map_or(f64::NAN, |m| m.val_loss)
+                        .map_or(f64::NAN, |m| m.val_loss),
+                    4
                 )
             );
             // Every training run counts, the LR finder's check included.

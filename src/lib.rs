@@ -44,6 +44,7 @@ pub use data::{Dataset, SplitConfig, Splits};
 pub use diagnose::{Diagnose, Diagnosis, Pattern, diagnose};
 pub use display::{Curves, ShowInNotebook, StepLosses};
 pub use error::{Error, Result, Valid};
+pub use fmt::fixed_decimals;
 pub use log::{Entry, ExperimentLog, Metric, RunRecord};
 pub use lr_finder::{LrFinderConfig, LrFinderResult, lr_find, lr_find_with};
 pub use model::{Activation, Mlp, MlpConfig, ModelConfig};

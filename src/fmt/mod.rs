@@ -94,8 +94,8 @@ pub(crate) fn fixed(v: f64, decimals: usize) -> String {
 }
 
 /// `v` with `decimals` fixed decimals, never `-0.0000`: a value that rounds to zero prints
-/// without a sign.
-pub(crate) fn fixed_decimals(v: f64, decimals: usize) -> String {
+/// without a sign (`fixed_decimals(-1e-7, 4)` is `0.0000`), as every figure tunelab prints.
+pub fn fixed_decimals(v: f64, decimals: usize) -> String {
     let text = format!("{v:.decimals$}");
     match text.strip_prefix('-') {
         Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
