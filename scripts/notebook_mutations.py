@@ -89,6 +89,10 @@ MUTATIONS = [
     ("07_gallery", "case15", "&big.clone().with_hidden(vec![64]), 5)", "&big.clone().with_hidden(vec![256, 256]), 5)", "case 15"),
     ("07_gallery", "case16", "let raised_lr = train(&moons, &tanh_net.clone().with_lr(9e-4))?;",
      "let raised_lr = train(&moons, &tanh_net.clone().with_lr(3e-4))?;", "case 16 fixed"),
+    ("07_gallery", "case16cosine", "let cosine_lr = train(&moons, &tanh_net.clone().with_schedule(Schedule::cosine()))?;",
+     "let cosine_lr = train(&moons, &tanh_net.clone().with_lr(9e-4))?;", "case 16: cosine"),
+    ("07_gallery", "case16cycle", "tanh_net.clone().with_lr(3e-3).with_schedule(Schedule::one_cycle())",
+     "tanh_net.clone().with_lr(9e-4).with_schedule(Schedule::one_cycle())", "case 16: one-cycle"),
     # 08: the backends agree with ndarray.
     ("08_backends", "backends", "let flex = train(&splits, &config.clone().with_device(DeviceSpec::Flex));",
      "let flex = train(&splits, &config.clone().with_seed(8).with_device(DeviceSpec::Flex));", "first-step loss differs"),

@@ -49,8 +49,15 @@ pub enum Action {
         /// The epoch to stop at, counted from 1.
         epoch: Option<usize>,
     },
-    /// Add a decaying LR schedule (cosine or step).
+    /// Add a decaying LR schedule (cosine or step): smaller steps for a loss that bounces
+    /// around a minimum.
     AddSchedule,
+    /// A schedule that first warms the LR up to a peak above the current LR, then decays it
+    /// (one-cycle): larger steps for a while, for a loss stalled by an LR too low.
+    WarmUpSchedule {
+        /// The peak LR to try, when the run's LR is known.
+        peak: Option<f64>,
+    },
     /// A larger model: wider or deeper.
     GrowModel,
     /// A smaller model: fewer layers or neurons.
@@ -82,6 +89,7 @@ impl Action {
             Action::TrainLonger { .. } => "train_longer",
             Action::StopEarly { .. } => "stop_early",
             Action::AddSchedule => "add_schedule",
+            Action::WarmUpSchedule { .. } => "warm_up_schedule",
             Action::GrowModel => "grow_model",
             Action::ShrinkModel => "shrink_model",
             Action::Shuffle => "shuffle",
@@ -138,6 +146,13 @@ impl fmt::Display for Action {
             Action::StopEarly { epoch: Some(e) } => write!(f, "stop early, at epoch {e}"),
             Action::StopEarly { epoch: None } => f.write_str("use early stopping"),
             Action::AddSchedule => f.write_str("add a decaying LR schedule (cosine / step)"),
+            Action::WarmUpSchedule { peak } => {
+                f.write_str("use a schedule that warms up to a higher LR first (one-cycle")?;
+                if let Some(peak) = peak {
+                    write!(f, ", peak {}", nice_lr(*peak))?;
+                }
+                f.write_str(")")
+            }
             Action::GrowModel => f.write_str("grow the model (wider or deeper)"),
             Action::ShrinkModel => f.write_str("shrink the model (fewer layers or neurons)"),
             Action::Shuffle => f.write_str("shuffle the training rows every epoch"),
@@ -221,6 +236,18 @@ mod tests {
                 "train 3x as many epochs",
             ),
             (Action::Keep, "keep this configuration"),
+            (
+                Action::AddSchedule,
+                "add a decaying LR schedule (cosine / step)",
+            ),
+            (
+                Action::WarmUpSchedule { peak: Some(3e-3) },
+                "use a schedule that warms up to a higher LR first (one-cycle, peak 0.003)",
+            ),
+            (
+                Action::WarmUpSchedule { peak: None },
+                "use a schedule that warms up to a higher LR first (one-cycle)",
+            ),
         ];
         for (action, text) in cases {
             assert_eq!(action.to_string(), text, "{action:?}");
@@ -239,6 +266,10 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&Action::Shuffle).unwrap(),
             r#"{"kind":"shuffle"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Action::WarmUpSchedule { peak: None }).unwrap(),
+            r#"{"kind":"warm_up_schedule","peak":null}"#
         );
         assert!(Action::CheckData.is_a_check() && !Action::Shuffle.is_a_check());
     }

@@ -1,6 +1,8 @@
 //! Early plateau: the training loss improves at first, then stops improving early in the
-//! run while it is still high. The usual causes: an LR too low to get out of a flat region,
-//! or a constant LR where a schedule would help. A plateau at chance level after an LR far
+//! run while it is still high. The usual cause: an LR too low to get out of a flat region
+//! (for example the straight-line boundary a tanh network finds first): a higher LR, or a
+//! schedule that warms up to one (one-cycle), gets out; a decaying schedule only lowers the
+//! LR further. A plateau at chance level after an LR far
 //! above the optimizer's default is the opposite: the LR killed the network, and the advice
 //! is to lower it ([`lr_guard`](super::lr_guard)).
 
@@ -23,6 +25,12 @@ pub const PLATEAU_MAX_LATE_GAIN: f64 = 0.05;
 
 /// The LR raise suggested with a plateau: the middle of the guide's 2-5x.
 pub const PLATEAU_LR_RAISE: f64 = 3.0;
+
+/// The peak of the one-cycle schedule suggested with a plateau, as a multiple of the run's
+/// LR: one-cycle spends most of its steps below its peak, so the peak must sit well above the
+/// raised constant LR (on the gallery's stalled tanh network a peak of 3x still stalls, 10x
+/// gets out).
+pub const PLATEAU_ONE_CYCLE_PEAK: f64 = 10.0;
 
 /// The plateau finding, if the loss went flat in the first third while still high.
 pub(super) fn plateau(h: &History) -> Option<Finding> {
@@ -77,13 +85,15 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
             ),
         ),
         LrGuard::Fine => {
-            let mut action =
-                String::from("early plateau: raise LR or add a schedule (cosine / step)");
+            let mut action = String::from(
+                "early plateau: raise LR, or use a schedule that warms up to a higher LR first (one-cycle); a decaying schedule alone would lower an LR that is likely too low",
+            );
             if let Some(base) = h.base_lr() {
                 action.push_str(&format!(
-                    "; e.g. try LR {} (now {})",
+                    "; e.g. try LR {} (now {}), or one-cycle with peak {}",
                     nice_lr(base * PLATEAU_LR_RAISE),
-                    lr(base)
+                    lr(base),
+                    nice_lr(base * PLATEAU_ONE_CYCLE_PEAK)
                 ));
             }
             (Severity::Medium, action)
@@ -94,7 +104,11 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
         Action::AddSchedule,
         vec![
             Action::scale_lr(PLATEAU_LR_RAISE, h.base_lr()),
-            Action::AddSchedule,
+            Action::WarmUpSchedule {
+                peak: h
+                    .base_lr()
+                    .map(|b| crate::fmt::round_significant(b * PLATEAU_ONE_CYCLE_PEAK, 1)),
+            },
         ],
     );
     Some(Finding::new(Pattern::Plateau, severity, evidence, action).with_actions(actions))
@@ -132,12 +146,19 @@ mod tests {
             f.evidence
         );
         assert!(f.evidence.contains("ln(10) = 2.303"), "{}", f.evidence);
-        assert!(
-            f.action
-                .starts_with("early plateau: raise LR or add a schedule (cosine / step)")
+        assert!(f.action.starts_with(
+            "early plateau: raise LR, or use a schedule that warms up to a higher LR first (one-cycle)"
+        ));
+        assert_eq!(
+            f.actions,
+            vec![
+                Action::scale_lr(3.0, Some(1e-3)),
+                Action::WarmUpSchedule { peak: Some(1e-2) }
+            ]
         );
         assert!(
-            f.action.contains("try LR 0.003 (now 0.001)"),
+            f.action
+                .contains("try LR 0.003 (now 0.001), or one-cycle with peak 0.01"),
             "{}",
             f.action
         );
