@@ -41,6 +41,8 @@ MUTATIONS = [
     ("03_architecture", "capacity", "configs.push(base.clone().with_hidden(a.hidden).with_seed(seed));",
      "configs.push(base.clone().with_hidden(vec![64]).with_seed(seed));", None),
     ("03_architecture", "depth", "let one_sample = 100.0 / splits.val.n_samples() as f64;", "let one_sample = 100.0;", None),
+    ("03_architecture", "thirdlayer", "let gap_samples = (mean_acc[4] - mean_acc[3]).abs()",
+     "let gap_samples = (mean_acc[4] - mean_acc[0]).abs()", None),
     # 04: accumulation, memory, mixed precision.
     ("04_batch_size", "accumulate", "one.clone().with_batch_size(16).with_accumulate(4)",
      "one.clone().with_batch_size(16).with_accumulate(2)", "diff < 1e-5"),
@@ -52,6 +54,8 @@ MUTATIONS = [
      '("input dropout 0.1", wide.clone().with_input_dropout(0.0)),', "input dropout"),
     ("05_regularization", "patience", "wide.clone().with_early_stopping(EarlyStopping::new(5))",
      "wide.clone().with_early_stopping(EarlyStopping::new(500))", "EarlyStopped"),
+    ("05_regularization", "accgap", "let fo = over.epochs.last().unwrap().clone();", "let fo = train(&data::digits()?.split(&SplitConfig::default())?, &TrainConfig::new(OptimizerKind::Adam).with_epochs(5))?.epochs.last().unwrap().clone();",
+     "accuracy gap"),
     ("05_regularization", "underfit", "with_hidden(vec![2]).with_epochs(10))?;\nlet d_under",
      "with_hidden(vec![128]).with_epochs(10))?;\nlet d_under", None),
     # 06: the study's test accuracy.
