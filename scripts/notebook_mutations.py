@@ -6,12 +6,11 @@ that claim where the mutation names it.
   notebook_mutations.py OUTDIR [NAME ...]   (run with the virtualenv's python, after
                                              scripts/jupyter.sh --setup; NAMEs pick mutations)
 
-Each mutant is written beside the lessons as notebooks/9K_mut_NAME.ipynb, executed by
-run_notebooks.py one at a time (the kernels share one build directory), and removed
-afterwards. Exit 1 when
-a mutant passes (a check that cannot catch the change it guards against), when it fails
-without the expected message (caught by something other than its check), or when a mutation
-no longer applies."""
+Each mutant is written beside the lessons as notebooks/9KK_mut_NAME.ipynb just before
+run_notebooks.py executes it, one at a time (the kernels share one build directory), and
+removed as soon as it has run. Exit 1 when a mutant passes (a check that cannot catch the
+change it guards against), when it fails without the expected message (caught by something
+other than its check), or when a mutation no longer applies."""
 import json
 import pathlib
 import signal
@@ -114,45 +113,53 @@ def run_one(path, out):
     return "FAILED" in line, run.stdout + run.stderr
 
 
+def mutant(lesson, old, new):
+    """The lesson with `old` replaced by `new` in every cell that has it, or None."""
+    nb = json.loads((BOOKS / f"{lesson}.ipynb").read_text())
+    hits = 0
+    for cell in nb["cells"]:
+        text = "".join(cell["source"])
+        if old in text:
+            cell["source"] = text.replace(old, new).splitlines(keepends=True)
+            hits += 1
+    return nb if hits else None
+
+
 def main():
-    # A stop (Ctrl-C, kill) still removes the mutants from notebooks/.
+    # A stop (Ctrl-C, kill) still removes the mutant from notebooks/.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     args = sys.argv[1:]
     out = pathlib.Path(args[0] if args else "out/mutations")
     picked = set(args[1:])
+    unknown = picked - {m[1] for m in MUTATIONS}
+    if unknown:
+        sys.exit(f"no mutation named {', '.join(sorted(unknown))}; the names: {', '.join(m[1] for m in MUTATIONS)}")
     chosen = [m for m in MUTATIONS if not picked or m[1] in picked]
-    written, problems = [], []
-    try:
-        for k, (lesson, name, old, new, expect) in enumerate(chosen, 1):
-            nb = json.loads((BOOKS / f"{lesson}.ipynb").read_text())
-            hits = 0
-            for cell in nb["cells"]:
-                text = "".join(cell["source"])
-                if old in text:
-                    cell["source"] = text.replace(old, new).splitlines(keepends=True)
-                    hits += 1
-            if not hits:
-                problems.append(f"{lesson}: the mutation '{name}' no longer applies (text not found)")
-                continue
-            path = BOOKS / f"9{k:02}_mut_{name}.ipynb"
+    problems, ran = [], 0
+    # One mutant at a time, and only while it runs, sits beside the lessons.
+    for k, (lesson, name, old, new, expect) in enumerate(chosen, 1):
+        nb = mutant(lesson, old, new)
+        if nb is None:
+            problems.append(f"{lesson}: the mutation '{name}' no longer applies (text not found)")
+            continue
+        path = BOOKS / f"9{k:02}_mut_{name}.ipynb"
+        try:
             path.write_text(json.dumps(nb, indent=1))
-            written.append((path, expect))
-        for path, expect in written:
             caught, text = run_one(path, out)
-            if not caught:
-                problems.append(f"{path.stem}: the mutant passed: its Check cell cannot catch the change")
-            elif expect is None and "panicked" not in text:
-                problems.append(f"{path.stem}: failed, but not in an assertion: caught by something other than a check")
-                print(text[-2000:])
-            elif expect is not None and expect not in text:
-                problems.append(f"{path.stem}: failed, but not with {expect!r}: caught by something other than its check")
-                print(text[-2000:])
-            else:
-                print(f"{path.stem}: caught" + (f" ({expect!r})" if expect else ""), flush=True)
-    finally:
-        for path, _ in written:
+        finally:
             path.unlink(missing_ok=True)
-    print("\n".join(problems) if problems else f"all {len(written)} mutations caught")
+        ran += 1
+        if not caught:
+            problems.append(f"{path.stem}: the mutant passed: its Check cell cannot catch the change")
+        elif expect is None and "panicked" not in text:
+            problems.append(f"{path.stem}: failed, but not in an assertion: caught by something other than a check")
+            print(text[-2000:])
+        elif expect is not None and expect not in text:
+            problems.append(f"{path.stem}: failed, but not with {expect!r}: caught by something other than its check")
+            print(text[-2000:])
+        else:
+            print(f"{path.stem}: caught" + (f" ({expect!r})" if expect else ""), flush=True)
+    print("\n".join(problems) if problems else f"all {ran} mutations caught")
     sys.exit(1 if problems else 0)
 
 

@@ -109,6 +109,14 @@ impl Action {
         }
     }
 
+    /// A one-cycle schedule peaking at `factor` times the run's LR `base` (if known), the
+    /// peak rounded to one significant digit.
+    pub fn warm_up_schedule(factor: f64, base: Option<f64>) -> Action {
+        Action::WarmUpSchedule {
+            peak: base.map(|b| crate::fmt::round_significant(b * factor, 1)),
+        }
+    }
+
     /// The LR factor, when this is an LR change.
     pub fn lr_factor(&self) -> Option<f64> {
         match self {
@@ -241,7 +249,7 @@ mod tests {
                 "add a decaying LR schedule (cosine / step)",
             ),
             (
-                Action::WarmUpSchedule { peak: Some(3e-3) },
+                Action::warm_up_schedule(10.0, Some(3.1e-4)),
                 "use a schedule that warms up to a higher LR first (one-cycle, peak 0.003)",
             ),
             (

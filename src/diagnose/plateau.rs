@@ -2,9 +2,9 @@
 //! run while it is still high. The usual cause: an LR too low to get out of a flat region
 //! (for example the straight-line boundary a tanh network finds first): a higher LR, or a
 //! schedule that warms up to one (one-cycle), gets out; a decaying schedule only lowers the
-//! LR further. A plateau at chance level after an LR far
-//! above the optimizer's default is the opposite: the LR killed the network, and the advice
-//! is to lower it ([`lr_guard`](super::lr_guard)).
+//! LR further. A plateau at chance level after an LR far above the optimizer's default is
+//! the opposite: the LR killed the network, and the advice is to lower it
+//! ([`lr_guard`](super::lr_guard)).
 
 use super::loss_level::train_level;
 use super::lr_guard::{LrGuard, lr_guard};
@@ -104,11 +104,7 @@ pub(super) fn plateau(h: &History) -> Option<Finding> {
         Action::AddSchedule,
         vec![
             Action::scale_lr(PLATEAU_LR_RAISE, h.base_lr()),
-            Action::WarmUpSchedule {
-                peak: h
-                    .base_lr()
-                    .map(|b| crate::fmt::round_significant(b * PLATEAU_ONE_CYCLE_PEAK, 1)),
-            },
+            Action::warm_up_schedule(PLATEAU_ONE_CYCLE_PEAK, h.base_lr()),
         ],
     );
     Some(Finding::new(Pattern::Plateau, severity, evidence, action).with_actions(actions))
