@@ -6,6 +6,8 @@ mod device;
 mod early_stopping;
 mod fitted;
 mod float_serde;
+#[cfg(feature = "flex")]
+mod fused;
 pub(crate) mod history_csv;
 mod many;
 mod noise_scale;

@@ -1,9 +1,11 @@
 //! The optimizers of the tuning guide, with its default learning rates.
 
+#[cfg(feature = "flex")]
+use super::fused::FusedAdam;
 use crate::error::{Error, Result};
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
-use burn::optim::{AdamConfig, AdamWConfig, ModuleOptimizer, RmsPropConfig, SgdConfig};
+use burn::optim::{ModuleOptimizer, RmsPropConfig, SgdConfig};
 use serde::{Deserialize, Serialize};
 
 /// Which optimizer to train with.
@@ -81,11 +83,18 @@ impl OptimizerKind {
         let wd = weight_decay as f32;
         let penalty = (weight_decay > 0.0).then(|| WeightDecayConfig::new(wd));
         match self {
-            OptimizerKind::Adam => AdamConfig::new()
+            // burn's Adam and AdamW to the last bit, in one pass per parameter on flex.
+            #[cfg(feature = "flex")]
+            OptimizerKind::Adam => ModuleOptimizer::from(FusedAdam::adam(wd)),
+            #[cfg(feature = "flex")]
+            OptimizerKind::AdamW => ModuleOptimizer::from(FusedAdam::adamw(wd)),
+            #[cfg(not(feature = "flex"))]
+            OptimizerKind::Adam => burn::optim::AdamConfig::new()
                 .with_epsilon(1e-8)
                 .with_weight_decay(penalty)
                 .init(),
-            OptimizerKind::AdamW => AdamWConfig::new()
+            #[cfg(not(feature = "flex"))]
+            OptimizerKind::AdamW => burn::optim::AdamWConfig::new()
                 .with_epsilon(1e-8)
                 .with_weight_decay(wd)
                 .init(),
