@@ -78,7 +78,9 @@ impl OptimizerKind {
         }
     }
 
-    /// Builds the burn optimizer.
+    /// Builds the burn optimizer. On the flex device Adam and AdamW take each step in one
+    /// in-place pass per parameter, with burn's own arithmetic to the last bit (README,
+    /// "A fused Adam"); elsewhere, and for the other optimizers, burn's own.
     pub fn build(self, weight_decay: f64) -> ModuleOptimizer {
         let wd = weight_decay as f32;
         let penalty = (weight_decay > 0.0).then(|| WeightDecayConfig::new(wd));
