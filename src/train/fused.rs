@@ -20,22 +20,11 @@ use burn::optim::{
 };
 use burn::tensor::{Device, Tensor};
 
-/// The weight decay of a [`FusedAdam`]: none, an L2 penalty added to the gradient (Adam's),
-/// or decoupled from the gradient (AdamW's).
-#[derive(Debug, Clone, Copy, PartialEq)]
-enum Decay {
-    None,
-    Penalty(f32),
-    Decoupled(f32),
-}
-
 /// Adam or AdamW, computed in one pass per parameter on flex and by burn elsewhere.
 #[derive(Clone)]
 pub(crate) struct FusedAdam {
-    beta_1: f32,
-    beta_2: f32,
-    epsilon: f32,
-    decay: Decay,
+    /// Adam's L2 penalty on the gradient, or AdamW's decoupled decay (0: none).
+    weight_decay: f32,
     reference: Reference,
 }
 
@@ -63,14 +52,7 @@ impl FusedAdam {
             .with_weight_decay(penalty)
             .build();
         FusedAdam {
-            beta_1: BETA_1,
-            beta_2: BETA_2,
-            epsilon: EPSILON,
-            decay: if weight_decay > 0.0 {
-                Decay::Penalty(weight_decay)
-            } else {
-                Decay::None
-            },
+            weight_decay,
             reference: Reference::Adam(reference),
         }
     }
@@ -84,10 +66,7 @@ impl FusedAdam {
             .with_weight_decay(weight_decay)
             .build();
         FusedAdam {
-            beta_1: BETA_1,
-            beta_2: BETA_2,
-            epsilon: EPSILON,
-            decay: Decay::Decoupled(weight_decay),
+            weight_decay,
             reference: Reference::AdamW(reference),
         }
     }
@@ -113,33 +92,35 @@ impl FusedAdam {
     /// The scalars of step `time` (counted from 1), each computed as burn computes it.
     fn scalars(&self, lr: LearningRate, time: usize) -> Scalars {
         let t = time as i32;
-        let correction = match self.reference {
+        let wd = self.weight_decay;
+        let (correction, penalty, keep) = match self.reference {
             Reference::Adam(_) => {
-                let bias_correction2_sqrt = (1.0 - self.beta_2.powi(t)).sqrt();
-                Correction::Combined {
-                    factor: bias_correction2_sqrt / (1.0 - self.beta_1.powi(t)),
-                    epsilon: self.epsilon * bias_correction2_sqrt,
-                }
+                let bias_correction2_sqrt = (1.0 - BETA_2.powi(t)).sqrt();
+                let correction = Correction::Combined {
+                    factor: bias_correction2_sqrt / (1.0 - BETA_1.powi(t)),
+                    epsilon: EPSILON * bias_correction2_sqrt,
+                };
+                (correction, (wd > 0.0).then_some(wd), None)
             }
-            Reference::AdamW(_) => Correction::Separate {
-                c1: 1.0 - self.beta_1.powi(t),
-                c2: 1.0 - self.beta_2.powi(t),
-                epsilon: self.epsilon,
-            },
-        };
-        let (penalty, keep) = match self.decay {
-            Decay::None => (None, None),
-            Decay::Penalty(p) => (Some(p), None),
-            Decay::Decoupled(wd) => {
+            Reference::AdamW(_) => {
+                let correction = Correction::Separate {
+                    c1: 1.0 - BETA_1.powi(t),
+                    c2: 1.0 - BETA_2.powi(t),
+                    epsilon: EPSILON,
+                };
                 let rate = lr * f64::from(wd);
-                (None, (rate != 0.0).then_some((1.0 - rate) as f32))
+                (
+                    correction,
+                    None,
+                    (rate != 0.0).then_some((1.0 - rate) as f32),
+                )
             }
         };
         Scalars {
-            beta_1: self.beta_1,
-            one_minus_beta_1: 1.0 - self.beta_1,
-            beta_2: self.beta_2,
-            one_minus_beta_2: 1.0 - self.beta_2,
+            beta_1: BETA_1,
+            one_minus_beta_1: 1.0 - BETA_1,
+            beta_2: BETA_2,
+            one_minus_beta_2: 1.0 - BETA_2,
             correction,
             lr: lr as f32,
             penalty,
