@@ -93,68 +93,63 @@ impl FusedAdam {
     fn scalars(&self, lr: LearningRate, time: usize) -> Scalars {
         let t = time as i32;
         let wd = self.weight_decay;
-        let (correction, penalty, keep) = match self.reference {
+        let rule = match self.reference {
             Reference::Adam(_) => {
                 let bias_correction2_sqrt = (1.0 - BETA_2.powi(t)).sqrt();
-                let correction = Correction::Combined {
+                Rule::Adam {
                     factor: bias_correction2_sqrt / (1.0 - BETA_1.powi(t)),
                     epsilon: EPSILON * bias_correction2_sqrt,
-                };
-                (correction, (wd > 0.0).then_some(wd), None)
+                    penalty: (wd > 0.0).then_some(wd),
+                }
             }
             Reference::AdamW(_) => {
-                let correction = Correction::Separate {
+                let rate = lr * f64::from(wd);
+                Rule::AdamW {
                     c1: 1.0 - BETA_1.powi(t),
                     c2: 1.0 - BETA_2.powi(t),
                     epsilon: EPSILON,
-                };
-                let rate = lr * f64::from(wd);
-                (
-                    correction,
-                    None,
-                    (rate != 0.0).then_some((1.0 - rate) as f32),
-                )
+                    keep: (rate != 0.0).then_some((1.0 - rate) as f32),
+                }
             }
         };
         Scalars {
-            beta_1: BETA_1,
-            one_minus_beta_1: 1.0 - BETA_1,
-            beta_2: BETA_2,
-            one_minus_beta_2: 1.0 - BETA_2,
-            correction,
+            rule,
             lr: lr as f32,
-            penalty,
-            keep,
         }
     }
 }
 
-/// How the moments' bias corrections enter the step, as each of burn's optimizers writes it.
+/// How each of burn's optimizers corrects the moments and decays the weights.
 #[derive(Debug, Clone, Copy)]
-enum Correction {
-    /// Adam: `(m * c) / (sqrt(v) + eps')`, with `c = sqrt(1 - b2^t) / (1 - b1^t)` and
+enum Rule {
+    /// Adam: the L2 penalty `p * wd + g` on the gradient, then
+    /// `(m * c) / (sqrt(v) + eps')`, with `c = sqrt(1 - b2^t) / (1 - b1^t)` and
     /// `eps' = eps * sqrt(1 - b2^t)`.
-    Combined { factor: f32, epsilon: f32 },
-    /// AdamW: `(m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`.
-    Separate { c1: f32, c2: f32, epsilon: f32 },
+    Adam {
+        factor: f32,
+        epsilon: f32,
+        penalty: Option<f32>,
+    },
+    /// AdamW: `(m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)`, and the parameter kept at
+    /// `p * (1 - lr * wd)` before the step.
+    AdamW {
+        c1: f32,
+        c2: f32,
+        epsilon: f32,
+        keep: Option<f32>,
+    },
 }
 
 /// One step's scalars, in `f32` as burn's tensor operations round them.
 struct Scalars {
-    beta_1: f32,
-    one_minus_beta_1: f32,
-    beta_2: f32,
-    one_minus_beta_2: f32,
-    correction: Correction,
+    rule: Rule,
     lr: f32,
-    penalty: Option<f32>,
-    keep: Option<f32>,
 }
 
 /// One parameter's update, element by element, in the order of burn's tensor operations:
-/// Adam's L2 penalty (`p * wd + g`), the moments (`m * b1 + g * (1 - b1)`,
-/// `v * b2 + (g * g) * (1 - b2)`), the corrected step ([`Correction`]), AdamW's decoupled
-/// decay (`p * (1 - lr * wd)`) and the update (`p - step * lr`).
+/// Adam's L2 penalty, the moments (`m * b1 + g * (1 - b1)`, `v * b2 + (g * g) * (1 - b2)`),
+/// the corrected step and AdamW's decoupled decay ([`Rule`]), and the update
+/// (`p - step * lr`).
 fn update(s: &Scalars, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
     let threads = rayon::current_num_threads();
     if threads < 2 || p.len() < PARALLEL_FROM {
@@ -212,30 +207,39 @@ unsafe fn update_avx2(s: &Scalars, p: &mut [f32], g: &[f32], m: &mut [f32], v: &
 
 #[inline(always)]
 fn update_plain(s: &Scalars, p: &mut [f32], g: &[f32], m: &mut [f32], v: &mut [f32]) {
-    match s.correction {
-        Correction::Combined { factor, epsilon } => {
+    let lr = s.lr;
+    match s.rule {
+        Rule::Adam {
+            factor,
+            epsilon,
+            penalty,
+        } => {
             let step = move |m: f32, v: f32| (m * factor) / (v.sqrt() + epsilon);
-            match s.penalty {
-                Some(wd) => update_with(s, (p, g, m, v), |p, g| p * wd + g, step, |p| p),
-                None => update_with(s, (p, g, m, v), |_, g| g, step, |p| p),
+            match penalty {
+                Some(wd) => update_with(lr, (p, g, m, v), |p, g| p * wd + g, step, |p| p),
+                None => update_with(lr, (p, g, m, v), |_, g| g, step, |p| p),
             }
         }
-        Correction::Separate { c1, c2, epsilon } => {
+        Rule::AdamW {
+            c1,
+            c2,
+            epsilon,
+            keep,
+        } => {
             let step = move |m: f32, v: f32| (m / c1) / ((v / c2).sqrt() + epsilon);
-            match s.keep {
-                Some(k) => update_with(s, (p, g, m, v), |_, g| g, step, |p| p * k),
-                None => update_with(s, (p, g, m, v), |_, g| g, step, |p| p),
+            match keep {
+                Some(k) => update_with(lr, (p, g, m, v), |_, g| g, step, |p| p * k),
+                None => update_with(lr, (p, g, m, v), |_, g| g, step, |p| p),
             }
         }
     }
 }
 
 /// The loop of [`update`], with the gradient's penalty, the correction and the parameter's
-/// decay fixed
-/// before it starts (so that the compiler can vectorise it).
+/// decay fixed before it starts (so that the compiler can vectorise it).
 #[inline(always)]
 fn update_with(
-    s: &Scalars,
+    lr: f32,
     (p, g, m, v): (&mut [f32], &[f32], &mut [f32], &mut [f32]),
     penalised: impl Fn(f32, f32) -> f32,
     corrected: impl Fn(f32, f32) -> f32,
@@ -245,10 +249,10 @@ fn update_with(
     let (p, g, m, v) = (&mut p[..n], &g[..n], &mut m[..n], &mut v[..n]);
     for i in 0..n {
         let gi = penalised(p[i], g[i]);
-        m[i] = m[i] * s.beta_1 + gi * s.one_minus_beta_1;
-        v[i] = v[i] * s.beta_2 + (gi * gi) * s.one_minus_beta_2;
+        m[i] = m[i] * BETA_1 + gi * (1.0 - BETA_1);
+        v[i] = v[i] * BETA_2 + (gi * gi) * (1.0 - BETA_2);
         let step = corrected(m[i], v[i]);
-        p[i] = decayed(p[i]) - step * s.lr;
+        p[i] = decayed(p[i]) - step * lr;
     }
 }
 
@@ -268,17 +272,17 @@ impl Optimizer for FusedAdam {
                 if momentum.max_moment_2.is_some() {
                     return self.reference_step(lr, tensor, grad, Some(AdamState::new(momentum)));
                 }
-                momentum.time += 1;
-                let s = self.scalars(lr, momentum.time);
+                let time = momentum.time + 1;
+                let s = self.scalars(lr, time);
                 match fused(&s, tensor, grad, momentum.moment_1, momentum.moment_2) {
                     Ok((t, m, v)) => {
+                        momentum.time = time;
                         momentum.moment_1 = m;
                         momentum.moment_2 = v;
                         (t, Some(AdamState::new(momentum)))
                     }
                     Err(untouched) => {
                         let (t, g, m, v) = *untouched;
-                        momentum.time -= 1;
                         momentum.moment_1 = m;
                         momentum.moment_2 = v;
                         self.reference_step(lr, t, g, Some(AdamState::new(momentum)))
