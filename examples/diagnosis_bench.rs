@@ -3,9 +3,11 @@
 //! to 256, depth and width, dropout and weight decay from none to far too much, 3 to 40
 //! epochs, schedules, unshuffled class-sorted rows, scrambled labels, unscaled features),
 //! retrain each with every single change of a fixed menu over seeds, and call the changes that
-//! beat the run beyond seed noise its *helpful set*. Then score the diagnosis's first action
-//! against it: in the helpful set (or "keep" / a data check when the set is empty), harmful
-//! (worse beyond noise), or uncertain.
+//! beat the run beyond seed noise its *helpful set*. For a broken data set the menu also holds
+//! its repair (true labels, standardised features; shuffling for sorted rows), which is what a
+//! data check leads to. Then score the diagnosis's first action against it: in the helpful set
+//! (or "keep" / a data check when the set is empty), harmful (worse beyond noise), or
+//! uncertain.
 //!
 //! The datasets are split in two: the rules' thresholds may be tuned on the calibration half;
 //! the held-back half is reported on its own, and its line is the result. Each run is read
@@ -40,8 +42,9 @@ const MAX_TRAIN: usize = 500;
 /// Steps of one training (epochs x steps per epoch) are kept under this, before the menu's 3x.
 const MAX_STEPS: usize = 2500;
 
-/// The changes of the menu, in order; each maps to at most one configuration.
-const MENU: [&str; 17] = [
+/// The changes of the menu, in order; each maps to at most one configuration. Items are only
+/// ever appended: a cached ground truth with fewer items gains the new ones (trained then).
+const MENU: [&str; 18] = [
     "lr to default",
     "lr x10",
     "lr x3",
@@ -59,7 +62,13 @@ const MENU: [&str; 17] = [
     "shuffle",
     "larger batch",
     "cosine schedule",
+    // The repair of a broken data set: true labels for scrambled ones, standardised features
+    // for unscaled ones (sorted rows are repaired by "shuffle"). What a data check leads to.
+    "fix the data",
 ];
+
+/// The menu's length when the cache's file names were fixed (they keep it, see [`MENU`]).
+const CACHE_MENU_LEN: usize = 17;
 
 fn named(name: &str, features: Vec<f32>, labels: Vec<usize>, d: usize, k: usize) -> Dataset {
     let names = (0..d).map(|j| format!("x{j}")).collect();
@@ -278,6 +287,8 @@ fn change(base: &TrainConfig, i: usize, n_train: usize) -> Option<TrainConfig> {
         "cosine schedule" if base.schedule == Schedule::Constant => {
             c.with_schedule(Schedule::cosine())
         }
+        // The same configuration on other splits: see `repaired`.
+        "fix the data" => c,
         _ => return None,
     })
 }
@@ -314,6 +325,9 @@ fn menu_items(action: &Action, default_lr: f64) -> Vec<&'static str> {
         Action::ShrinkModel => vec!["smaller"],
         Action::Shuffle => vec!["shuffle"],
         Action::LargerBatch { .. } => vec!["larger batch"],
+        // A data check is right when repairing the data helps (rows sorted by class are
+        // repaired by shuffling them).
+        Action::CheckData | Action::CheckModelOutput => vec!["fix the data", "shuffle"],
         _ => vec![],
     }
 }
@@ -364,42 +378,72 @@ fn cache_dir() -> PathBuf {
 }
 
 /// The ground truth of a case, from the cache or trained now (with the base's seed-0 run).
-fn truth(case: &Case, splits: &Splits, key: &str, threads: usize) -> (Truth, Run) {
+/// `repaired` is the data without its fault, for "fix the data" (`None` when there is nothing
+/// to repair by hand: clean data, or rows sorted by class, which "shuffle" repairs). A cached
+/// file with fewer menu items than [`MENU`] gains the missing ones.
+fn truth(
+    case: &Case,
+    splits: &Splits,
+    repaired: Option<&Splits>,
+    key: &str,
+    threads: usize,
+) -> (Truth, Run) {
     let n_train = splits.train.n_samples();
     let chance = (splits.train.n_classes() as f64).ln();
     let base_run = tunelab::train(splits, &case.config).expect("base run");
     let path = cache_dir().join(format!("{key}.json"));
-    if let Some(t) = std::fs::read_to_string(&path)
+    let cached = std::fs::read_to_string(&path)
         .ok()
-        .and_then(|s| serde_json::from_str::<Truth>(&s).ok())
+        .and_then(|s| serde_json::from_str::<Truth>(&s).ok());
+    if let Some(t) = &cached
+        && t.changes.len() >= MENU.len()
     {
-        return (t, base_run);
+        return (cached.unwrap(), base_run);
     }
-    let mut configs = Vec::new();
+    let mut t = cached.unwrap_or_else(|| Truth {
+        base: Vec::new(),
+        changes: Vec::new(),
+    });
+    // Every configuration still to train, on the run's own data or on the repaired data.
+    let (mut own, mut fixed) = (Vec::new(), Vec::new());
+    if t.base.is_empty() {
+        own.extend(with_seeds(&case.config));
+    }
+    // (menu item, which list, where its seeds start)
     let mut slots = Vec::new();
-    for seed in 0..SEEDS {
-        configs.push(case.config.clone().with_seed(seed));
-    }
-    for i in 0..MENU.len() {
-        if let Some(c) = change(&case.config, i, n_train) {
-            slots.push(Some(configs.len()));
-            for seed in 0..SEEDS {
-                configs.push(c.clone().with_seed(seed));
+    for (i, item) in MENU.iter().enumerate().skip(t.changes.len()) {
+        let repair = *item == "fix the data";
+        match change(&case.config, i, n_train) {
+            Some(c) if repair && repaired.is_some() => {
+                slots.push((i, Some((true, fixed.len()))));
+                fixed.extend(with_seeds(&c));
             }
-        } else {
-            slots.push(None);
+            Some(c) if !repair => {
+                slots.push((i, Some((false, own.len()))));
+                own.extend(with_seeds(&c));
+            }
+            _ => slots.push((i, None)),
         }
     }
-    let runs = train_all(splits, &configs, threads);
-    let scores: Vec<f64> = runs.iter().map(|r| score(r, chance)).collect();
-    let s = SEEDS as usize;
-    let t = Truth {
-        base: scores[..s].to_vec(),
-        changes: slots
-            .iter()
-            .map(|slot| slot.map(|at| scores[at..at + s].to_vec()))
-            .collect(),
+    let score_all = |data: &Splits, configs: &[TrainConfig]| -> Vec<f64> {
+        if configs.is_empty() {
+            return Vec::new();
+        }
+        let runs = train_all(data, configs, threads);
+        runs.iter().map(|r| score(r, chance)).collect()
     };
+    let own_scores = score_all(splits, &own);
+    let fixed_scores = repaired.map_or(Vec::new(), |r| score_all(r, &fixed));
+    let s = SEEDS as usize;
+    if t.base.is_empty() {
+        t.base = own_scores[..s].to_vec();
+    }
+    for (_, slot) in slots {
+        t.changes.push(slot.map(|(on_fixed, at)| {
+            let scores = if on_fixed { &fixed_scores } else { &own_scores };
+            scores[at..at + s].to_vec()
+        }));
+    }
     if std::fs::create_dir_all(cache_dir()).is_ok()
         && let Ok(text) = serde_json::to_string(&t)
     {
@@ -409,6 +453,11 @@ fn truth(case: &Case, splits: &Splits, key: &str, threads: usize) -> (Truth, Run
         }
     }
     (t, base_run)
+}
+
+/// A configuration once with each of the [`SEEDS`] seeds.
+fn with_seeds(c: &TrainConfig) -> Vec<TrainConfig> {
+    (0..SEEDS).map(|seed| c.clone().with_seed(seed)).collect()
 }
 
 /// How the diagnosis did on one run.
@@ -435,10 +484,10 @@ fn judge(d: &Diagnosis, effects: &[Option<i32>], fault: Fault, default_lr: f64) 
     };
     let items = menu_items(action, default_lr);
     if items.is_empty() {
-        // Keep, or a check of the data or the code: right when nothing on the menu helps, or
-        // when the data was broken on purpose.
-        let check = action.is_a_check() || matches!(action, Action::MoreData);
-        return if helpful.is_empty() || (check && fault != Fault::None) {
+        // Keep, or more data: right when nothing on the menu helps, or (more data) when the
+        // data was broken on purpose.
+        return if helpful.is_empty() || (matches!(action, Action::MoreData) && fault != Fault::None)
+        {
             Verdict::RightToKeep
         } else {
             Verdict::Missed
@@ -453,6 +502,9 @@ fn judge(d: &Diagnosis, effects: &[Option<i32>], fault: Fault, default_lr: f64) 
         Verdict::Helpful
     } else if !outcomes.is_empty() && outcomes.iter().all(|&e| e == 1) {
         Verdict::Harmful
+    } else if helpful.is_empty() && action.is_a_check() {
+        // A check where nothing helps costs nothing.
+        Verdict::RightToKeep
     } else {
         Verdict::Missed
     }
@@ -560,9 +612,8 @@ fn main() {
                 .with_epochs(epochs)
                 .with_batch_size(batch);
             let key = format!(
-                "{half}-{k}-{}-menu{}x{SEEDS}-{:?}-{:016x}",
+                "{half}-{k}-{}-menu{CACHE_MENU_LEN}x{SEEDS}-{:?}-{:016x}",
                 set.name,
-                MENU.len(),
                 case.fault,
                 fxhash(&format!("{}", case.config))
             );
@@ -570,7 +621,9 @@ fn main() {
                 export_case(&dir.join(format!("{half}-{k}")), &splits, &case.config);
                 continue;
             }
-            let (t, base_run) = truth(&case, &splits, &key, threads);
+            let repaired = matches!(case.fault, Fault::Scrambled | Fault::Unscaled)
+                .then(|| splits_for(set, Fault::None, k as u64));
+            let (t, base_run) = truth(&case, &splits, repaired.as_ref(), &key, threads);
             trainings += SEEDS as usize * (1 + t.changes.iter().flatten().count());
             let effects: Vec<Option<i32>> = t
                 .changes

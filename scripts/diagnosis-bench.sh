@@ -4,8 +4,8 @@
 # 2..256, depth 0-3, width 4-128, dropout and weight decay from none to far too much, 3-40
 # epochs, schedules, class-sorted unshuffled rows, scrambled labels, unscaled features), each
 # retrained with every single change of a fixed menu over 3 seeds; the changes that beat the
-# run beyond seed noise are its helpful set, and the diagnosis's first action is scored
-# against it. Half of the datasets calibrate the rules; the other half is held back and its
+# run beyond seed noise are its helpful set (a broken data set's menu also holds its repair,
+# what a data check leads to), and the diagnosis's first action is scored against it. Half of the datasets calibrate the rules; the other half is held back and its
 # last line, action_helpful=K/N harmful=H uncertain=U, is the result. Each run is diagnosed
 # with tunelab's full context, from its CSV files plus --optimizer/--lr/--batch-size, and from
 # the files alone; with --pytorch, the same configurations are also trained in PyTorch
@@ -13,7 +13,7 @@
 # once) and their CSVs are diagnosed the same way.
 # Ground truth is cached under $TUNELAB_CACHE/diagnosis-bench (a rerun only re-diagnoses).
 # Usage: scripts/diagnosis-bench.sh [--pytorch] [--runs N per half (150)] [--details]
-#        (about 4 min cold on 2 cores, 13,611 training runs; seconds when cached)
+#        (about 10 min cold on 2 cores, 13,788 training runs; seconds when cached)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh

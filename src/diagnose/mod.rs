@@ -73,7 +73,9 @@ pub mod thresholds {
     pub use super::plateau::{
         PLATEAU_LR_RAISE, PLATEAU_MAX_LATE_GAIN, PLATEAU_MIN_EARLY_DROP, PLATEAU_MIN_EPOCHS,
     };
-    pub use super::reference::{ABSURD_LOSS, FAR_ABOVE_DEFAULT, PRIOR_DIFFERS};
+    pub use super::reference::{
+        ABSURD_LOSS, FAR_ABOVE_DEFAULT, FAR_ABOVE_DEFAULT_ADAPTIVE, PRIOR_DIFFERS,
+    };
     pub use super::slow::{SLOW_LR_RAISE, SLOW_MAX_DECREASE, SLOW_MIN_EPOCHS, SLOW_MIN_LATE_SHARE};
     pub use super::uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};
     pub use super::underfitting::UNDERFIT_MAX_GAP;

@@ -24,6 +24,51 @@ pub const SLOW_MIN_LATE_SHARE: f64 = 0.3;
 /// The LR raise suggested for slow progress: the middle of the guide's 2-5x.
 pub const SLOW_LR_RAISE: f64 = 3.0;
 
+/// A run too short to judge the shape of its curves (fewer than
+/// [`MIN_EPOCHS_TO_JUDGE`](super::uncertain::MIN_EPOCHS_TO_JUDGE) epochs) whose LR is 10x or
+/// more below its optimizer's default, and whose loss did not rise: slow, whatever the
+/// remaining epochs would show, because an LR that far below the default is the first thing
+/// to change (the default helped every such run of the diagnosis benchmark's calibration half
+/// that some change helped). `None` for longer runs.
+pub(super) fn short_and_far_below(h: &History) -> Option<Finding> {
+    let n = h.n_epochs();
+    if !(2..super::uncertain::MIN_EPOCHS_TO_JUDGE).contains(&n) {
+        return None;
+    }
+    let below = far_below_default(h)?;
+    let base = h.base_lr()?;
+    let (first, last) = (h.train_loss[0], h.train_loss[n - 1]);
+    if !(first.is_finite() && last.is_finite() && last <= first) {
+        return None;
+    }
+    let name = h.context.optimizer.map_or("the optimizer", |o| o.name());
+    Some(
+        Finding::new(
+            Pattern::Slow,
+            Severity::Medium,
+            format!(
+                "only {n} epochs (train loss {} to {}), too few to judge the curve's shape, but the LR {} is {}x below {name}'s default: the loss can only fall slowly",
+                num(first),
+                num(last),
+                lr(base),
+                num(below)
+            ),
+            format!(
+                "slow: raise the LR to the default, try {} (now {}), and train at least {} epochs",
+                nice_lr(base * below),
+                lr(base),
+                super::uncertain::MIN_EPOCHS_TO_JUDGE
+            ),
+        )
+        .with_actions(vec![
+            Action::scale_lr(below, Some(base)),
+            Action::TrainLonger {
+                factor: (super::uncertain::MIN_EPOCHS_TO_JUDGE as f64 / n as f64).ceil(),
+            },
+        ]),
+    )
+}
+
 /// The slow finding, if the loss falls steadily but little and is still high.
 pub(super) fn slow(h: &History) -> Option<Finding> {
     let n = h.n_epochs();

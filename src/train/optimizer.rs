@@ -48,6 +48,16 @@ impl OptimizerKind {
         }
     }
 
+    /// Whether the optimizer scales each parameter's step by its own gradient history (Adam,
+    /// AdamW, RMSprop): a step then moves each weight by about the LR whatever the gradient's
+    /// size, where SGD's step is the LR times the gradient.
+    pub fn is_adaptive(self) -> bool {
+        matches!(
+            self,
+            OptimizerKind::Adam | OptimizerKind::AdamW | OptimizerKind::RmsProp
+        )
+    }
+
     /// The weight decay used when none is given: 1e-2 for AdamW (PyTorch's default), 0 for
     /// the others.
     pub fn default_weight_decay(self) -> f64 {
