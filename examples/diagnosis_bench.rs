@@ -562,13 +562,15 @@ fn main() {
     };
     if args.iter().any(|a| a == "--help") {
         println!(
-            "diagnosis_bench [--runs N per half, default 150] [--threads N, default 2] [--details: one line per run on stderr] [--export-pytorch DIR] [--pytorch DIR]"
+            "diagnosis_bench [--runs N per half, default 150] [--threads N, default 2] [--details: one line per run on stderr] [--explain: with its whole diagnosis] [--export-pytorch DIR] [--pytorch DIR]"
         );
         return;
     }
     let runs_per_half = flag("--runs", 150);
     let threads = flag("--threads", 2);
     let details = args.iter().any(|a| a == "--details");
+    // --explain: the whole diagnosis of each run too, under its line.
+    let explain = args.iter().any(|a| a == "--explain");
     let path_flag = |name: &str| {
         args.iter()
             .position(|a| a == name)
@@ -712,6 +714,9 @@ fn main() {
                         helpful.join(", "),
                         harmful.join(", ")
                     );
+                    if explain && let Some(d) = &d {
+                        eprintln!("{d}");
+                    }
                 }
                 tally.add(verdict, has_help);
                 patterns.entry(pattern).or_default().add(verdict, has_help);

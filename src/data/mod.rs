@@ -165,6 +165,26 @@ impl Dataset {
     /// vary (`None` when fewer than two do): 1 for standardised data, 1000 for one column in
     /// grams beside one in kilograms.
     pub fn feature_scale_ratio(&self) -> Option<f64> {
+        let stds = self.varying_feature_stds()?;
+        if stds.len() < 2 {
+            return None;
+        }
+        let (lo, hi) = stds
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
+        Some(hi / lo)
+    }
+
+    /// The largest standard deviation of a feature (`None` when no feature varies): about 1
+    /// for standardised data, hundreds for raw measurements such as areas in square
+    /// millimetres.
+    pub fn feature_scale_max(&self) -> Option<f64> {
+        self.varying_feature_stds()?.into_iter().reduce(f64::max)
+    }
+
+    /// The standard deviations of the features that vary (`None` for fewer than 2 rows or no
+    /// feature).
+    fn varying_feature_stds(&self) -> Option<Vec<f64>> {
         let (n, d) = (self.n_samples(), self.n_features);
         if n < 2 || d == 0 {
             return None;
@@ -176,18 +196,12 @@ impl Dataset {
                 s.1 += (v as f64) * (v as f64);
             }
         }
-        let stds: Vec<f64> = sums
-            .iter()
-            .map(|(s, q)| ((q / n as f64) - (s / n as f64).powi(2)).max(0.0).sqrt())
-            .filter(|v| *v > 1e-6)
-            .collect();
-        if stds.len() < 2 {
-            return None;
-        }
-        let (lo, hi) = stds
-            .iter()
-            .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
-        Some(hi / lo)
+        Some(
+            sums.iter()
+                .map(|(s, q)| ((q / n as f64) - (s / n as f64).powi(2)).max(0.0).sqrt())
+                .filter(|v| *v > 1e-6)
+                .collect(),
+        )
     }
 
     /// A new dataset of the given rows, in the given order.
@@ -341,5 +355,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(one.feature_scale_ratio(), None);
+        // The largest spread: b's values 0, 100, 200 have a standard deviation of 81.65; one
+        // varying feature is enough for it.
+        let max = set.feature_scale_max().unwrap();
+        assert!((max - 81.649_658).abs() < 1e-4, "{max}");
+        assert_eq!(one.feature_scale_max(), Some(0.5));
+        let constant = Dataset::new(
+            "s",
+            vec![3.0, 3.0],
+            vec![0, 1],
+            vec!["a".into()],
+            vec!["x".into(), "y".into()],
+        )
+        .unwrap();
+        assert_eq!(constant.feature_scale_max(), None);
     }
 }

@@ -46,6 +46,8 @@ pub struct RunContext {
     /// The largest standard deviation of a training feature over the smallest
     /// ([`Run::feature_scale_ratio`]).
     pub feature_scale_ratio: Option<f64>,
+    /// The largest standard deviation of a training feature ([`Run::feature_scale_max`]).
+    pub feature_scale_max: Option<f64>,
     /// Whether `n_classes` was read off the first step's loss (≈ ln(classes)) rather than
     /// given.
     pub classes_inferred: bool,
@@ -150,6 +152,7 @@ impl History {
                 class_shares: (!run.class_shares.is_empty()).then(|| run.class_shares.clone()),
                 n_train: Some(run.n_train),
                 feature_scale_ratio: run.feature_scale_ratio,
+                feature_scale_max: run.feature_scale_max,
                 classes_inferred: false,
             },
         }
@@ -314,6 +317,7 @@ mod tests {
             n_classes: 10,
             class_shares: vec![0.1; 10],
             feature_scale_ratio: Some(1.0),
+            feature_scale_max: Some(1.0),
             n_params: 1000,
             steps: (0..4)
                 .map(|step| StepRecord {

@@ -75,6 +75,7 @@ pub mod thresholds {
     };
     pub use super::reference::{
         ABSURD_LOSS, FAR_ABOVE_DEFAULT, FAR_ABOVE_DEFAULT_ADAPTIVE, PRIOR_DIFFERS,
+        UNSCALED_FEATURE_MAX, UNSCALED_FEATURE_RATIO,
     };
     pub use super::slow::{SLOW_LR_RAISE, SLOW_MAX_DECREASE, SLOW_MIN_EPOCHS, SLOW_MIN_LATE_SHARE};
     pub use super::uncertain::{MIN_EPOCHS_TO_JUDGE, UNCERTAIN_NOISE};

@@ -4,6 +4,7 @@
 //! information), not at the learning rate or the model: no change of the LR, no regularisation
 //! and no other shape can fix it.
 
+use super::lr_guard::CHANCE_LEVEL_FRACTION;
 use super::reference::References;
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::fmt::num;
@@ -43,6 +44,15 @@ pub(super) fn no_signal(h: &History) -> Option<Finding> {
     if !(mean_val <= chance + margin && final_train >= chance + NO_SIGNAL_TRAIN_MARGINS * margin) {
         return None;
     }
+    // Learning the training set also shows in its loss: below chance level
+    // ([`CHANCE_LEVEL_FRACTION`] of the prior loss). A network that barely moves (an LR far
+    // too low) can pass the accuracy margins on a lucky few rows while it learns nothing.
+    let references = References::of(h);
+    let prior = references.prior.or(references.chance)?;
+    let last_train_loss = *h.train_loss.last()?;
+    if !(last_train_loss < CHANCE_LEVEL_FRACTION * prior) {
+        return None;
+    }
     Some(
         Finding::new(
             Pattern::Overfitting,
@@ -78,8 +88,10 @@ mod tests {
 
     fn history(train_acc: Vec<f64>, val_acc: Vec<f64>, k: usize) -> History {
         let n = train_acc.len();
-        let train_loss: Vec<f64> = (0..n).map(|i| 2.3 - 0.05 * i as f64).collect();
-        let val_loss: Vec<f64> = (0..n).map(|i| 2.3 + 0.02 * i as f64).collect();
+        // Train loss falling from ln(k) by 2.2% of it per epoch, val loss rising.
+        let chance = (k as f64).ln();
+        let train_loss: Vec<f64> = (0..n).map(|i| chance * (1.0 - 0.022 * i as f64)).collect();
+        let val_loss: Vec<f64> = (0..n).map(|i| chance * (1.0 + 0.01 * i as f64)).collect();
         let mut h = History::new(train_loss, val_loss).with_context(RunContext {
             n_classes: Some(k),
             ..RunContext::default()
@@ -132,6 +144,13 @@ mod tests {
         // Binary: 0.55 is within the margin, 0.65 train is not enough learning.
         assert!(no_signal(&history(vec![0.65; 10], vec![0.55; 10], 2)).is_none());
         assert!(no_signal(&history(vec![0.9; 10], vec![0.55; 10], 2)).is_some());
+        // Accuracies that pass, but a train loss still at chance level (95% of ln(10)): an LR
+        // far too low, learning nothing; left to the other rules.
+        let mut barely = history(train.clone(), vec![0.1; 10], 10);
+        assert!(no_signal(&barely).is_some());
+        let stuck = 0.95 * 10f64.ln();
+        barely.train_loss = vec![stuck; 10];
+        assert!(no_signal(&barely).is_none());
         // No class count or accuracies: nothing to judge.
         let mut h = history(train, vec![0.1; 10], 10);
         h.context.n_classes = None;

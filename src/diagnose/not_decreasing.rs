@@ -120,10 +120,10 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
             actions.push(Action::scale_lr(10.0, h.base_lr()));
         }
     }
-    if unscaled(h).is_some() {
+    if let Some(reason) = unscaled(h) {
         actions.retain(|a| *a != Action::CheckData);
         actions.insert(0, Action::CheckData);
-        action.push_str("; the features are on very different scales: standardise them");
+        action.push_str(&format!("; {reason}: standardise them"));
     }
     actions.push(Action::GrowModel);
     action.push_str("; check the data and labels (features and labels shuffled together, the right target column)");

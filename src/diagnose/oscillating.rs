@@ -113,12 +113,9 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
     // Features on very different scales are named first.
     let mut actions = vec![Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr())];
     let mut action = action;
-    if let Some(ratio) = unscaled(h) {
+    if let Some(reason) = unscaled(h) {
         actions.insert(0, Action::CheckData);
-        action = format!(
-            "the features are on very different scales (standard deviations {}x apart): standardise them first; then {action}",
-            num(ratio)
-        );
+        action = format!("{reason}: standardise them first; then {action}");
     }
     Some(
         Finding::new(Pattern::Oscillating, Severity::Medium, evidence, action)

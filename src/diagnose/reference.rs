@@ -19,11 +19,36 @@ pub const PRIOR_DIFFERS: f64 = 0.02;
 /// scales: no single LR suits all their weights, and standardising them is the first fix.
 pub const UNSCALED_FEATURE_RATIO: f64 = 100.0;
 
-/// The feature scale ratio of the run, when it is [`UNSCALED_FEATURE_RATIO`] or more.
-pub(super) fn unscaled(h: &History) -> Option<f64> {
-    h.context
+/// A feature whose standard deviation is this or more is far from standardised, whatever the
+/// others: the initialisation of the first layer assumes inputs of about unit size, so such
+/// a feature makes its outputs a hundred times larger and any LR that suits the other
+/// weights too high for its own. (Raw pixel values 0-16 have standard deviations under 10.)
+pub const UNSCALED_FEATURE_MAX: f64 = 100.0;
+
+/// What shows the run's features unscaled, in words, when their scale ratio is
+/// [`UNSCALED_FEATURE_RATIO`] or more or a feature's standard deviation is
+/// [`UNSCALED_FEATURE_MAX`] or more: "the features are on very different scales (standard
+/// deviations 400x apart)" or "the features are not standardised (one has a standard
+/// deviation of 850)".
+pub(super) fn unscaled(h: &History) -> Option<String> {
+    let c = &h.context;
+    if let Some(ratio) = c
         .feature_scale_ratio
         .filter(|r| r.is_finite() && *r >= UNSCALED_FEATURE_RATIO)
+    {
+        return Some(format!(
+            "the features are on very different scales (standard deviations {}x apart)",
+            crate::fmt::num(ratio)
+        ));
+    }
+    c.feature_scale_max
+        .filter(|m| m.is_finite() && *m >= UNSCALED_FEATURE_MAX)
+        .map(|m| {
+            format!(
+                "the features are not standardised (one has a standard deviation of {})",
+                crate::fmt::num(m)
+            )
+        })
 }
 
 /// The LR factor that brings the run's LR back to its optimizer's default, when the LR is

@@ -141,6 +141,12 @@ pub struct Run {
     #[serde(default)]
     #[serde(with = "super::float_serde::option")]
     pub feature_scale_ratio: Option<f64>,
+    /// The largest standard deviation of a training feature; `None` when not recorded. Inputs
+    /// far larger than 1 make the first layer's outputs far larger than its initialisation
+    /// assumes, on any scale ratio.
+    #[serde(default)]
+    #[serde(with = "super::float_serde::option")]
+    pub feature_scale_max: Option<f64>,
     /// Trainable parameters of the model.
     pub n_params: usize,
     /// Per optimizer step.

@@ -105,6 +105,7 @@ impl<'a> TrainState<'a> {
             n_classes: splits.train.n_classes(),
             class_shares: splits.train.class_shares(),
             feature_scale_ratio: splits.train.feature_scale_ratio(),
+            feature_scale_max: splits.train.feature_scale_max(),
             n_params: mlp.num_params(),
             steps: Vec::new(),
             epochs: Vec::new(),
