@@ -50,7 +50,7 @@ pub(super) fn no_signal(h: &History) -> Option<Finding> {
     let references = References::of(h);
     let prior = references.prior.or(references.chance)?;
     let last_train_loss = *h.train_loss.last()?;
-    if !(last_train_loss < CHANCE_LEVEL_FRACTION * prior) {
+    if last_train_loss.is_nan() || last_train_loss >= CHANCE_LEVEL_FRACTION * prior {
         return None;
     }
     Some(
