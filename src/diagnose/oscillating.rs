@@ -3,6 +3,7 @@
 //! even when training is fine, so a step loss only counts when its level also makes little
 //! net progress ([`OSCILLATION_MAX_FALL_FACTOR`]).
 
+use super::exploding::BACK_TO_DEFAULT_ABOVE;
 use super::reference::unscaled;
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{Wiggle, block_means, wiggle};
@@ -54,6 +55,26 @@ pub const OSCILLATION_LEVEL_SHARE: f64 = 0.25;
 /// The LR cut suggested for an oscillation: the middle of the guide's 2-5x.
 pub const OSCILLATION_LR_CUT: f64 = 3.0;
 
+/// The cut for an oscillation whose LR is [`BACK_TO_DEFAULT_ABOVE`] times its optimizer's
+/// default or more: 10x, as for an explosion. A 3x cut from there is still two orders of
+/// magnitude off; on the diagnosis benchmark's calibration half the 10x cut helped 1 of the 3
+/// such oscillating runs and hurt none, the 3x cut helped none.
+pub const OSCILLATION_FAR_ABOVE_CUT: f64 = 10.0;
+
+/// The LR cut for this history: [`OSCILLATION_LR_CUT`], or [`OSCILLATION_FAR_ABOVE_CUT`] far
+/// above the default.
+fn lr_cut(h: &History) -> f64 {
+    let far = match (h.base_lr(), h.context.optimizer) {
+        (Some(lr), Some(o)) => lr >= BACK_TO_DEFAULT_ABOVE * o.default_lr(),
+        _ => false,
+    };
+    if far {
+        OSCILLATION_FAR_ABOVE_CUT
+    } else {
+        OSCILLATION_LR_CUT
+    }
+}
+
 /// The oscillating finding, if the epoch training loss or the step losses zig-zag.
 /// Consecutive epochs whose step losses correlate position by position at least this much
 /// repeat one pattern: the batches come in the same order every epoch, so the data is not
@@ -90,20 +111,27 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
             format!(
                 "batch too small: use a larger batch (the guide starts at 32; with limited memory keep {SMALL_BATCH} and accumulate gradients over 4 steps), or reduce the LR 2-5x{}",
                 h.base_lr()
-                    .map(|b| format!(" (try {}, now {})", nice_lr(b / OSCILLATION_LR_CUT), lr(b)))
+                    .map(|b| format!(" (try {}, now {})", nice_lr(b / lr_cut(h)), lr(b)))
                     .unwrap_or_default()
             ),
         )
         .with_actions(vec![
             Action::LargerBatch { to: Some(b * 4) },
-            Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr()),
+            Action::scale_lr(1.0 / lr_cut(h), h.base_lr()),
         ]));
     }
 
+    let cut = lr_cut(h);
     let action = match h.base_lr() {
+        Some(base) if cut > OSCILLATION_LR_CUT => format!(
+            "oscillation: reduce LR 10x, try {} (now {}, {}x its optimizer's default)",
+            nice_lr(base / cut),
+            lr(base),
+            num(base / h.context.optimizer.map_or(1.0, |o| o.default_lr()))
+        ),
         Some(base) => format!(
             "oscillation: reduce LR 2-5x, try {} (now {})",
-            nice_lr(base / OSCILLATION_LR_CUT),
+            nice_lr(base / cut),
             lr(base)
         ),
         None => "oscillation: reduce the LR 2-5x (try a third of it)".to_string(),
@@ -111,7 +139,7 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
     // (Going back to the optimizer's default instead, as for an explosion, hurt more runs
     // than it helped on the diagnosis benchmark's calibration half: a 2-5x cut it is.)
     // Features on very different scales are named first.
-    let mut actions = vec![Action::scale_lr(1.0 / OSCILLATION_LR_CUT, h.base_lr())];
+    let mut actions = vec![Action::scale_lr(1.0 / cut, h.base_lr())];
     let mut action = action;
     if let Some(reason) = unscaled(h) {
         actions.insert(0, Action::CheckData);
@@ -477,6 +505,37 @@ mod tests {
             large.action.starts_with("oscillation: reduce LR"),
             "{}",
             large.action
+        );
+    }
+
+    #[test]
+    fn an_oscillation_far_above_the_default_cuts_the_lr_tenfold() {
+        let at = |lr: f64| {
+            let mut h = zig_zag_falling_by(1.5);
+            h.context.batch_size = Some(64);
+            h.context.lr = Some(lr);
+            h.context.optimizer = Some(crate::train::OptimizerKind::Adam);
+            oscillating(&h).unwrap()
+        };
+        let far = at(0.5);
+        assert_eq!(far.actions[0], Action::scale_lr(0.1, Some(0.5)));
+        assert!(
+            far.action.starts_with(
+                "oscillation: reduce LR 10x, try 0.05 (now 0.5, 500x its optimizer's default)"
+            ),
+            "{}",
+            far.action
+        );
+        // 99x: the guide's 2-5x cut.
+        let near = at(0.099);
+        assert_eq!(near.actions[0], Action::scale_lr(1.0 / 3.0, Some(0.099)));
+        // Without the optimizer there is no default to compare with.
+        let mut h = zig_zag_falling_by(1.5);
+        h.context.batch_size = Some(64);
+        h.context.lr = Some(0.5);
+        assert_eq!(
+            oscillating(&h).unwrap().actions[0],
+            Action::scale_lr(1.0 / 3.0, Some(0.5))
         );
     }
 }
