@@ -639,13 +639,11 @@ fn main() {
             if let Ok(h) = from_files.as_mut() {
                 h.infer_classes();
             }
-            // What a student types for a run from another framework: the optimizer, the LR
-            // and the batch, on top of the files (the classes still read off the first loss).
+            // What a student types for a run from another framework: its configuration, on top
+            // of the files (the classes still read off the first loss).
             let flagged = from_files.as_ref().ok().and_then(|h| {
                 let mut h = h.clone();
-                h.context.optimizer = Some(case.config.optimizer);
-                h.context.lr = Some(case.config.lr());
-                h.context.batch_size = Some(case.config.effective_batch());
+                typed_flags(&mut h, &case.config);
                 diagnose(&h).ok()
             });
             let files = from_files.and_then(|h| diagnose(&h)).ok();
@@ -657,9 +655,7 @@ fn main() {
                 let steps = std::fs::read_to_string(d.join("steps.csv")).ok();
                 let mut h = History::from_csv_str(&epochs, steps.as_deref()).ok()?;
                 h.infer_classes();
-                h.context.optimizer = Some(case.config.optimizer);
-                h.context.lr = Some(case.config.lr());
-                h.context.batch_size = Some(case.config.effective_batch());
+                typed_flags(&mut h, &case.config);
                 Some(diagnose(&h).ok())
             });
             if let Some(d) = torch {
@@ -737,7 +733,7 @@ fn main() {
         print_table("full context", &by_pattern, &all);
         print_table("files only", &files_by_pattern, &files_all);
         print_table(
-            "files + --optimizer --lr --batch-size",
+            "files + the configuration's flags",
             &flags_by_pattern,
             &flags_all,
         );
@@ -770,6 +766,22 @@ fn main() {
         "== {trainings} training runs of ground truth (cached ones included), {:.0} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// The context a student gives `tunelab diagnose` for a run from another framework, from
+/// the configuration they trained: `--optimizer --lr --batch-size --dropout --weight-decay
+/// --hidden --shuffled` (not the class shares or the feature scales, which they would have to
+/// compute).
+fn typed_flags(h: &mut History, config: &TrainConfig) {
+    let c = &mut h.context;
+    c.optimizer = Some(config.optimizer);
+    c.lr = Some(config.lr());
+    c.batch_size = Some(config.effective_batch());
+    c.dropout = Some(config.model.dropout);
+    c.weight_decay = Some(config.weight_decay());
+    c.hidden_layers = Some(config.model.hidden.len());
+    c.narrowest_hidden = config.model.hidden.iter().copied().min();
+    c.shuffled = Some(config.shuffle);
 }
 
 /// The first action of a diagnosis as its sentence, or `-` (for the per-run lines).
