@@ -5,7 +5,7 @@
 use super::loss_level::train_level;
 use super::lr_guard::{LrGuard, lr_guard};
 use super::not_decreasing::NOT_DECREASING_TOLERANCE;
-use super::reference::far_below_default;
+use super::reference::{below_default, far_below_default};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -25,43 +25,66 @@ pub const SLOW_MIN_LATE_SHARE: f64 = 0.3;
 pub const SLOW_LR_RAISE: f64 = 3.0;
 
 /// A run too short to judge the shape of its curves (fewer than
-/// [`MIN_EPOCHS_TO_JUDGE`](super::uncertain::MIN_EPOCHS_TO_JUDGE) epochs) whose LR is 10x or
-/// more below its optimizer's default, and whose loss did not rise: slow, whatever the
-/// remaining epochs would show, because an LR that far below the default is the first thing
-/// to change (the default helped every such run of the diagnosis benchmark's calibration half
-/// that some change helped). `None` for longer runs.
-pub(super) fn short_and_far_below(h: &History) -> Option<Finding> {
+/// [`MIN_EPOCHS_TO_JUDGE`](super::uncertain::MIN_EPOCHS_TO_JUDGE) epochs) whose loss did not
+/// rise, with an LR below its optimizer's default: slow, whatever the remaining epochs would
+/// show, when the LR is 10x or more below the default (the default helped every such run of
+/// the diagnosis benchmark's calibration half that some change helped), or when it is below
+/// the default and the loss is still high (raise it [`SLOW_LR_RAISE`]x, as for a slow curve).
+/// `None` for longer runs.
+pub(super) fn short_and_below_default(h: &History) -> Option<Finding> {
     let n = h.n_epochs();
     if !(2..super::uncertain::MIN_EPOCHS_TO_JUDGE).contains(&n) {
         return None;
     }
-    let below = far_below_default(h)?;
     let base = h.base_lr()?;
+    let optimizer = h.context.optimizer?;
     let (first, last) = (h.train_loss[0], h.train_loss[n - 1]);
     if !(first.is_finite() && last.is_finite() && last <= first) {
         return None;
     }
-    let name = h.context.optimizer.map_or("the optimizer", |o| o.name());
+    let far = far_below_default(h);
+    let level = train_level(h, n - 1, last);
+    if far.is_none() && !(below_default(h) && level.high) {
+        return None;
+    }
+    let below = optimizer.default_lr() / base;
+    let (evidence_tail, raise) = match far {
+        Some(f) => ("the loss can only fall slowly".to_string(), f),
+        None => (
+            format!("and {} is still high ({})", num(last), level.reason),
+            SLOW_LR_RAISE,
+        ),
+    };
+    let action = match far {
+        Some(_) => format!(
+            "slow: raise the LR to the default, try {} (now {}), and train at least {} epochs",
+            nice_lr(base * raise),
+            lr(base),
+            super::uncertain::MIN_EPOCHS_TO_JUDGE
+        ),
+        None => format!(
+            "slow: raise the LR 2-5x, try {} (now {}), and train at least {} epochs",
+            nice_lr(base * raise),
+            lr(base),
+            super::uncertain::MIN_EPOCHS_TO_JUDGE
+        ),
+    };
     Some(
         Finding::new(
             Pattern::Slow,
             Severity::Medium,
             format!(
-                "only {n} epochs (train loss {} to {}), too few to judge the curve's shape, but the LR {} is {}x below {name}'s default: the loss can only fall slowly",
+                "only {n} epochs (train loss {} to {}), too few to judge the curve's shape, but the LR {} is {}x below {}'s default: {evidence_tail}",
                 num(first),
                 num(last),
                 lr(base),
-                num(below)
+                num(below),
+                optimizer.name()
             ),
-            format!(
-                "slow: raise the LR to the default, try {} (now {}), and train at least {} epochs",
-                nice_lr(base * below),
-                lr(base),
-                super::uncertain::MIN_EPOCHS_TO_JUDGE
-            ),
+            action,
         )
         .with_actions(vec![
-            Action::scale_lr(below, Some(base)),
+            Action::scale_lr(raise, Some(base)),
             Action::TrainLonger {
                 factor: (super::uncertain::MIN_EPOCHS_TO_JUDGE as f64 / n as f64).ceil(),
             },
