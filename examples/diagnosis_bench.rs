@@ -769,19 +769,11 @@ fn main() {
 }
 
 /// The context a student gives `tunelab diagnose` for a run from another framework, from
-/// the configuration they trained: `--optimizer --lr --batch-size --dropout --weight-decay
-/// --hidden --shuffled` (not the class shares or the feature scales, which they would have to
-/// compute).
+/// the configuration they trained (`--optimizer --lr --batch-size --dropout --weight-decay
+/// --hidden --shuffled`; not the class shares or the feature scales, which they would have
+/// to compute).
 fn typed_flags(h: &mut History, config: &TrainConfig) {
-    let c = &mut h.context;
-    c.optimizer = Some(config.optimizer);
-    c.lr = Some(config.lr());
-    c.batch_size = Some(config.effective_batch());
-    c.dropout = Some(config.model.dropout);
-    c.weight_decay = Some(config.weight_decay());
-    c.hidden_layers = Some(config.model.hidden.len());
-    c.narrowest_hidden = config.model.hidden.iter().copied().min();
-    c.shuffled = Some(config.shuffle);
+    h.context = std::mem::take(&mut h.context).with_config(config);
 }
 
 /// The first action of a diagnosis as its sentence, or `-` (for the per-run lines).

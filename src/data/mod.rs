@@ -165,21 +165,27 @@ impl Dataset {
     /// vary (`None` when fewer than two do): 1 for standardised data, 1000 for one column in
     /// grams beside one in kilograms.
     pub fn feature_scale_ratio(&self) -> Option<f64> {
-        let stds = self.varying_feature_stds()?;
-        if stds.len() < 2 {
-            return None;
-        }
-        let (lo, hi) = stds
-            .iter()
-            .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
-        Some(hi / lo)
+        self.feature_scales().0
     }
 
     /// The largest standard deviation of a feature (`None` when no feature varies): about 1
     /// for standardised data, hundreds for raw measurements such as areas in square
     /// millimetres.
     pub fn feature_scale_max(&self) -> Option<f64> {
-        self.varying_feature_stds()?.into_iter().reduce(f64::max)
+        self.feature_scales().1
+    }
+
+    /// [`feature_scale_ratio`](Self::feature_scale_ratio) and
+    /// [`feature_scale_max`](Self::feature_scale_max) from one pass over the rows.
+    pub(crate) fn feature_scales(&self) -> (Option<f64>, Option<f64>) {
+        let Some(stds) = self.varying_feature_stds() else {
+            return (None, None);
+        };
+        let (lo, hi) = stds
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(l, h), &v| (l.min(v), h.max(v)));
+        let ratio = (stds.len() >= 2).then(|| hi / lo);
+        (ratio, (!stds.is_empty()).then_some(hi))
     }
 
     /// The standard deviations of the features that vary (`None` for fewer than 2 rows or no

@@ -2,7 +2,7 @@
 
 use crate::error::{Error, Result, Valid};
 use crate::fmt::Num;
-use crate::train::{OptimizerKind, Outcome, Run};
+use crate::train::{OptimizerKind, Outcome, Run, TrainConfig};
 use serde::{Deserialize, Serialize};
 
 /// What is known about the run behind a [`History`]; every field is optional, and each one
@@ -54,6 +54,22 @@ pub struct RunContext {
 }
 
 impl RunContext {
+    /// This context with what a training configuration tells: the optimizer, the base LR,
+    /// the batch per optimizer step, dropout, weight decay, the hidden layers and whether the
+    /// rows were shuffled (what `tunelab diagnose --optimizer --lr --batch-size --dropout
+    /// --weight-decay --hidden --shuffled` gives for a run from elsewhere).
+    pub fn with_config(mut self, config: &TrainConfig) -> Self {
+        self.lr = Some(config.lr());
+        self.optimizer = Some(config.optimizer);
+        self.batch_size = Some(config.effective_batch());
+        self.dropout = Some(config.model.dropout);
+        self.weight_decay = Some(config.weight_decay());
+        self.hidden_layers = Some(config.model.hidden.len());
+        self.narrowest_hidden = config.model.hidden.iter().copied().min();
+        self.shuffled = Some(config.shuffle);
+        self
+    }
+
     /// The context as pretty JSON, as `tunelab train` writes it beside a history.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
@@ -139,22 +155,16 @@ impl History {
             lr: run.epochs.iter().map(|e| e.lr).collect(),
             step_loss: (!step_loss.is_empty()).then_some(step_loss),
             context: RunContext {
-                lr: Some(run.config.lr()),
-                optimizer: Some(run.config.optimizer),
-                dropout: Some(run.config.model.dropout),
-                weight_decay: Some(run.config.weight_decay()),
                 n_classes: Some(run.n_classes),
                 diverged_at_step,
-                batch_size: Some(run.config.effective_batch()),
-                shuffled: Some(run.config.shuffle),
-                hidden_layers: Some(run.config.model.hidden.len()),
-                narrowest_hidden: run.config.model.hidden.iter().copied().min(),
                 class_shares: (!run.class_shares.is_empty()).then(|| run.class_shares.clone()),
                 n_train: Some(run.n_train),
                 feature_scale_ratio: run.feature_scale_ratio,
                 feature_scale_max: run.feature_scale_max,
                 classes_inferred: false,
-            },
+                ..RunContext::default()
+            }
+            .with_config(&run.config),
         }
     }
 
@@ -294,7 +304,7 @@ mod tests {
                 .is_ok()
         );
     }
-    use crate::train::{EpochRecord, StepRecord, TrainConfig};
+    use crate::train::{EpochRecord, StepRecord};
 
     fn epoch(epoch: usize, loss: (f64, f64), acc: (f64, f64)) -> EpochRecord {
         EpochRecord {

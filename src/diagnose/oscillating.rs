@@ -4,7 +4,7 @@
 //! net progress ([`OSCILLATION_MAX_FALL_FACTOR`]).
 
 use super::exploding::BACK_TO_DEFAULT_ABOVE;
-use super::reference::unscaled;
+use super::reference::{back_to_default, unscaled};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{Wiggle, block_means, wiggle};
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -61,18 +61,12 @@ pub const OSCILLATION_LR_CUT: f64 = 3.0;
 /// such oscillating runs and hurt none, the 3x cut helped none.
 pub const OSCILLATION_FAR_ABOVE_CUT: f64 = 10.0;
 
-/// The LR cut for this history: [`OSCILLATION_LR_CUT`], or [`OSCILLATION_FAR_ABOVE_CUT`] far
-/// above the default.
-fn lr_cut(h: &History) -> f64 {
-    let far = match (h.base_lr(), h.context.optimizer) {
-        (Some(lr), Some(o)) => lr >= BACK_TO_DEFAULT_ABOVE * o.default_lr(),
-        _ => false,
-    };
-    if far {
-        OSCILLATION_FAR_ABOVE_CUT
-    } else {
-        OSCILLATION_LR_CUT
-    }
+/// How many times its optimizer's default the run's LR is, when that is
+/// [`BACK_TO_DEFAULT_ABOVE`] or more (the line the explosion rule uses too).
+fn far_above(h: &History) -> Option<f64> {
+    back_to_default(h)
+        .filter(|f| *f <= 1.0 / BACK_TO_DEFAULT_ABOVE)
+        .map(|f| 1.0 / f)
 }
 
 /// The oscillating finding, if the epoch training loss or the step losses zig-zag.
@@ -101,6 +95,12 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
     let epoch = epoch_oscillation(h);
     let at_epoch_level = epoch.is_some();
     let evidence = epoch.or_else(|| step_oscillation(h))?;
+    let far = far_above(h);
+    let cut = if far.is_some() {
+        OSCILLATION_FAR_ABOVE_CUT
+    } else {
+        OSCILLATION_LR_CUT
+    };
     if !at_epoch_level && let Some(b) = h.context.batch_size.filter(|&b| b <= SMALL_BATCH) {
         return Some(Finding::new(
             Pattern::Oscillating,
@@ -111,30 +111,29 @@ pub(super) fn oscillating(h: &History) -> Option<Finding> {
             format!(
                 "batch too small: use a larger batch (the guide starts at 32; with limited memory keep {SMALL_BATCH} and accumulate gradients over 4 steps), or reduce the LR 2-5x{}",
                 h.base_lr()
-                    .map(|b| format!(" (try {}, now {})", nice_lr(b / lr_cut(h)), lr(b)))
+                    .map(|b| format!(" (try {}, now {})", nice_lr(b / cut), lr(b)))
                     .unwrap_or_default()
             ),
         )
         .with_actions(vec![
             Action::LargerBatch { to: Some(b * 4) },
-            Action::scale_lr(1.0 / lr_cut(h), h.base_lr()),
+            Action::scale_lr(1.0 / cut, h.base_lr()),
         ]));
     }
 
-    let cut = lr_cut(h);
-    let action = match h.base_lr() {
-        Some(base) if cut > OSCILLATION_LR_CUT => format!(
+    let action = match (h.base_lr(), far) {
+        (Some(base), Some(multiple)) => format!(
             "oscillation: reduce LR 10x, try {} (now {}, {}x its optimizer's default)",
             nice_lr(base / cut),
             lr(base),
-            num(base / h.context.optimizer.map_or(1.0, |o| o.default_lr()))
+            num(multiple)
         ),
-        Some(base) => format!(
+        (Some(base), None) => format!(
             "oscillation: reduce LR 2-5x, try {} (now {})",
             nice_lr(base / cut),
             lr(base)
         ),
-        None => "oscillation: reduce the LR 2-5x (try a third of it)".to_string(),
+        (None, _) => "oscillation: reduce the LR 2-5x (try a third of it)".to_string(),
     };
     // (Going back to the optimizer's default instead, as for an explosion, hurt more runs
     // than it helped on the diagnosis benchmark's calibration half: a 2-5x cut it is.)

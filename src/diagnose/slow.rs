@@ -48,27 +48,24 @@ pub(super) fn short_and_below_default(h: &History) -> Option<Finding> {
         return None;
     }
     let below = optimizer.default_lr() / base;
-    let (evidence_tail, raise) = match far {
-        Some(f) => ("the loss can only fall slowly".to_string(), f),
+    let (evidence_tail, raise, how) = match far {
+        Some(f) => (
+            "the loss can only fall slowly".to_string(),
+            f,
+            "to the default",
+        ),
         None => (
             format!("and {} is still high ({})", num(last), level.reason),
             SLOW_LR_RAISE,
+            "2-5x",
         ),
     };
-    let action = match far {
-        Some(_) => format!(
-            "slow: raise the LR to the default, try {} (now {}), and train at least {} epochs",
-            nice_lr(base * raise),
-            lr(base),
-            super::uncertain::MIN_EPOCHS_TO_JUDGE
-        ),
-        None => format!(
-            "slow: raise the LR 2-5x, try {} (now {}), and train at least {} epochs",
-            nice_lr(base * raise),
-            lr(base),
-            super::uncertain::MIN_EPOCHS_TO_JUDGE
-        ),
-    };
+    let action = format!(
+        "slow: raise the LR {how}, try {} (now {}), and train at least {} epochs",
+        nice_lr(base * raise),
+        lr(base),
+        super::uncertain::MIN_EPOCHS_TO_JUDGE
+    );
     Some(
         Finding::new(
             Pattern::Slow,

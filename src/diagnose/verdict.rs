@@ -95,7 +95,8 @@ pub fn diagnose(history: &History) -> Result<Diagnosis> {
 /// above it, [`FAR_ABOVE_DEFAULT_ADAPTIVE`](super::thresholds::FAR_ABOVE_DEFAULT_ADAPTIVE) for
 /// the adaptive optimizers, or 10x below it) is the first thing to change, whatever else the
 /// curves show: the primary finding gets "back to the default" as its first action unless its
-/// own first action already moves the LR that way, or is a check of the data (labels without signal, unscaled features): a data problem comes before any LR.
+/// own first action already moves the LR that way, or is a check of the data (labels without
+/// signal, unscaled features): a data problem comes before any LR.
 fn default_first(h: &History, mut diagnosis: Diagnosis) -> Diagnosis {
     let (Some(factor), Some(base), Some(optimizer)) =
         (factor_to_default(h), h.base_lr(), h.context.optimizer)

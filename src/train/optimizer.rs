@@ -42,10 +42,7 @@ impl OptimizerKind {
 
     /// The guide's starting learning rate: 1e-3 for the adaptive methods, 1e-2 for SGD.
     pub fn default_lr(self) -> f64 {
-        match self {
-            OptimizerKind::Adam | OptimizerKind::AdamW | OptimizerKind::RmsProp => 1e-3,
-            OptimizerKind::Sgd | OptimizerKind::SgdMomentum => 1e-2,
-        }
+        if self.is_adaptive() { 1e-3 } else { 1e-2 }
     }
 
     /// Whether the optimizer scales each parameter's step by its own gradient history (Adam,

@@ -97,6 +97,7 @@ impl<'a> TrainState<'a> {
             steps_per_epoch,
             warmup_steps: config.warmup_epochs.saturating_mul(steps_per_epoch),
         };
+        let (feature_scale_ratio, feature_scale_max) = splits.train.feature_scales();
         let run = Run {
             config: config.clone(),
             dataset: splits.train.name.clone(),
@@ -104,8 +105,8 @@ impl<'a> TrainState<'a> {
             n_val: splits.val.n_samples(),
             n_classes: splits.train.n_classes(),
             class_shares: splits.train.class_shares(),
-            feature_scale_ratio: splits.train.feature_scale_ratio(),
-            feature_scale_max: splits.train.feature_scale_max(),
+            feature_scale_ratio,
+            feature_scale_max,
             n_params: mlp.num_params(),
             steps: Vec::new(),
             epochs: Vec::new(),
