@@ -398,9 +398,15 @@ fn add_sweep_traces<X: serde::Serialize + Clone + 'static>(
             .name("val accuracy (left axis)")
             .mode(mode.clone()),
     );
+    // A value whose repeats stopped early (it could no longer win) has fewer seeds.
+    let fewer = step
+        .val_loss_seeds
+        .iter()
+        .any(|v| v.len() > 1 && v.len() < step.seeds);
+    let up_to = if fewer { "up to " } else { "" };
     let mut loss = Scatter::new(x.to_vec(), step.val_loss.clone())
         .name(format!(
-            "val loss (right axis; bars: 95% interval over {} seeds)",
+            "val loss (right axis; bars: 95% interval over {up_to}{} seeds)",
             step.seeds
         ))
         .mode(mode)

@@ -228,6 +228,7 @@ fn baseline<'a>(
     let mut log = log;
     let at = Where {
         splits,
+        study_seeds: study_seeds(config),
         threads,
         trainer,
         progress,

@@ -138,17 +138,21 @@ impl Study<'_> {
     }
 
     /// Trains `trial`'s configuration on the study's seeds it has not seen yet, so that it can
-    /// be compared with the current configuration over all of them.
+    /// be compared with the current configuration over all of them: a round of as many seeds
+    /// as run at once, then the next. Before each round it asks whether the candidate can
+    /// still be adopted whatever its remaining seeds give ([`can_still_win`]); when it cannot,
+    /// the remaining seeds are not trained (the decision is the same either way: kept) and
+    /// their number is returned.
     pub(super) fn complete(
         &mut self,
         step: &str,
         varied: &str,
         label: &str,
         trial: &mut Trial,
-    ) -> Result<()> {
+    ) -> Result<Option<usize>> {
         let seeds: Vec<u64> = self.seeds().into_iter().skip(trial.acc.len()).collect();
         if seeds.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         // The repeats differ from the first seed's run only in the seed: that run is their
         // parent in the log.
@@ -158,11 +162,20 @@ impl Study<'_> {
             coupled: &["seed"],
         };
         let first = Some(trial.id);
-        for more in self.train_with_seeds(step, varied, &[&candidate], first, &seeds)? {
-            trial.acc.extend(more.acc);
-            trial.loss.extend(more.loss);
+        let metric = self.config.metric;
+        let current = self.current.scores(metric);
+        let mut left = seeds.len();
+        for round in seeds.chunks(self.threads.max(1)) {
+            if !can_still_win(&trial.scores(metric), &current, self.config.seeds) {
+                return Ok(Some(left));
+            }
+            for more in self.train_with_seeds(step, varied, &[&candidate], first, round)? {
+                trial.acc.extend(more.acc);
+                trial.loss.extend(more.loss);
+            }
+            left -= round.len();
         }
-        Ok(())
+        Ok(None)
     }
 
     fn train_with_seeds(
@@ -175,6 +188,7 @@ impl Study<'_> {
     ) -> Result<Vec<Trial>> {
         let where_ = Where {
             splits: self.splits,
+            study_seeds: self.seeds(),
             threads: self.threads,
             trainer: self.trainer,
             progress: self.progress,
@@ -251,8 +265,9 @@ impl Study<'_> {
             .collect();
         let best = screening_best(&screening);
         let label = entries[best].0.clone();
+        let mut untrained = None;
         if let Some(mut t) = entries[best].1.take() {
-            self.complete(name, varied, &label, &mut t)?;
+            untrained = self.complete(name, varied, &label, &mut t)?;
             result.val_accuracy[best] = t.mean_acc();
             result.val_loss[best] = t.mean_loss();
             result.val_loss_seeds[best] = t.loss.clone();
@@ -260,6 +275,10 @@ impl Study<'_> {
         }
         let current_label = entries.iter().find(|e| e.1.is_none()).map(|e| e.0.clone());
         let decision = match entries[best].1.take() {
+            Some(trial) if untrained.is_some() => {
+                let left = untrained.unwrap_or(0);
+                self.out_of_reach(&mut result, varied, &label, current_label, &trial, left)
+            }
             None => {
                 result.winner = label.clone();
                 result.decision = format!(
@@ -341,6 +360,34 @@ impl Study<'_> {
             };
             Decision::Kept
         }
+    }
+
+    /// Keeps the current configuration when the best new value's `trial` cannot beat it
+    /// beyond seed noise whatever its `left` untrained seeds would give, and says so in
+    /// `result`.
+    fn out_of_reach(
+        &self,
+        result: &mut StepResult,
+        varied: &str,
+        label: &str,
+        current_label: Option<String>,
+        trial: &Trial,
+        left: usize,
+    ) -> Decision {
+        let metric = self.config.metric;
+        let (new_scores, cur_scores) = (trial.scores(metric), self.current.scores(metric));
+        let verdict = verdict(&new_scores, &cur_scores);
+        let comparison = comparison_text(metric_name(metric), verdict, &new_scores, &cur_scores);
+        let seeds = if left == 1 { "seed" } else { "seeds" };
+        result.winner = current_label.unwrap_or_else(|| "unchanged".to_string());
+        result.decision = format!(
+            "kept: the best new {varied} ({label}) cannot beat the current one beyond seed noise \
+             whatever its other {left} {seeds} would give, so they were not trained ({comparison})"
+        );
+        result.outcome = StepOutcome::Kept {
+            challenger: Some((label.to_string(), verdict)),
+        };
+        Decision::Kept
     }
 
     /// Prints the step's decision (with a warning when the validation set is too small to
@@ -459,6 +506,58 @@ pub(super) fn verdict(new: &[f64], current: &[f64]) -> Verdict {
     }
 }
 
+/// Whether a candidate whose per-seed scores so far are `new` (lower is better) can still be
+/// adopted against the `current` configuration's scores once it has all `n` seeds, whatever
+/// its remaining seeds give: the [`verdict`] adopts when the 95% t-interval of the paired
+/// differences lies below zero, and this asks whether any values of the missing differences
+/// put it there. The upper end of that interval is convex in the missing differences and
+/// symmetric in them, so its least value has them all equal, and one convex function of one
+/// variable is minimised. A candidate that diverged on a seed can never be adopted; one whose
+/// current configuration diverged on a seed always can (it would be adopted if it trains).
+/// In doubt (a minimum within rounding of zero) the answer is yes: the seeds are trained.
+pub(super) fn can_still_win(new: &[f64], current: &[f64], n: usize) -> bool {
+    let k = new.len();
+    if new.iter().any(|x| !x.is_finite()) || n < 2 || current.len() < n {
+        return false;
+    }
+    if current.iter().any(|x| !x.is_finite()) {
+        return true;
+    }
+    if k >= n {
+        return verdict(new, current).adopts();
+    }
+    let d: Vec<f64> = new.iter().zip(current).map(|(a, b)| a - b).collect();
+    let (nf, r) = (n as f64, (n - k) as f64);
+    let t = crate::log::t_critical_95(nf - 1.0) / nf.sqrt();
+    let (sum, sq) = (d.iter().sum::<f64>(), d.iter().map(|x| x * x).sum::<f64>());
+    // The interval's upper end with every missing difference equal to x.
+    let upper = |x: f64| {
+        let total = sum + r * x;
+        let ss = (sq + r * x * x - total * total / nf).max(0.0);
+        total / nf + t * (ss / (nf - 1.0)).sqrt()
+    };
+    // Far below zero the upper end falls without bound when its slope there is negative.
+    let slope = -r / nf + t * (r * (nf - r) / (nf * (nf - 1.0))).sqrt();
+    if slope < 0.0 {
+        return true;
+    }
+    let scale = d
+        .iter()
+        .fold(0.0_f64, |m, x| m.max(x.abs()))
+        .max(f64::MIN_POSITIVE);
+    let (mut lo, mut hi) = (-1e6 * scale, 1e6 * scale);
+    for _ in 0..300 {
+        let (a, b) = (lo + (hi - lo) / 3.0, hi - (hi - lo) / 3.0);
+        if upper(a) < upper(b) {
+            hi = b;
+        } else {
+            lo = a;
+        }
+    }
+    let least = upper(lo).min(upper(-1e6 * scale));
+    least < 1e-9 * scale
+}
+
 /// The entry with the lowest finite screening score (the first on ties, and the first entry
 /// when none is finite).
 pub(super) fn screening_best(scores: &[f64]) -> usize {
@@ -506,6 +605,8 @@ pub(super) fn study_seeds(config: &StudyConfig) -> Vec<u64> {
 /// Where a study's runs train: the data, the study's settings and the threads.
 pub(super) struct Where<'a> {
     pub(super) splits: &'a Splits,
+    /// The study's seeds (for the progress lines: "seed 3 of 5").
+    pub(super) study_seeds: Vec<u64>,
     pub(super) threads: usize,
     pub(super) trainer: &'a dyn TrialTrainer,
     pub(super) progress: &'a (dyn Fn(&str) + Sync),
@@ -540,10 +641,12 @@ pub(super) fn train_trials(
             // evaluated on the test part now (and looked at only for the study's winner).
             let r = trainer.train(splits, &config, j == 0);
             if let (Ok(f), 0) = (&r, j) {
-                let of = if k > 1 {
-                    format!(" of {k}")
-                } else {
+                // A screening run is the first seed alone; repeats say which of the seeds.
+                let screening = seeds.len() == 1 && at.study_seeds.first() == seeds.first();
+                let of = if screening {
                     String::new()
+                } else {
+                    format!(" of {}", at.study_seeds.len())
                 };
                 progress(&format!(
                     "[{step}] {}/{total} {varied}={}: {} ({:.1} s, seed {}{of})",
@@ -738,6 +841,83 @@ mod tests {
         assert!(!verdict(&[f64::NAN, 0.1], &[0.2, f64::NAN]).adopts());
         assert_eq!(screening_best(&[f64::INFINITY, 0.4, f64::NAN]), 1);
         assert_eq!(screening_best(&[f64::NAN, f64::NAN]), 0);
+    }
+
+    /// The scores of the study's log on digits where it matters: a candidate no better on
+    /// average after three of five seeds (dropout 0.5 against batch 16) is out of reach; one
+    /// better on every seed so far is not.
+    #[test]
+    fn a_candidate_no_better_after_three_of_five_seeds_is_out_of_reach() {
+        let current = [0.0973, 0.1013, 0.1106, 0.1111, 0.0830];
+        assert!(!can_still_win(&[0.0821, 0.1647, 0.1417], &current, 5));
+        assert!(can_still_win(&[0.0900, 0.0950, 0.1000], &current, 5));
+        // After the screening seed alone, four more seeds can always overturn it.
+        assert!(can_still_win(&[0.5], &current, 5));
+        // A candidate that diverged never wins; against a current one that diverged, always.
+        assert!(!can_still_win(&[0.01, f64::NAN], &current, 5));
+        assert!(can_still_win(
+            &[0.9, 0.9, 0.9],
+            &[0.1, f64::INFINITY, 0.1, 0.1, 0.1],
+            5
+        ));
+        // All seeds in: the verdict itself.
+        assert!(!can_still_win(&current, &current, 5));
+        assert!(can_still_win(&[0.05; 5], &current, 5));
+    }
+
+    /// The check is exact on random cases: when it says out of reach, no values of the
+    /// missing seeds (random and equal ones, over a wide range) make the verdict adopt; when it
+    /// says in reach, some equal values of the missing seeds do.
+    #[test]
+    fn out_of_reach_means_no_remaining_seeds_can_win() {
+        let mut rng = crate::rng::Rng::new(7);
+        let (mut reach, mut out) = (0, 0);
+        for case in 0..1200 {
+            let n = 3 + case % 6;
+            let k = 1 + rng.below(n - 1);
+            let current: Vec<f64> = (0..n).map(|_| rng.uniform_range(0.1, 0.3)).collect();
+            let spread = rng.uniform_range(0.001, 0.1);
+            let shift = rng.uniform_range(-0.05, 0.05);
+            let new: Vec<f64> = current[..k]
+                .iter()
+                .map(|c| c + shift + spread * rng.normal())
+                .collect();
+            let with = |rest: &[f64]| -> bool {
+                let all: Vec<f64> = new.iter().chain(rest).copied().collect();
+                verdict(&all, &current).adopts()
+            };
+            let equal = |x: f64| with(&vec![x; n - k]);
+            let grid = (0..2001).map(|i| -0.5 + i as f64 * 0.0005);
+            if can_still_win(&new, &current, n) {
+                // Equal missing differences x - current: search the candidate's own values.
+                let found = grid.clone().any(|x| {
+                    let rest: Vec<f64> = current[k..].iter().map(|c| c + x).collect();
+                    with(&rest)
+                });
+                assert!(
+                    found || equal(-1e3),
+                    "case {case}: said in reach, none found"
+                );
+                reach += 1;
+            } else {
+                for _ in 0..200 {
+                    let rest: Vec<f64> = current[k..]
+                        .iter()
+                        .map(|c| c + rng.uniform_range(-0.5, 0.5))
+                        .collect();
+                    assert!(!with(&rest), "case {case}: out of reach, yet {rest:?} wins");
+                }
+                for x in grid {
+                    let rest: Vec<f64> = current[k..].iter().map(|c| c + x).collect();
+                    assert!(!with(&rest), "case {case}: out of reach, yet +{x} wins");
+                }
+                out += 1;
+            }
+        }
+        assert!(
+            reach > 100 && out > 100,
+            "both kinds of case: {reach} in reach, {out} out"
+        );
     }
 
     #[test]
