@@ -275,8 +275,7 @@ impl Study<'_> {
         }
         let current_label = entries.iter().find(|e| e.1.is_none()).map(|e| e.0.clone());
         let decision = match entries[best].1.take() {
-            Some(trial) if untrained.is_some() => {
-                let left = untrained.unwrap_or(0);
+            Some(trial) if let Some(left) = untrained => {
                 self.out_of_reach(&mut result, varied, &label, current_label, &trial, left)
             }
             None => {
@@ -337,10 +336,7 @@ impl Study<'_> {
         current_label: Option<String>,
         trial: Trial,
     ) -> Decision {
-        let metric = self.config.metric;
-        let (new_scores, cur_scores) = (trial.scores(metric), self.current.scores(metric));
-        let verdict = verdict(&new_scores, &cur_scores);
-        let comparison = comparison_text(metric_name(metric), verdict, &new_scores, &cur_scores);
+        let (verdict, comparison) = self.compare(&trial);
         if verdict.adopts() {
             self.current = trial;
             result.winner = label.to_string();
@@ -362,6 +358,16 @@ impl Study<'_> {
         }
     }
 
+    /// The [`Verdict`] of `trial` against the current configuration over the seeds both
+    /// have, and the comparison in words.
+    fn compare(&self, trial: &Trial) -> (Verdict, String) {
+        let metric = self.config.metric;
+        let (new_scores, cur_scores) = (trial.scores(metric), self.current.scores(metric));
+        let verdict = verdict(&new_scores, &cur_scores);
+        let comparison = comparison_text(metric_name(metric), verdict, &new_scores, &cur_scores);
+        (verdict, comparison)
+    }
+
     /// Keeps the current configuration when the best new value's `trial` cannot beat it
     /// beyond seed noise whatever its `left` untrained seeds would give, and says so in
     /// `result`.
@@ -374,10 +380,7 @@ impl Study<'_> {
         trial: &Trial,
         left: usize,
     ) -> Decision {
-        let metric = self.config.metric;
-        let (new_scores, cur_scores) = (trial.scores(metric), self.current.scores(metric));
-        let verdict = verdict(&new_scores, &cur_scores);
-        let comparison = comparison_text(metric_name(metric), verdict, &new_scores, &cur_scores);
+        let (verdict, comparison) = self.compare(trial);
         let seeds = if left == 1 { "seed" } else { "seeds" };
         result.winner = current_label.unwrap_or_else(|| "unchanged".to_string());
         result.decision = format!(
@@ -536,7 +539,8 @@ pub(super) fn can_still_win(new: &[f64], current: &[f64], n: usize) -> bool {
         let ss = (sq + r * x * x - total * total / nf).max(0.0);
         total / nf + t * (ss / (nf - 1.0)).sqrt()
     };
-    // Far below zero the upper end falls without bound when its slope there is negative.
+    // Far below zero the upper end is about slope * |x|: it falls without bound when the
+    // slope is negative, and has a finite least value otherwise.
     let slope = -r / nf + t * (r * (nf - r) / (nf * (nf - 1.0))).sqrt();
     if slope < 0.0 {
         return true;
