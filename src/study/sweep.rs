@@ -636,9 +636,10 @@ pub(super) fn train_trials(
     let mut ids: Vec<Result<i64>> = Vec::new();
     // Each finished run is logged (and saved, with an autosaving log) as soon as the runs
     // before it are done, in order: a crash loses only the runs in progress.
+    let at_once = jobs_at_once(at.threads, &jobs, splits);
     let results = parallel_map_ordered(
         jobs,
-        at.threads,
+        at_once,
         |(i, j, config)| {
             let t0 = Instant::now();
             // The first seed's run is the one a step may carry forward: its model is
@@ -672,6 +673,39 @@ pub(super) fn train_trials(
     );
     gather_trials(results, ids, total, k)
 }
+
+/// How many of `jobs` train at once on `threads` CPU threads: `threads`, except where the
+/// jobs would end in a round that leaves threads idle (3 jobs on 2 threads: two, then one
+/// alone; 5: two, two, one), there are at most [`MAX_EXTRA_AT_ONCE`] more of them than
+/// threads, and every job is a small flex model whose kernels keep to one thread. Those
+/// jobs all start together, the system shares the cores out among them, and they end at
+/// about the time the work takes with no thread idle (3 on 2 threads: 1.5 runs' time
+/// instead of 2). Each run is seeded, so this changes when runs finish, not what they give.
+pub(super) fn jobs_at_once(
+    threads: usize,
+    jobs: &[(usize, usize, TrainConfig)],
+    splits: &Splits,
+) -> usize {
+    let n = jobs.len();
+    let uneven = threads > 1
+        && n > threads
+        && n % threads != 0
+        && n <= 2 * threads + 1
+        && n <= threads + MAX_EXTRA_AT_ONCE;
+    let small = || {
+        jobs.iter().all(|(_, _, c)| {
+            let widths = c
+                .mlp(splits.train.n_features, splits.train.n_classes())
+                .widths();
+            crate::train::single_threaded_kernels(c, &widths)
+        })
+    };
+    if uneven && small() { n } else { threads }
+}
+
+/// The most jobs beyond the thread count that [`jobs_at_once`] starts together (each is a
+/// process or a thread with its model, its data and its share of the memory).
+const MAX_EXTRA_AT_ONCE: usize = 4;
 
 /// Every (candidate, seed) pair in job order: candidate index, seed index, configuration.
 fn trial_jobs(candidates: &[&Candidate], seeds: &[u64]) -> Vec<(usize, usize, TrainConfig)> {
@@ -922,6 +956,40 @@ mod tests {
             reach > 100 && out > 100,
             "both kinds of case: {reach} in reach, {out} out"
         );
+    }
+
+    #[test]
+    fn uneven_rounds_of_small_models_start_together_and_nothing_else_does() {
+        let digits = crate::data::digits().unwrap();
+        let splits = digits.split(&crate::data::SplitConfig::default()).unwrap();
+        let small = TrainConfig::new(crate::train::OptimizerKind::Adam);
+        let jobs = |n: usize, c: &TrainConfig| -> Vec<(usize, usize, TrainConfig)> {
+            (0..n).map(|i| (i, 0, c.clone())).collect()
+        };
+        // 3 and 5 small jobs on 2 threads would leave a thread idle in their last round.
+        assert_eq!(jobs_at_once(2, &jobs(3, &small), &splits), 3);
+        assert_eq!(jobs_at_once(2, &jobs(5, &small), &splits), 5);
+        // Even rounds, a single round, and more than one round beyond: as many as threads.
+        for n in [1, 2, 4, 6, 7] {
+            assert_eq!(jobs_at_once(2, &jobs(n, &small), &splits), 2, "{n} jobs");
+        }
+        // One thread: one at a time.
+        assert_eq!(jobs_at_once(1, &jobs(3, &small), &splits), 1);
+        // Never more than 4 extra jobs: 20 on 16 threads start together, 25 do not.
+        assert_eq!(jobs_at_once(16, &jobs(20, &small), &splits), 20);
+        assert_eq!(jobs_at_once(16, &jobs(25, &small), &splits), 16);
+        // A model whose products thread (1024 x 2048 x 2048), or another device: as many as
+        // threads.
+        let large = small
+            .clone()
+            .with_hidden(vec![2048, 2048])
+            .with_batch_size(1024);
+        assert_eq!(jobs_at_once(2, &jobs(3, &large), &splits), 2);
+        let mut mixed = jobs(2, &small);
+        mixed.push((2, 0, large));
+        assert_eq!(jobs_at_once(2, &mixed, &splits), 2);
+        let ndarray = small.clone().with_device(crate::train::DeviceSpec::Ndarray);
+        assert_eq!(jobs_at_once(2, &jobs(3, &ndarray), &splits), 2);
     }
 
     #[test]

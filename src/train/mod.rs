@@ -38,6 +38,6 @@ pub use sanity::{
     initial_loss_check, overfit_one_batch,
 };
 pub use schedule::Schedule;
-pub(crate) use state::TrainState;
+pub(crate) use state::{TrainState, single_threaded_kernels};
 pub use trainer::{EXPLODED_LOSS_FACTOR, fit, train, train_verbose};
 pub(crate) use trainer::{check_batch, fit_trial, start, step_counts};

@@ -62,16 +62,21 @@ pub(crate) struct TrainState<'a> {
 /// faster and 1024 x 2048 x 2048 45% faster. flex threads every product above 192^3 (7.1M).
 pub(crate) const THREADED_KERNELS_FROM: usize = 32 * 1024 * 1024;
 
-/// The threads a run's kernels should use: 1 for a flex run whose largest matrix product is
-/// below [`THREADED_KERNELS_FROM`], otherwise `None` (the current pool's threads).
-pub(crate) fn kernel_threads(config: &TrainConfig, widths: &[usize]) -> Option<usize> {
+/// Whether every matrix product of a run of `config` on a model of `widths` stays below
+/// [`THREADED_KERNELS_FROM`] on flex: a run whose kernels keep to one thread.
+pub(crate) fn single_threaded_kernels(config: &TrainConfig, widths: &[usize]) -> bool {
     let largest = widths
         .windows(2)
         .map(|w| config.batch_size.saturating_mul(w[0]).saturating_mul(w[1]))
         .max()
         .unwrap_or(0);
-    let flex = matches!(config.device, super::DeviceSpec::Flex);
-    (flex && largest < THREADED_KERNELS_FROM && rayon::current_num_threads() > 1).then_some(1)
+    matches!(config.device, super::DeviceSpec::Flex) && largest < THREADED_KERNELS_FROM
+}
+
+/// The threads a run's kernels should use: 1 for a flex run whose largest matrix product is
+/// below [`THREADED_KERNELS_FROM`], otherwise `None` (the current pool's threads).
+pub(crate) fn kernel_threads(config: &TrainConfig, widths: &[usize]) -> Option<usize> {
+    (single_threaded_kernels(config, widths) && rayon::current_num_threads() > 1).then_some(1)
 }
 
 impl<'a> TrainState<'a> {
