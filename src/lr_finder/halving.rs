@@ -56,7 +56,7 @@ pub(crate) fn halving_check(
         states.push(if i < lower.len() {
             None
         } else {
-            Some(crate::train::start(splits, c)?.without_grad_norms())
+            Some(crate::train::start(splits, c)?.for_comparison())
         });
     }
     let epochs = config.epochs;
@@ -79,7 +79,7 @@ pub(crate) fn halving_check(
         if rung == 0 && !lower.is_empty() && lowest_is_best(&alive, &scores) {
             let added: Vec<usize> = (0..lower.len()).collect();
             for &i in &added {
-                states[i] = Some(crate::train::start(splits, &configs[i])?.without_grad_norms());
+                states[i] = Some(crate::train::start(splits, &configs[i])?.for_comparison());
             }
             advance(&mut states, &added, until)?;
             for &i in &added {

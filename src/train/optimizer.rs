@@ -85,6 +85,17 @@ impl OptimizerKind {
         }
     }
 
+    /// Adam's or AdamW's one-pass optimizer, for steps taken without burn's module
+    /// optimizer; `None` for the others.
+    #[cfg(feature = "flex")]
+    pub(crate) fn fused(self, weight_decay: f64) -> Option<FusedAdam> {
+        match self {
+            OptimizerKind::Adam => Some(FusedAdam::adam(weight_decay as f32)),
+            OptimizerKind::AdamW => Some(FusedAdam::adamw(weight_decay as f32)),
+            _ => None,
+        }
+    }
+
     /// Builds the burn optimizer. On the flex device Adam and AdamW take each step in one
     /// in-place pass per parameter, with burn's own arithmetic to the last bit (README,
     /// "A fused Adam"); elsewhere, and for the other optimizers, burn's own.

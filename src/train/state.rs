@@ -1,5 +1,6 @@
 //! The state of a run while it trains, and the loop over epochs and steps.
 
+use super::fitted::TrialFit;
 use super::plan::LrPlan;
 use super::progress::EpochObserver;
 use super::tensors::{DeviceData, evaluate, grad_sq_norm, group_gradients, read_f64};
@@ -52,8 +53,12 @@ pub(crate) struct TrainState<'a> {
     /// products to pay ([`kernel_threads`]); `None` to use the current pool.
     kernel_pool: Option<rayon::ThreadPool>,
     /// Whether every step's gradient norm is computed and recorded (see
-    /// [`TrainState::without_grad_norms`]).
+    /// [`TrainState::for_comparison`]).
     grad_norms: bool,
+    /// Adam's steps taken without burn's module optimizer (see
+    /// [`TrainState::for_comparison`]).
+    #[cfg(feature = "flex")]
+    fused_steps: Option<super::fused::FusedSteps>,
 }
 
 /// Below this many multiply-adds in a step's largest matrix product (batch x inputs x
@@ -149,15 +154,29 @@ impl<'a> TrainState<'a> {
             since_best: 0,
             ended: false,
             grad_norms: true,
+            #[cfg(feature = "flex")]
+            fused_steps: None,
         }
     }
 
-    /// Leaves every step's gradient norm unrecorded (NaN in [`StepRecord::grad_norm`]): for
-    /// the runs that only a comparison reads (the study's trials, the LR finder's checks),
-    /// where nothing looks at it and it costs about a tenth of a small model's step (a
-    /// squared sum and an addition per parameter tensor). Nothing else about the run changes.
-    pub(crate) fn without_grad_norms(mut self) -> Self {
+    /// Sets the run up for a comparison only (the study's trials, the LR finder's checks):
+    /// every step's gradient norm is left unrecorded (NaN in [`StepRecord::grad_norm`]), where
+    /// nothing looks at it and it costs about a tenth of a small model's step (a squared sum
+    /// and an addition per parameter tensor); and Adam's and AdamW's steps go straight to the
+    /// one-pass optimizer instead of through burn's module optimizer (its per-parameter
+    /// bookkeeping was a tenth of a small model's step), so the run ends with
+    /// [`TrainState::finish_trial`], without an optimizer to hand back. Nothing else about
+    /// the run changes, to the last bit.
+    pub(crate) fn for_comparison(mut self) -> Self {
         self.grad_norms = false;
+        #[cfg(feature = "flex")]
+        {
+            self.fused_steps = self
+                .config
+                .optimizer
+                .fused(self.config.weight_decay())
+                .map(super::fused::FusedSteps::new);
+        }
         self
     }
 
@@ -307,7 +326,16 @@ impl<'a> TrainState<'a> {
             self.pending_norm.push(norm);
         }
         let model = std::mem::replace(&mut self.model, Mlp::empty());
-        self.model = self.optim.step(lr, model, grads);
+        #[cfg(feature = "flex")]
+        if let Some(steps) = &mut self.fused_steps {
+            self.model = steps.step(lr, model, grads);
+        } else {
+            self.model = self.optim.step(lr, model, grads);
+        }
+        #[cfg(not(feature = "flex"))]
+        {
+            self.model = self.optim.step(lr, model, grads);
+        }
         self.pending_loss.push(step_loss);
         self.pending_steps.push(StepRecord {
             step,
@@ -387,7 +415,32 @@ impl<'a> TrainState<'a> {
         })
     }
 
+    /// The run, its model and its optimizer, at the end of a run started for [`fit`]
+    /// (not [`for_comparison`](Self::for_comparison), whose optimizer state is not burn's).
+    ///
+    /// [`fit`]: super::fit
     pub(crate) fn finish(mut self) -> Fitted {
+        self.wrap_up();
+        Fitted {
+            run: self.run,
+            model: self.model,
+            optim: self.optim,
+            device: self.device,
+        }
+    }
+
+    /// The run and its model at the end of a run.
+    pub(crate) fn finish_trial(mut self) -> TrialFit {
+        self.wrap_up();
+        TrialFit {
+            run: self.run,
+            model: self.model,
+            device: self.device,
+        }
+    }
+
+    /// Puts back the best epoch's model where early stopping kept it, and the run's times.
+    fn wrap_up(&mut self) {
         if let Some(best) = self.best_model.take()
             && !self.run.outcome.is_diverged()
         {
@@ -400,12 +453,6 @@ impl<'a> TrainState<'a> {
         } else {
             0.0
         };
-        Fitted {
-            run: self.run,
-            model: self.model,
-            optim: self.optim,
-            device: self.device,
-        }
     }
 }
 
