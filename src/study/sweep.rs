@@ -689,7 +689,7 @@ pub(super) fn jobs_at_once(
     let n = jobs.len();
     let uneven = threads > 1
         && n > threads
-        && n % threads != 0
+        && !n.is_multiple_of(threads)
         && n <= 2 * threads + 1
         && n <= threads + MAX_EXTRA_AT_ONCE;
     let small = || {

@@ -361,6 +361,78 @@ fn fused<const D: usize>(
     Ok((back(p), back(m1), back(m2)))
 }
 
+/// Adam or AdamW steps over a model's parameters without burn's module optimizer: each
+/// parameter's state is kept by its place in the model's parameter order, and each step goes
+/// straight to [`FusedAdam`]'s own step (the fused loop on flex, burn's Adam otherwise), so
+/// the numbers are those of `ModuleOptimizer::step` with the same optimizer, bit for bit.
+pub(crate) struct FusedSteps {
+    optim: FusedAdam,
+    states: Vec<Option<Box<dyn std::any::Any + Send + Sync>>>,
+}
+
+impl FusedSteps {
+    pub(crate) fn new(optim: FusedAdam) -> Self {
+        FusedSteps {
+            optim,
+            states: Vec::new(),
+        }
+    }
+
+    /// One step of every parameter of `model` that has a gradient in `grads`.
+    pub(crate) fn step<M: burn::module::Module>(
+        &mut self,
+        lr: LearningRate,
+        model: M,
+        mut grads: burn::optim::GradientsParams,
+    ) -> M {
+        let mut mapper = StepMapper {
+            optim: &self.optim,
+            states: &mut self.states,
+            grads: &mut grads,
+            lr,
+            at: 0,
+        };
+        model.map(&mut mapper)
+    }
+}
+
+struct StepMapper<'a> {
+    optim: &'a FusedAdam,
+    states: &'a mut Vec<Option<Box<dyn std::any::Any + Send + Sync>>>,
+    grads: &'a mut burn::optim::GradientsParams,
+    lr: LearningRate,
+    at: usize,
+}
+
+impl burn::module::ModuleMapper for StepMapper<'_> {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<Tensor<D>>,
+    ) -> burn::module::Param<Tensor<D>> {
+        let at = self.at;
+        self.at += 1;
+        let (id, tensor, mapper) = param.consume();
+        let Some(grad) = self.grads.remove::<D>(id) else {
+            return burn::module::Param::from_mapped_value(id, tensor, mapper);
+        };
+        if self.states.len() <= at {
+            self.states.resize_with(at + 1, || None);
+        }
+        let state = self.states[at]
+            .take()
+            .and_then(|s| s.downcast::<AdamState<D>>().ok())
+            .map(|s| *s);
+        let require_grad = tensor.is_require_grad();
+        let (updated, state) = self.optim.step(self.lr, tensor.inner(), grad, state);
+        self.states[at] = state.map(|s| Box::new(s) as Box<dyn std::any::Any + Send + Sync>);
+        let mut updated = Tensor::from_inner(updated);
+        if require_grad {
+            updated = updated.require_grad();
+        }
+        burn::module::Param::from_mapped_value(id, updated, mapper)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,77 +597,5 @@ mod tests {
             run(&|p, g, s| fused.step(1e-2, p, g, s)),
             run(&|p, g, s| burn_adam.step(1e-2, p, g, s))
         );
-    }
-}
-
-/// Adam or AdamW steps over a model's parameters without burn's module optimizer: each
-/// parameter's state is kept by its place in the model's parameter order, and each step goes
-/// straight to [`FusedAdam`]'s own step (the fused loop on flex, burn's Adam otherwise), so
-/// the numbers are those of `ModuleOptimizer::step` with the same optimizer, bit for bit.
-pub(crate) struct FusedSteps {
-    optim: FusedAdam,
-    states: Vec<Option<Box<dyn std::any::Any + Send + Sync>>>,
-}
-
-impl FusedSteps {
-    pub(crate) fn new(optim: FusedAdam) -> Self {
-        FusedSteps {
-            optim,
-            states: Vec::new(),
-        }
-    }
-
-    /// One step of every parameter of `model` that has a gradient in `grads`.
-    pub(crate) fn step<M: burn::module::Module>(
-        &mut self,
-        lr: LearningRate,
-        model: M,
-        mut grads: burn::optim::GradientsParams,
-    ) -> M {
-        let mut mapper = StepMapper {
-            optim: &self.optim,
-            states: &mut self.states,
-            grads: &mut grads,
-            lr,
-            at: 0,
-        };
-        model.map(&mut mapper)
-    }
-}
-
-struct StepMapper<'a> {
-    optim: &'a FusedAdam,
-    states: &'a mut Vec<Option<Box<dyn std::any::Any + Send + Sync>>>,
-    grads: &'a mut burn::optim::GradientsParams,
-    lr: LearningRate,
-    at: usize,
-}
-
-impl burn::module::ModuleMapper for StepMapper<'_> {
-    fn map_float<const D: usize>(
-        &mut self,
-        param: burn::module::Param<Tensor<D>>,
-    ) -> burn::module::Param<Tensor<D>> {
-        let at = self.at;
-        self.at += 1;
-        let (id, tensor, mapper) = param.consume();
-        let Some(grad) = self.grads.remove::<D>(id) else {
-            return burn::module::Param::from_mapped_value(id, tensor, mapper);
-        };
-        if self.states.len() <= at {
-            self.states.resize_with(at + 1, || None);
-        }
-        let state = self.states[at]
-            .take()
-            .and_then(|s| s.downcast::<AdamState<D>>().ok())
-            .map(|s| *s);
-        let require_grad = tensor.is_require_grad();
-        let (updated, state) = self.optim.step(self.lr, tensor.inner(), grad, state);
-        self.states[at] = state.map(|s| Box::new(s) as Box<dyn std::any::Any + Send + Sync>);
-        let mut updated = Tensor::from_inner(updated);
-        if require_grad {
-            updated = updated.require_grad();
-        }
-        burn::module::Param::from_mapped_value(id, updated, mapper)
     }
 }
