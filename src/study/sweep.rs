@@ -962,7 +962,9 @@ mod tests {
     fn uneven_rounds_of_small_models_start_together_and_nothing_else_does() {
         let digits = crate::data::digits().unwrap();
         let splits = digits.split(&crate::data::SplitConfig::default()).unwrap();
-        let small = TrainConfig::new(crate::train::OptimizerKind::Adam);
+        // On flex (the default device only where the build has it).
+        let small = TrainConfig::new(crate::train::OptimizerKind::Adam)
+            .with_device(crate::train::DeviceSpec::Flex);
         let jobs = |n: usize, c: &TrainConfig| -> Vec<(usize, usize, TrainConfig)> {
             (0..n).map(|i| (i, 0, c.clone())).collect()
         };
