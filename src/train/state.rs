@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::model::{Mlp, MlpConfig};
 use crate::rng::Rng;
 use burn::module::Module;
-use burn::optim::ModuleOptimizer;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use std::time::Instant;
 
@@ -326,16 +326,7 @@ impl<'a> TrainState<'a> {
             self.pending_norm.push(norm);
         }
         let model = std::mem::replace(&mut self.model, Mlp::empty());
-        #[cfg(feature = "flex")]
-        if let Some(steps) = &mut self.fused_steps {
-            self.model = steps.step(lr, model, grads);
-        } else {
-            self.model = self.optim.step(lr, model, grads);
-        }
-        #[cfg(not(feature = "flex"))]
-        {
-            self.model = self.optim.step(lr, model, grads);
-        }
+        self.model = self.optimizer_step(lr, model, grads);
         self.pending_loss.push(step_loss);
         self.pending_steps.push(StepRecord {
             step,
@@ -346,6 +337,17 @@ impl<'a> TrainState<'a> {
         });
         self.samples_seen += total;
         self.step_seconds += t0.elapsed().as_secs_f64();
+    }
+
+    /// The optimizer's step of `model`: the fused steps of a run set up
+    /// [`for_comparison`](Self::for_comparison) with Adam or AdamW, burn's module optimizer
+    /// otherwise.
+    fn optimizer_step(&mut self, lr: f64, model: Mlp, grads: GradientsParams) -> Mlp {
+        #[cfg(feature = "flex")]
+        if let Some(steps) = &mut self.fused_steps {
+            return steps.step(lr, model, grads);
+        }
+        self.optim.step(lr, model, grads)
     }
 
     /// Reads pending step losses back; returns true when the run diverged.
