@@ -226,14 +226,14 @@ fn baseline<'a>(
         coupled: &[],
     };
     let mut log = log;
+    let seeds = study_seeds(config);
     let at = Where {
         splits,
-        study_seeds: study_seeds(config),
+        study_seeds: seeds.clone(),
         threads,
         trainer,
         progress,
     };
-    let seeds = study_seeds(config);
     let Some(current) =
         train_trials(&at, &mut log, "baseline", "-", &[&candidate], None, &seeds)?.pop()
     else {
