@@ -276,3 +276,38 @@ fn the_context_written_beside_a_history_round_trips() {
         "{err}"
     );
 }
+
+#[test]
+fn labels_without_signal_at_a_working_lr_are_a_data_check_not_a_larger_model() {
+    // Before: "underfitting: grow the model (wider or deeper)". A small network at 3x its
+    // optimizer's default, on digits whose labels were drawn apart from the features, learns
+    // nothing and its val loss stays at ln(10): at an LR where this optimizer learns, that is
+    // more often the data than the model (the diagnosis benchmark's calibration half).
+    let config = TrainConfig::new(OptimizerKind::SgdMomentum)
+        .with_lr(0.03)
+        .with_hidden(vec![4, 2])
+        .with_epochs(10);
+    let broken = train(&scrambled(digits(), 5), &config).unwrap();
+    let d = diagnose(&History::from_run(&broken)).unwrap();
+    assert!(
+        d.has(Pattern::Underfitting) || d.has(Pattern::NotDecreasing),
+        "{d}"
+    );
+    assert_eq!(d.first_action(), Some(&Action::CheckData), "{d}");
+    assert!(
+        d.findings
+            .iter()
+            .any(|f| f.action.contains("labels may carry no signal")),
+        "{d}"
+    );
+    // The same configuration on the true labels learns, and is not sent to the data.
+    let clean = train(&digits(), &config).unwrap();
+    let d = diagnose(&History::from_run(&clean)).unwrap();
+    assert_ne!(d.first_action(), Some(&Action::CheckData), "{d}");
+    assert!(
+        !d.findings
+            .iter()
+            .any(|f| f.action.contains("labels may carry no signal")),
+        "{d}"
+    );
+}

@@ -5,7 +5,9 @@
 
 use super::lr_guard::HIGH_LR_CUT;
 use super::lr_guard::{LrGuard, lr_guard};
-use super::reference::{below_default, far_below_default, unscaled};
+use super::reference::{
+    below_default, data_check_first, far_below_default, nothing_learned_at_working_lr, unscaled,
+};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::argmin;
 use crate::fmt::{lr, nice_lr, num, pct};
@@ -119,6 +121,10 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
             actions.push(Action::CheckData);
             actions.push(Action::scale_lr(10.0, h.base_lr()));
         }
+    }
+    if let Some(reason) = nothing_learned_at_working_lr(h) {
+        data_check_first(&mut actions);
+        action.push_str(&format!("; {reason}: check the data first"));
     }
     if let Some(reason) = unscaled(h) {
         actions.retain(|a| *a != Action::CheckData);

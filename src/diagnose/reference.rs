@@ -104,6 +104,62 @@ pub(super) fn below_default(h: &History) -> bool {
     }
 }
 
+/// A validation loss that never got below this fraction of the prior loss (what predicting
+/// the class shares scores) learned nothing that carries over to new rows.
+pub const NOTHING_LEARNED_FRACTION: f64 = 0.98;
+
+/// An LR from its optimizer's default up to this many times the default is one at which the
+/// optimizer learns on ordinary data; see [`nothing_learned_at_working_lr`].
+pub const WORKING_LR_MAX_MULTIPLE: f64 = 30.0;
+
+/// What shows that a run learned nothing at an LR where its optimizer learns, in words: at
+/// least [`MIN_EPOCHS_TO_JUDGE`](super::uncertain::MIN_EPOCHS_TO_JUDGE) epochs, the LR from
+/// the optimizer's default to [`WORKING_LR_MAX_MULTIPLE`] times it (both known), and a
+/// validation loss that never got below [`NOTHING_LEARNED_FRACTION`] of the prior loss.
+///
+/// Such a run is more often broken data (labels that carry no signal) than a wrong LR or a
+/// small model: on the diagnosis benchmark's calibration half, the repaired labels helped
+/// both underfitting and not-decreasing runs that matched it where some change helped (an LR
+/// cut or a larger model helped neither), and no run of clean data that matched had a helpful
+/// change that a data check displaced. From files alone (optimizer unknown) it never fires.
+pub(super) fn nothing_learned_at_working_lr(h: &History) -> Option<String> {
+    let n = h.n_epochs();
+    if n < super::uncertain::MIN_EPOCHS_TO_JUDGE {
+        return None;
+    }
+    let base = h.base_lr().filter(|v| v.is_finite() && *v > 0.0)?;
+    let default = h.context.optimizer?.default_lr();
+    let multiple = base / default;
+    if !(1.0..=WORKING_LR_MAX_MULTIPLE).contains(&multiple) {
+        return None;
+    }
+    let refs = References::of(h);
+    let prior = refs.prior.filter(|p| p.is_finite() && *p > 0.0)?;
+    let best = h
+        .val_loss
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f64::INFINITY, f64::min);
+    if !(best.is_finite() && best >= NOTHING_LEARNED_FRACTION * prior) {
+        return None;
+    }
+    Some(format!(
+        "at an LR {}x its optimizer's default, where it learns on ordinary data, the val loss never got below {} in {n} epochs, against {}: the labels may carry no signal about the features",
+        crate::fmt::num(crate::fmt::round_significant(multiple, 2)),
+        crate::fmt::num(best),
+        refs.describe_prior(h.context.n_classes)
+            .unwrap_or_else(|| format!("the prior loss {}", crate::fmt::num(prior)))
+    ))
+}
+
+/// Puts the data check first among `actions` (adding it when missing), for a run that
+/// [`nothing_learned_at_working_lr`] describes.
+pub(super) fn data_check_first(actions: &mut Vec<super::Action>) {
+    actions.retain(|a| *a != super::Action::CheckData);
+    actions.insert(0, super::Action::CheckData);
+}
+
 /// The references of one history.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct References {
@@ -284,5 +340,56 @@ mod tests {
         assert_eq!(classes_from_initial_loss(0.05), None);
         assert_eq!(classes_from_initial_loss(f64::NAN), None);
         assert_eq!(classes_from_initial_loss(40.0), None);
+    }
+
+    #[test]
+    fn nothing_learned_needs_a_working_lr_enough_epochs_and_a_val_loss_at_the_prior() {
+        let ln10 = 10f64.ln();
+        let run = |lr: f64, optimizer: Option<crate::OptimizerKind>, epochs: usize, val: f64| {
+            History::new(vec![ln10; epochs], vec![val; epochs]).with_context(RunContext {
+                lr: Some(lr),
+                optimizer,
+                n_classes: Some(10),
+                ..RunContext::default()
+            })
+        };
+        let adam = Some(crate::OptimizerKind::Adam);
+        let sgd = Some(crate::OptimizerKind::Sgd);
+        let at_prior = 0.99 * ln10;
+        // From the default up to 30x it, 5 epochs and more, the val loss never below 0.98 ln(10).
+        for h in [
+            run(1e-3, adam, 5, at_prior),
+            run(3e-2, adam, 10, ln10),
+            run(0.3, sgd, 8, at_prior),
+        ] {
+            let why = nothing_learned_at_working_lr(&h);
+            assert!(
+                why.as_deref()
+                    .is_some_and(|w| w.contains("labels may carry no signal")),
+                "{h:?}: {why:?}"
+            );
+        }
+        // Below the default, far above it, too short, learned something, optimizer unknown.
+        for h in [
+            run(0.9e-3, adam, 10, at_prior),
+            run(3.1e-2, adam, 10, at_prior),
+            run(1e-3, adam, 4, at_prior),
+            run(1e-3, adam, 10, 0.97 * ln10),
+            run(1e-3, None, 10, at_prior),
+        ] {
+            assert_eq!(nothing_learned_at_working_lr(&h), None, "{h:?}");
+        }
+        let mut actions = vec![
+            crate::diagnose::Action::GrowModel,
+            crate::diagnose::Action::CheckData,
+        ];
+        data_check_first(&mut actions);
+        assert_eq!(
+            actions,
+            [
+                crate::diagnose::Action::CheckData,
+                crate::diagnose::Action::GrowModel
+            ]
+        );
     }
 }

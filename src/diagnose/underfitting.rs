@@ -4,7 +4,9 @@
 
 use super::loss_level::{Level, train_level};
 use super::lr_guard::{CHANCE_LEVEL_FRACTION, HIGH_LR_CUT, LrGuard, lr_guard};
-use super::reference::{References, below_default, far_below_default};
+use super::reference::{
+    References, below_default, data_check_first, far_below_default, nothing_learned_at_working_lr,
+};
 use super::{Action, Finding, History, Pattern, Severity};
 use crate::curve::{median3, rel_change};
 use crate::fmt::{lr, num, pct};
@@ -112,6 +114,11 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
             format!("underfitting: {}", options.join(", "))
         }
     };
+    let mut action = action;
+    if let Some(reason) = nothing_learned_at_working_lr(h) {
+        data_check_first(&mut actions);
+        action.push_str(&format!("; but first: {reason}: check the data and labels (features and labels shuffled together, the right target column)"));
+    }
     let severity = if level.severe {
         Severity::High
     } else {
