@@ -127,8 +127,7 @@ pub(super) fn not_decreasing(h: &History) -> Option<Finding> {
         action.push_str(&format!("; {reason}: check the data first"));
     }
     if let Some(reason) = unscaled(h) {
-        actions.retain(|a| *a != Action::CheckData);
-        actions.insert(0, Action::CheckData);
+        data_check_first(&mut actions);
         action.push_str(&format!("; {reason}: standardise them"));
     }
     actions.push(Action::GrowModel);

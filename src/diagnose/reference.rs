@@ -153,8 +153,8 @@ pub(super) fn nothing_learned_at_working_lr(h: &History) -> Option<String> {
     ))
 }
 
-/// Puts the data check first among `actions` (adding it when missing), for a run that
-/// [`nothing_learned_at_working_lr`] describes.
+/// Puts the data check first among `actions` (adding it when missing): for a run that
+/// [`nothing_learned_at_working_lr`] describes, or whose features are [`unscaled`].
 pub(super) fn data_check_first(actions: &mut Vec<super::Action>) {
     actions.retain(|a| *a != super::Action::CheckData);
     actions.insert(0, super::Action::CheckData);

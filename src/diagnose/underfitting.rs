@@ -69,7 +69,7 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
     evidence.push_str(&format!("; {cause}"));
     let reduce = reduce_regularisation(h);
     let mut actions = Vec::new();
-    let action = match &guard {
+    let mut action = match &guard {
         LrGuard::Killed { high, .. } => {
             actions.push(Action::scale_lr(1.0 / HIGH_LR_CUT, h.base_lr()));
             actions.extend(reduce_regularisation_actions(h));
@@ -114,7 +114,6 @@ pub(super) fn underfitting(h: &History) -> Option<Finding> {
             format!("underfitting: {}", options.join(", "))
         }
     };
-    let mut action = action;
     if let Some(reason) = nothing_learned_at_working_lr(h) {
         data_check_first(&mut actions);
         action.push_str(&format!("; but first: {reason}: check the data and labels (features and labels shuffled together, the right target column)"));
