@@ -97,6 +97,11 @@ impl Mlp {
         self.input_dropout
     }
 
+    /// The activation between the layers.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+
     /// All weights and biases flattened into one vector (for comparisons in tests and
     /// notebooks).
     pub fn flat_params(&self) -> Result<Vec<f32>> {
@@ -115,13 +120,19 @@ impl Mlp {
 /// 1 / (1 - p), so the expected activation is unchanged.
 fn apply_dropout(x: Tensor<2>, p: f64, rng: &mut Rng) -> Tensor<2> {
     let [n, d] = x.dims();
-    let keep = 1.0 - p;
-    let scale = (1.0 / keep) as f32;
-    let mask: Vec<f32> = (0..n * d)
-        .map(|_| if rng.uniform() < keep { scale } else { 0.0 })
-        .collect();
+    let mask = dropout_mask(n, d, p, rng);
     let mask = Tensor::<2>::from_data(TensorData::new(mask, [n, d]), &x.device());
     x * mask
+}
+
+/// The dropout mask of an `[n, d]` activation, row by row: each value is 0 with probability
+/// `p` (one draw from `rng` per value) and 1 / (1 - p) otherwise.
+pub(crate) fn dropout_mask(n: usize, d: usize, p: f64, rng: &mut Rng) -> Vec<f32> {
+    let keep = 1.0 - p;
+    let scale = (1.0 / keep) as f32;
+    (0..n * d)
+        .map(|_| if rng.uniform() < keep { scale } else { 0.0 })
+        .collect()
 }
 
 /// Reads a tensor back to the host as `f32`.

@@ -378,12 +378,18 @@ impl FusedSteps {
         }
     }
 
-    /// One step of every parameter of `model` that has a gradient in `grads`.
+    /// One step of every parameter of `model` that has a gradient in `grads`. With `track`,
+    /// a parameter that required gradients requires them again after its step (burn's
+    /// optimizers do that, and it registers the parameter with burn-autodiff's graph);
+    /// without, it is left untracked, for steps whose gradients are computed without the
+    /// graph ([`super::direct`]), and the caller marks the parameters again before
+    /// burn-autodiff needs them.
     pub(crate) fn step<M: burn::module::Module>(
         &mut self,
         lr: LearningRate,
         model: M,
         mut grads: burn::optim::GradientsParams,
+        track: bool,
     ) -> M {
         let mut mapper = StepMapper {
             optim: &self.optim,
@@ -391,6 +397,7 @@ impl FusedSteps {
             grads: &mut grads,
             lr,
             at: 0,
+            track,
         };
         model.map(&mut mapper)
     }
@@ -402,6 +409,7 @@ struct StepMapper<'a> {
     grads: &'a mut burn::optim::GradientsParams,
     lr: LearningRate,
     at: usize,
+    track: bool,
 }
 
 impl burn::module::ModuleMapper for StepMapper<'_> {
@@ -426,7 +434,7 @@ impl burn::module::ModuleMapper for StepMapper<'_> {
         let (updated, state) = self.optim.step(self.lr, tensor.inner(), grad, state);
         self.states[at] = state.map(|s| Box::new(s) as Box<dyn std::any::Any + Send + Sync>);
         let mut updated = Tensor::from_inner(updated);
-        if require_grad {
+        if require_grad && self.track {
             updated = updated.require_grad();
         }
         burn::module::Param::from_mapped_value(id, updated, mapper)

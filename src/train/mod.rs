@@ -3,6 +3,8 @@
 
 mod config;
 mod device;
+#[cfg(feature = "flex")]
+mod direct;
 mod early_stopping;
 mod fitted;
 mod float_serde;

@@ -59,6 +59,15 @@ pub(crate) struct TrainState<'a> {
     /// [`TrainState::for_comparison`]).
     #[cfg(feature = "flex")]
     fused_steps: Option<super::fused::FusedSteps>,
+    /// Whether single-micro-batch steps compute their gradients without burn-autodiff's
+    /// graph ([`super::direct`]), to the same bits, where the model allows it.
+    #[cfg(feature = "flex")]
+    pub(super) direct_gradients: bool,
+    /// Whether the model's parameters are registered with burn-autodiff's graph (require
+    /// gradients). Steps with direct gradients leave them unregistered, which saves the
+    /// registration at every step; they are registered again before burn-autodiff computes
+    /// a step and before the model is handed back.
+    params_tracked: bool,
 }
 
 /// Below this many multiply-adds in a step's largest matrix product (batch x inputs x
@@ -156,6 +165,9 @@ impl<'a> TrainState<'a> {
             grad_norms: true,
             #[cfg(feature = "flex")]
             fused_steps: None,
+            #[cfg(feature = "flex")]
+            direct_gradients: true,
+            params_tracked: true,
         }
     }
 
@@ -318,8 +330,7 @@ impl<'a> TrainState<'a> {
         let t0 = Instant::now();
         let lr = self.plan.lr_at(&self.config.schedule, step);
         let total: usize = group.iter().map(|b| b.len()).sum();
-        let (step_loss, grads) =
-            group_gradients(&self.model, &self.train, group, &mut self.dropout_rng);
+        let (step_loss, grads) = self.gradients(group);
         if self.grad_norms
             && let Some(norm) = grad_sq_norm(&self.model, &grads)
         {
@@ -339,13 +350,56 @@ impl<'a> TrainState<'a> {
         self.step_seconds += t0.elapsed().as_secs_f64();
     }
 
+    /// The step loss and gradients of a group of micro-batches: computed directly where the
+    /// model and the step allow it ([`super::direct`]), by burn-autodiff otherwise; the same
+    /// numbers either way.
+    fn gradients(&mut self, group: &[&[usize]]) -> (Tensor<1>, GradientsParams) {
+        #[cfg(feature = "flex")]
+        if self.direct_gradients
+            && let [rows] = group
+        {
+            match super::direct::gradients(&self.model, &self.train, rows, &mut self.dropout_rng) {
+                Some(step) => return step,
+                // Not a model or a device the direct path knows: the run's other steps
+                // would not be either.
+                None => self.direct_gradients = false,
+            }
+        }
+        self.track_params();
+        group_gradients(&self.model, &self.train, group, &mut self.dropout_rng)
+    }
+
+    /// Registers the model's parameters with burn-autodiff's graph again where direct
+    /// steps left them unregistered.
+    fn track_params(&mut self) {
+        if !self.params_tracked {
+            let model = std::mem::replace(&mut self.model, Mlp::empty());
+            self.model = model.set_require_grad(true);
+            if let Some(best) = self.best_model.take() {
+                self.best_model = Some(best.set_require_grad(true));
+            }
+            self.params_tracked = true;
+        }
+    }
+
+    /// Turns off the direct gradients ([`super::direct`]): every step's gradients come from
+    /// burn-autodiff (to check that both give the same run).
+    #[cfg(all(test, feature = "flex"))]
+    pub(crate) fn with_autodiff_gradients(mut self) -> Self {
+        self.direct_gradients = false;
+        self
+    }
+
     /// The optimizer's step of `model`: the fused steps of a run set up
     /// [`for_comparison`](Self::for_comparison) with Adam or AdamW, burn's module optimizer
     /// otherwise.
     fn optimizer_step(&mut self, lr: f64, model: Mlp, grads: GradientsParams) -> Mlp {
         #[cfg(feature = "flex")]
         if let Some(steps) = &mut self.fused_steps {
-            return steps.step(lr, model, grads);
+            // Direct gradients need no graph on the parameters.
+            let track = !self.direct_gradients;
+            self.params_tracked &= track;
+            return steps.step(lr, model, grads, track);
         }
         self.optim.step(lr, model, grads)
     }
@@ -443,6 +497,7 @@ impl<'a> TrainState<'a> {
 
     /// Puts back the best epoch's model where early stopping kept it, and the run's times.
     fn wrap_up(&mut self) {
+        self.track_params();
         if let Some(best) = self.best_model.take()
             && !self.run.outcome.is_diverged()
         {
