@@ -12,4 +12,5 @@ pub use config::{MlpConfig, ModelConfig};
 pub(crate) use memory_guard::{ACTIVATION_COPIES, F32_BYTES, ValueBytes};
 pub use memory_guard::{FALLBACK_AVAILABLE_BYTES, available_memory};
 pub use mlp::Mlp;
+#[cfg(feature = "flex")]
 pub(crate) use mlp::dropout_mask;
