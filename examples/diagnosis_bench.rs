@@ -598,6 +598,10 @@ fn main() {
         let mut flags_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
         let mut torch_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
         let mut torch_all = Tally::default();
+        let mut data_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut data_all = Tally::default();
+        let mut torch_data_by_pattern: BTreeMap<String, Tally> = BTreeMap::new();
+        let mut torch_data_all = Tally::default();
         let (mut all, mut files_all, mut flags_all) =
             (Tally::default(), Tally::default(), Tally::default());
         for k in 0..runs_per_half {
@@ -646,18 +650,52 @@ fn main() {
                 typed_flags(&mut h, &case.config);
                 diagnose(&h).ok()
             });
+            // The same, with the training rows too (`--data`: the classes and their shares,
+            // the rows, the features' scales).
+            let with_data = from_files.as_ref().ok().and_then(|h| {
+                let mut h = h.clone();
+                typed_flags(&mut h, &case.config);
+                h.context = std::mem::take(&mut h.context).with_data(&splits.train);
+                diagnose(&h).ok()
+            });
             let files = from_files.and_then(|h| diagnose(&h)).ok();
             let full = full.ok();
             // The same configuration trained in PyTorch, read from its CSVs plus the flags.
-            let torch = pytorch.as_ref().and_then(|dir| {
+            let torch_history = pytorch.as_ref().and_then(|dir| {
                 let d = dir.join(format!("{half}-{k}"));
                 let epochs = std::fs::read_to_string(d.join("epochs.csv")).ok()?;
                 let steps = std::fs::read_to_string(d.join("steps.csv")).ok();
                 let mut h = History::from_csv_str(&epochs, steps.as_deref()).ok()?;
                 h.infer_classes();
                 typed_flags(&mut h, &case.config);
-                Some(diagnose(&h).ok())
+                Some(h)
             });
+            let torch = torch_history.as_ref().map(|h| diagnose(h).ok());
+            let torch_data = torch_history.map(|mut h| {
+                h.context = std::mem::take(&mut h.context).with_data(&splits.train);
+                diagnose(&h).ok()
+            });
+            if let Some(d) = torch_data {
+                let verdict = d.as_ref().map_or(Verdict::Uncertain, |d| {
+                    judge(d, &effects, case.fault, case.config.optimizer.default_lr())
+                });
+                let pattern = d
+                    .as_ref()
+                    .and_then(|d| d.primary().map(|f| f.pattern.to_string()))
+                    .unwrap_or_else(|| "error".into());
+                if details {
+                    let first = first_action_text(d.as_ref());
+                    eprintln!(
+                        "TORCHDATA {half} {k} {} {:?} [{}] | {pattern} -> {first} | {verdict:?}",
+                        set.name, case.fault, case.config
+                    );
+                }
+                torch_data_all.add(verdict, has_help);
+                torch_data_by_pattern
+                    .entry(pattern)
+                    .or_default()
+                    .add(verdict, has_help);
+            }
             if let Some(d) = torch {
                 let verdict = d.as_ref().map_or(Verdict::Uncertain, |d| {
                     judge(d, &effects, case.fault, case.config.optimizer.default_lr())
@@ -683,6 +721,7 @@ fn main() {
                 (full, &mut all, &mut by_pattern, true),
                 (files, &mut files_all, &mut files_by_pattern, false),
                 (flagged, &mut flags_all, &mut flags_by_pattern, false),
+                (with_data, &mut data_all, &mut data_by_pattern, false),
             ] {
                 let (verdict, pattern) = match &d {
                     Some(d) => (
@@ -737,8 +776,18 @@ fn main() {
             &flags_by_pattern,
             &flags_all,
         );
+        print_table(
+            "files + flags + the training rows (--data)",
+            &data_by_pattern,
+            &data_all,
+        );
         if torch_all.runs > 0 {
             print_table("PyTorch-made curves + flags", &torch_by_pattern, &torch_all);
+            print_table(
+                "PyTorch-made curves + flags + the training rows (--data)",
+                &torch_data_by_pattern,
+                &torch_data_all,
+            );
         }
         let line = |t: &Tally| {
             format!(
@@ -747,12 +796,17 @@ fn main() {
             )
         };
         println!(
-            "\n{half}: {} (full context); files + flags: {}; files only: {}{}",
+            "\n{half}: {} (full context); files + flags: {}; files + flags + data: {}; files only: {}{}",
             line(&all),
             line(&flags_all),
+            line(&data_all),
             line(&files_all),
             if torch_all.runs > 0 {
-                format!("; PyTorch-made + flags: {}", line(&torch_all))
+                format!(
+                    "; PyTorch-made + flags: {}; PyTorch-made + flags + data: {}",
+                    line(&torch_all),
+                    line(&torch_data_all)
+                )
             } else {
                 String::new()
             }

@@ -7,10 +7,12 @@
 # run beyond seed noise are its helpful set (a broken data set's menu also holds its repair,
 # what a data check leads to), and the diagnosis's first action is scored against it. Half of the datasets calibrate the rules; the other half is held back and its
 # last line, action_helpful=K/N harmful=H uncertain=U, is the result. Each run is diagnosed
-# with tunelab's full context, from its CSV files plus --optimizer/--lr/--batch-size, and from
-# the files alone; with --pytorch, the same configurations are also trained in PyTorch
-# (benches/pytorch_runs.py, torch from PyPI through scripts/setup-libtorch.sh --cuda, ~4 GB
-# once) and their CSVs are diagnosed the same way.
+# with tunelab's full context, from its CSV files plus the configuration's flags
+# (--optimizer --lr --batch-size --dropout --weight-decay --hidden --shuffled), from the files,
+# the flags and the training rows (--data), and from the files alone; with --pytorch, the same
+# configurations are also trained in PyTorch (benches/pytorch_runs.py, torch from PyPI
+# through scripts/setup-libtorch.sh --cuda, ~4 GB once) and their CSVs are diagnosed with the
+# flags, and with the flags and the training rows.
 # Ground truth is cached under $TUNELAB_CACHE/diagnosis-bench (a rerun only re-diagnoses).
 # Usage: scripts/diagnosis-bench.sh [--pytorch] [--runs N per half (150)] [--details]
 #        (about 10 min cold on 2 cores, 13,788 training runs; seconds when cached)

@@ -177,6 +177,12 @@ pub(crate) struct DataArgs {
 impl DataArgs {
     /// Loads and splits the data.
     pub(crate) fn load(&self) -> Result<Splits> {
+        self.dataset()?
+            .split(&SplitConfig::default().with_seed(self.split_seed))
+    }
+
+    /// Loads the data, whole (deduplicated with `--dedupe`).
+    pub(crate) fn dataset(&self) -> Result<Dataset> {
         let path = std::path::Path::new(&self.data);
         // A name with a folder or an extension is a file the user meant, not a dataset name.
         let looks_like_a_file = self.data.contains(['/', '\\']) || path.extension().is_some();
@@ -202,7 +208,7 @@ impl DataArgs {
         } else {
             data::load(&self.data)?
         };
-        let dataset = if self.dedupe {
+        Ok(if self.dedupe {
             let (mut once, removed) = dataset.dedupe();
             once.notes.push(format!(
                 "note: --dedupe removed {removed} repeated rows (equal features and class)"
@@ -210,7 +216,6 @@ impl DataArgs {
             once
         } else {
             dataset
-        };
-        dataset.split(&SplitConfig::default().with_seed(self.split_seed))
+        })
     }
 }

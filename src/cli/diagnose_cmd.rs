@@ -53,6 +53,15 @@ pub(crate) struct DiagnoseArgs {
     /// Whether the training rows were shuffled every epoch (true or false).
     #[arg(long)]
     shuffled: Option<bool>,
+    /// The rows the model trained on (a CSV file, or an embedded dataset's name; the whole
+    /// table does too): their classes and class shares, their number and the spread of the
+    /// features' scales, which the majority-class, no-signal and unscaled-features checks
+    /// read. Flags given beside it win.
+    #[arg(long)]
+    data: Option<String>,
+    /// The class column of the `--data` CSV file.
+    #[arg(long, default_value = "target")]
+    target: String,
     /// Print {"findings":[{"pattern","severity","evidence","action","actions"}, ...]} on
     /// stdout.
     #[arg(long)]
@@ -92,6 +101,22 @@ fn render(args: &DiagnoseArgs) -> Result<(String, Vec<String>)> {
         let text = crate::fsutil::read_input_text(path)?;
         history.context = RunContext::from_json(&text, &path.display().to_string())?;
         notes.push(format!("context: {}", path.display()));
+    }
+    if let Some(data) = &args.data {
+        let rows = super::args::DataArgs {
+            data: data.clone(),
+            target: args.target.clone(),
+            split_seed: 0,
+            dedupe: false,
+            force_classes: false,
+        }
+        .dataset()?;
+        notes.push(format!(
+            "data: {data}: {} rows, {} classes",
+            rows.n_samples(),
+            rows.n_classes()
+        ));
+        history.context = std::mem::take(&mut history.context).with_data(&rows);
     }
     apply_flags(&mut history.context, args);
     if let Some(k) = history.infer_classes() {
@@ -309,5 +334,92 @@ mod tests {
         let missing = parse(&["--history", "/nonexistent/EPOCHS.csv"]).unwrap();
         assert!(matches!(render(&missing), Err(Error::Io { .. })));
         let _ = std::fs::remove_file(&one);
+    }
+
+    #[test]
+    fn the_training_rows_give_the_class_shares_and_a_bad_file_is_an_error() {
+        // One row in 16 of class 1, features without signal: a model that only answers the
+        // majority class. From its files alone the class shares are unknown.
+        let n = 600;
+        let mut csv = String::from("x0,x1,x2,x3,target\n");
+        let (mut features, mut labels) = (Vec::new(), Vec::new());
+        let mut state = 7u64;
+        for i in 0..n {
+            let mut row = Vec::new();
+            for _ in 0..4 {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let v = ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5;
+                features.push(v);
+                row.push(format!("{v}"));
+            }
+            let label = usize::from(i % 16 == 0);
+            labels.push(label);
+            csv.push_str(&format!("{},{label}\n", row.join(",")));
+        }
+        let names = (0..4).map(|j| format!("x{j}")).collect();
+        let set = crate::data::Dataset::new(
+            "majority",
+            features,
+            labels,
+            names,
+            vec!["0".into(), "1".into()],
+        )
+        .unwrap();
+        let splits = set.split(&crate::data::SplitConfig::default()).unwrap();
+        let run = crate::train::train(
+            &splits,
+            &crate::train::TrainConfig::new(OptimizerKind::Adam).with_epochs(15),
+        )
+        .unwrap();
+        let history = temp_file("majority.csv", &run.history_csv());
+        let steps = temp_file("majority-steps.csv", &run.steps_csv());
+        let data = temp_file("majority-data.csv", &csv);
+        let (h, s, d) = (
+            history.to_str().unwrap(),
+            steps.to_str().unwrap(),
+            data.to_str().unwrap(),
+        );
+        let (without, _) = render(&parse(&["--history", h, "--steps", s]).unwrap()).unwrap();
+        // Without the rows: the constant accuracy is all there is to go on.
+        assert!(
+            !without.contains("always answering the majority class scores"),
+            "{without}"
+        );
+        let (with, notes) =
+            render(&parse(&["--history", h, "--steps", s, "--data", d]).unwrap()).unwrap();
+        // With them: the majority class's accuracy, from the shares.
+        assert!(
+            with.contains("always answering the majority class scores 0.9367"),
+            "{with}"
+        );
+        assert!(!with.contains("healthy"), "{with}");
+        assert!(
+            notes.iter().any(|n| n.contains("600 rows, 2 classes")),
+            "{notes:?}"
+        );
+        // The same as typing the shares: 562 and 38 of the 600 rows.
+        let (typed, _) = render(
+            &parse(&[
+                "--history",
+                h,
+                "--steps",
+                s,
+                "--class-shares",
+                "0.9366666666666666,0.06333333333333334",
+            ])
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(typed, with);
+        // A class column that is not there is an error that names it.
+        let err = render(&parse(&["--history", h, "--data", d, "--target", "label"]).unwrap())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("label"), "{err}");
+        for f in [&history, &steps, &data] {
+            let _ = std::fs::remove_file(f);
+        }
     }
 }

@@ -36,11 +36,18 @@ pub const BACK_TO_DEFAULT_ABOVE: f64 = 100.0;
 /// smallest change that reliably moves a run from diverging to training.
 pub const EXPLODING_LR_CUT: f64 = 10.0;
 
+/// Step losses that end on this multiple of where the run started (the first step's loss or
+/// the prior loss) end on a blow-up: the loss at which tunelab's trainer stops a run
+/// ([`EXPLODED_LOSS_FACTOR`](crate::train::EXPLODED_LOSS_FACTOR)), read back from its files,
+/// where the run's own record of the stop is not.
+pub const ENDED_ON_A_BLOW_UP: f64 = crate::train::EXPLODED_LOSS_FACTOR;
+
 /// The exploding finding, if the loss blew up.
 pub(super) fn exploding(h: &History) -> Option<Finding> {
     let blown_up = diverged_evidence(h)
         .or_else(|| non_finite_epoch(h))
-        .or_else(|| non_finite_step(h));
+        .or_else(|| non_finite_step(h))
+        .or_else(|| ended_on_a_blow_up(h));
     // Class-sorted batches make the loss jump at every class boundary: that is the data's
     // order, found by the oscillation rule, not an LR to cut.
     let evidence = match blown_up {
@@ -114,6 +121,28 @@ fn non_finite_step(h: &History) -> Option<String> {
     let steps = h.steps()?;
     let i = steps.iter().position(|v| !v.is_finite())?;
     Some(format!("step loss became {} at step {i}", num(steps[i])))
+}
+
+/// A last step's loss [`ENDED_ON_A_BLOW_UP`] or more times the run's start: the step the run
+/// stopped at. A run stopped in its first epoch has one evaluated epoch, taken after the
+/// step that blew up and often unremarkable, so its steps are what shows it; and one step
+/// that far above the start is no batch's noise.
+fn ended_on_a_blow_up(h: &History) -> Option<String> {
+    let steps = h.steps()?;
+    let (&last, before) = steps.split_last()?;
+    if before.is_empty() || !last.is_finite() {
+        return None;
+    }
+    let start = start_of(h).filter(|s| s.own)?;
+    (start.value > 0.0 && last >= ENDED_ON_A_BLOW_UP * start.value).then(|| {
+        format!(
+            "the last step's loss is {} at step {}, {}x {}: the run ended on a blow-up",
+            num(last),
+            before.len(),
+            num(last / start.value),
+            start.from
+        )
+    })
 }
 
 /// Where the training loss started, for judging a rise: the run's own start (the larger of
@@ -255,6 +284,39 @@ mod tests {
             lr: Some(base),
             ..RunContext::default()
         })
+    }
+
+    #[test]
+    fn steps_that_end_on_a_hundredfold_loss_are_exploding_even_with_one_epoch() {
+        // A run stopped at its second step: its one epoch, evaluated after the step that
+        // blew up, looks fine; its steps do not.
+        let stopped = |last: f64| {
+            let mut h = History::new(vec![0.70], vec![0.61]).with_context(RunContext {
+                lr: Some(0.12),
+                optimizer: Some(crate::train::OptimizerKind::RmsProp),
+                ..RunContext::default()
+            });
+            h.step_loss = Some(vec![0.947, last]);
+            h
+        };
+        let f = exploding(&stopped(315.5)).unwrap();
+        assert!(
+            f.evidence.contains(
+                "the last step's loss is 315.5 at step 1, 333.2x the first step's loss 0.947"
+            ),
+            "{}",
+            f.evidence
+        );
+        assert!(crate::diagnose::diagnose(&stopped(315.5)).is_ok());
+        // 99x is not the stop, and one step is no run.
+        assert!(exploding(&stopped(0.947 * 99.0)).is_none());
+        let mut one = stopped(315.5);
+        one.step_loss = Some(vec![315.5]);
+        assert!(ended_on_a_blow_up(&one).is_none());
+        // A spike the run went on from is left to the other rules.
+        let mut on = stopped(315.5);
+        on.step_loss = Some(vec![0.947, 315.5, 0.9, 0.8]);
+        assert!(ended_on_a_blow_up(&on).is_none());
     }
 
     #[test]

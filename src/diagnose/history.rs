@@ -70,6 +70,23 @@ impl RunContext {
         self
     }
 
+    /// The context with what the training rows tell: the number of classes and their shares,
+    /// the number of rows and the spread of the features' scales, as a run trained on `train`
+    /// records them. For a run from another framework, pass the rows it trained on (`tunelab
+    /// diagnose --data`): the majority-class reference, the no-signal check and the
+    /// unscaled-features check need them. A classes count read off the first loss gives way to
+    /// the data's.
+    pub fn with_data(mut self, train: &crate::data::Dataset) -> Self {
+        let (ratio, max) = train.feature_scales();
+        self.n_classes = Some(train.n_classes());
+        self.classes_inferred = false;
+        self.class_shares = Some(train.class_shares());
+        self.n_train = Some(train.n_samples());
+        self.feature_scale_ratio = ratio;
+        self.feature_scale_max = max;
+        self
+    }
+
     /// The context as pretty JSON, as `tunelab train` writes it beside a history.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".to_string())
