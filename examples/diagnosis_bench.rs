@@ -675,7 +675,11 @@ fn main() {
                 h.context = std::mem::take(&mut h.context).with_data(&splits.train);
                 diagnose(&h).ok()
             });
-            if let Some(d) = torch_data {
+            // A PyTorch-made reading scored into its tables (and, with --details, its line).
+            let score = |tag: &str,
+                         d: Option<Diagnosis>,
+                         all: &mut Tally,
+                         by_pattern: &mut BTreeMap<String, Tally>| {
                 let verdict = d.as_ref().map_or(Verdict::Uncertain, |d| {
                     judge(d, &effects, case.fault, case.config.optimizer.default_lr())
                 });
@@ -686,36 +690,26 @@ fn main() {
                 if details {
                     let first = first_action_text(d.as_ref());
                     eprintln!(
-                        "TORCHDATA {half} {k} {} {:?} [{}] | {pattern} -> {first} | {verdict:?}",
+                        "{tag} {half} {k} {} {:?} [{}] | {pattern} -> {first} | {verdict:?}",
                         set.name, case.fault, case.config
                     );
                 }
-                torch_data_all.add(verdict, has_help);
-                torch_data_by_pattern
+                all.add(verdict, has_help);
+                by_pattern
                     .entry(pattern)
                     .or_default()
                     .add(verdict, has_help);
-            }
+            };
             if let Some(d) = torch {
-                let verdict = d.as_ref().map_or(Verdict::Uncertain, |d| {
-                    judge(d, &effects, case.fault, case.config.optimizer.default_lr())
-                });
-                let pattern = d
-                    .as_ref()
-                    .and_then(|d| d.primary().map(|f| f.pattern.to_string()))
-                    .unwrap_or_else(|| "error".into());
-                if details {
-                    let first = first_action_text(d.as_ref());
-                    eprintln!(
-                        "TORCH {half} {k} {} {:?} [{}] | {pattern} -> {first} | {verdict:?}",
-                        set.name, case.fault, case.config
-                    );
-                }
-                torch_all.add(verdict, has_help);
-                torch_by_pattern
-                    .entry(pattern)
-                    .or_default()
-                    .add(verdict, has_help);
+                score("TORCH", d, &mut torch_all, &mut torch_by_pattern);
+            }
+            if let Some(d) = torch_data {
+                score(
+                    "TORCHDATA",
+                    d,
+                    &mut torch_data_all,
+                    &mut torch_data_by_pattern,
+                );
             }
             for (d, tally, patterns, is_full) in [
                 (full, &mut all, &mut by_pattern, true),

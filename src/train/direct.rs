@@ -195,24 +195,10 @@ fn mask_tensor(mask: Vec<f32>, n: usize, d: usize) -> FlexTensor {
 #[cfg(test)]
 mod tests {
     use crate::model::Activation;
+    use crate::train::trainer::parameter_bits;
     use crate::train::{OptimizerKind, Run, Schedule, TrainConfig};
     use burn::module::{Module, ModuleVisitor, Param};
     use burn::tensor::Tensor;
-
-    /// Every parameter of a model, as bits, in the model's order.
-    fn parameter_bits(model: &crate::model::Mlp) -> Vec<Vec<u32>> {
-        struct Bits(Vec<Vec<u32>>);
-        impl ModuleVisitor for Bits {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                let values = param.val().into_data().convert::<f32>().try_to_vec::<f32>();
-                self.0
-                    .push(values.unwrap().iter().map(|v| v.to_bits()).collect());
-            }
-        }
-        let mut bits = Bits(Vec::new());
-        model.visit(&mut bits);
-        bits.0
-    }
 
     /// Each step's loss and gradient norm, and each epoch's four figures, as bits.
     fn run_bits(run: &Run) -> (Vec<[u64; 2]>, Vec<[u64; 4]>) {

@@ -119,27 +119,29 @@ fn check_splits(splits: &Splits, config: &TrainConfig) -> Result<()> {
     Ok(())
 }
 
+/// Every parameter of a model, as bits, in the model's order (for tests that compare two
+/// ways of training the same run).
+#[cfg(test)]
+pub(crate) fn parameter_bits(model: &crate::model::Mlp) -> Vec<Vec<u32>> {
+    use burn::module::{Module, ModuleVisitor, Param};
+    use burn::tensor::Tensor;
+    struct Bits(Vec<Vec<u32>>);
+    impl ModuleVisitor for Bits {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let values = param.val().into_data().convert::<f32>().try_to_vec::<f32>();
+            self.0
+                .push(values.unwrap().iter().map(|v| v.to_bits()).collect());
+        }
+    }
+    let mut bits = Bits(Vec::new());
+    model.visit(&mut bits);
+    bits.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::train::{EarlyStopping, OptimizerKind, Schedule};
-    use burn::module::{Module, ModuleVisitor, Param};
-    use burn::tensor::Tensor;
-
-    /// Every parameter of a model, as bits, in the model's order.
-    fn parameter_bits(model: &crate::model::Mlp) -> Vec<Vec<u32>> {
-        struct Bits(Vec<Vec<u32>>);
-        impl ModuleVisitor for Bits {
-            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-                let values = param.val().into_data().convert::<f32>().try_to_vec::<f32>();
-                self.0
-                    .push(values.unwrap().iter().map(|v| v.to_bits()).collect());
-            }
-        }
-        let mut bits = Bits(Vec::new());
-        model.visit(&mut bits);
-        bits.0
-    }
 
     #[test]
     fn a_trial_is_fits_run_to_the_last_bit_without_its_gradient_norms() {
