@@ -109,7 +109,7 @@ pub(super) fn below_default(h: &History) -> bool {
 pub const NOTHING_LEARNED_FRACTION: f64 = 0.98;
 
 /// An LR from its optimizer's default up to this many times the default is one at which the
-/// optimizer learns on ordinary data; see [`nothing_learned_at_working_lr`].
+/// optimizer learns on ordinary data; see `nothing_learned_at_working_lr`.
 pub const WORKING_LR_MAX_MULTIPLE: f64 = 30.0;
 
 /// What shows that a run learned nothing at an LR where its optimizer learns, in words: at

@@ -28,7 +28,7 @@ use crate::fmt::{lr, num};
 /// - Underfitting found together with an optimisation problem (oscillating, not
 ///   decreasing, plateau, slow) is capped at medium: fix the LR first.
 /// - Validation accuracy at chance in the second half of the run while the model learns its
-///   training set is a data problem ([`no_signal`]): it replaces the overfitting finding, and
+///   training set is a data problem (`no_signal`): it replaces the overfitting finding, and
 ///   slow and plateau are not judged beside it (they would say "raise the LR", which cannot
 ///   help).
 /// - "Healthy" is reported when no other rule fires.

@@ -122,7 +122,7 @@ impl ExperimentLog {
 }
 
 /// Writes a DataFrame as Parquet, atomically, sealed with a checksum of the whole file
-/// (see [`CHECKSUM_KEY`]) that [`read_parquet`] verifies before decoding anything.
+/// (see [`CHECKSUM_KEY`]) that `read_parquet` verifies before decoding anything.
 pub fn write_parquet(path: &Path, mut df: DataFrame) -> Result<()> {
     let placeholder = String::from_utf8(vec![b'0'; CHECKSUM_LEN]).expect("ASCII");
     let mut bytes = Vec::new();
