@@ -94,28 +94,31 @@ pub(crate) fn gradients(
         x = Flex::float_mul(x, mask);
     }
     let last = layers.len().saturating_sub(1);
-    let mut inputs: Vec<FlexTensor> = Vec::with_capacity(layers.len());
-    let mut relu_inputs: Vec<FlexTensor> = Vec::with_capacity(last);
-    let mut masks: Vec<Option<FlexTensor>> = Vec::with_capacity(last);
+    let mut saved: Vec<Saved> = Vec::with_capacity(layers.len());
     for (i, layer) in layers.iter().enumerate() {
-        inputs.push(x.clone());
+        let input = x.clone();
         let d_out = layer.bias.shape()[0];
         let bias = Flex::float_reshape(layer.bias.clone(), Shape::new([1, d_out]));
         let z = Flex::float_add(Flex::float_matmul(x, layer.weight.clone()), bias);
-        if i < last {
-            relu_inputs.push(z.clone());
-            let mut h = Flex::relu(z);
+        let (mut relu_input, mut mask) = (None, None);
+        x = if i < last {
+            relu_input = Some(z.clone());
+            let h = Flex::relu(z);
             if model.dropout() > 0.0 && i + 1 < last {
-                let mask = mask_tensor(dropout_mask(n, d_out, model.dropout(), rng), n, d_out);
-                h = Flex::float_mul(h, mask.clone());
-                masks.push(Some(mask));
+                let m = mask_tensor(dropout_mask(n, d_out, model.dropout(), rng), n, d_out);
+                mask = Some(m.clone());
+                Flex::float_mul(h, m)
             } else {
-                masks.push(None);
+                h
             }
-            x = h;
         } else {
-            x = z;
-        }
+            z
+        };
+        saved.push(Saved {
+            input,
+            relu_input,
+            mask,
+        });
     }
     let logits = x;
     let k = logits.shape()[1];
@@ -163,12 +166,19 @@ pub(crate) fn gradients(
     // `shifted` had two consumers: their gradients add up (the row maximum is detached).
     let mut grad = Flex::float_add(grad, grad_shifted);
 
+    // Layer by layer from the output: the gradient reaching a hidden layer's output goes
+    // back through its dropout and its ReLU, then through its product.
     let mut params = GradientsParams::new();
-    for (i, layer) in layers.iter().enumerate().rev() {
-        let input = inputs.pop()?;
+    for (i, (layer, here)) in layers.iter().zip(saved).enumerate().rev() {
+        if let Some(mask) = here.mask {
+            grad = Flex::float_mul(grad, mask);
+        }
+        if let Some(relu_input) = here.relu_input {
+            grad = Flex::relu_backward(relu_input, grad);
+        }
         let grad_input = (i > 0)
             .then(|| Flex::float_matmul(grad.clone(), Flex::float_transpose(layer.weight.clone())));
-        let grad_weight = Flex::float_matmul(Flex::float_transpose(input), grad.clone());
+        let grad_weight = Flex::float_matmul(Flex::float_transpose(here.input), grad.clone());
         let d_out = layer.bias.shape()[0];
         let grad_bias = Flex::float_reshape(Flex::float_sum_dim(grad, 0), Shape::new([d_out]));
         params.register(
@@ -179,13 +189,18 @@ pub(crate) fn gradients(
             layer.bias_id,
             Tensor::<1>::from_primitive::<Flex>(grad_bias),
         );
-        let Some(mut g) = grad_input else { break };
-        if let Some(mask) = masks.pop()? {
-            g = Flex::float_mul(g, mask);
-        }
-        grad = Flex::relu_backward(relu_inputs.pop()?, g);
+        let Some(g) = grad_input else { break };
+        grad = g;
     }
     Some((Tensor::<1>::from_primitive::<Flex>(loss), params))
+}
+
+/// What the backward pass reads of one layer's forward pass: its input, and for a hidden
+/// layer the ReLU's input and the dropout mask after it (if any).
+struct Saved {
+    input: FlexTensor,
+    relu_input: Option<FlexTensor>,
+    mask: Option<FlexTensor>,
 }
 
 fn mask_tensor(mask: Vec<f32>, n: usize, d: usize) -> FlexTensor {
